@@ -1,0 +1,91 @@
+"""Unit parsing and the radiance units shared by every stage."""
+
+from __future__ import annotations
+
+import re
+
+from astropy import units as u
+
+from .exceptions import UnitError
+
+__all__ = [
+    "FREQUENCY_RADIANCE",
+    "RADIANCE_UNITS",
+    "WAVELENGTH_RADIANCE",
+    "WAVENUMBER_RADIANCE",
+    "is_counts",
+    "is_radiance",
+    "parse_unit",
+]
+
+WAVELENGTH_RADIANCE = u.W / (u.m**2 * u.sr * u.um)
+#: erg s-1 cm-2 sr-1 (cm-1)-1, which astropy reduces to erg / (s cm sr).
+WAVENUMBER_RADIANCE = u.erg / (u.s * u.cm**2 * u.sr) * u.cm
+FREQUENCY_RADIANCE = u.W / (u.m**2 * u.Hz * u.sr)
+RADIANCE_UNITS = {
+    "wavelength": WAVELENGTH_RADIANCE,
+    "wavenumber": WAVENUMBER_RADIANCE,
+    "frequency": FREQUENCY_RADIANCE,
+}
+
+# Unit spellings seen in real headers that astropy does not parse as written.
+_ALIASES = {
+    "counts": u.count,
+    "count": u.count,
+    "cts": u.count,
+    "ct": u.count,
+    "adu": u.adu,
+    "dn": u.adu,
+    "kelvin": u.K,
+    "k": u.K,
+    "none": u.dimensionless_unscaled,
+    "": u.dimensionless_unscaled,
+}
+# "(cm-1)-1" and "(cm^-1)^-1" mean "per wavenumber", i.e. times cm.
+_PER_WAVENUMBER = re.compile(r"\(\s*([A-Za-z]+)\s*\^?\s*-1\s*\)\s*\^?\s*-1")
+
+
+def parse_unit(text: str | u.UnitBase) -> u.UnitBase:
+    """Parse a unit written as in FITS headers or on the command line.
+
+    Accepts astropy and FITS spellings plus the per-wavenumber form
+    ``(cm-1)-1`` and common header words (``counts``, ``ADU``, ``DN``,
+    ``Kelvin``).
+
+    Raises
+    ------
+    UnitError
+        When the text is not a unit.
+
+    Examples
+    --------
+    >>> parse_unit("erg s-1 cm-2 sr-1 (cm-1)-1")
+    Unit("erg / (s sr cm)")
+    """
+    if isinstance(text, u.UnitBase):
+        return text
+    cleaned = str(text).strip()
+    alias = _ALIASES.get(cleaned.lower())
+    if alias is not None:
+        return alias
+    rewritten = _PER_WAVENUMBER.sub(r"\1", cleaned)
+    for candidate in dict.fromkeys((cleaned, rewritten)):
+        for fmt in ("fits", None):
+            try:
+                return u.Unit(candidate, format=fmt, parse_strict="raise")
+            except ValueError:
+                continue
+    raise UnitError(
+        f"unknown unit {text!r}: write it as astropy does, e.g. 'W m-2 sr-1 um-1', "
+        "'erg s-1 cm-2 sr-1 (cm-1)-1', 'MJy/sr', 'K' or 'counts'"
+    )
+
+
+def is_counts(unit: u.UnitBase) -> bool:
+    """True for uncalibrated detector units (count, adu and multiples)."""
+    return unit.is_equivalent(u.count) or unit.is_equivalent(u.adu)
+
+
+def is_radiance(unit: u.UnitBase) -> bool:
+    """True for a spectral radiance per wavelength, wavenumber or frequency."""
+    return any(unit.is_equivalent(r) for r in RADIANCE_UNITS.values())

@@ -1,0 +1,63 @@
+"""Errors and warnings raised by falsecolor.
+
+Every error a user can cause (bad file, bad option, unwritable output) is a
+:class:`FalsecolorError`; the command line turns it into one line on stderr and
+exit status 2. Anything else escaping is a bug (exit status 1).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = [
+    "FalsecolorError",
+    "FalsecolorWarning",
+    "FileFormatError",
+    "FilterError",
+    "InputError",
+    "OutputError",
+    "PaletteError",
+    "UnitError",
+    "warn",
+]
+
+
+class FalsecolorError(Exception):
+    """Base class: a problem with the user's input, options or output location.
+
+    The message is one sentence that names the problem and, where possible, the
+    option or argument that fixes it.
+    """
+
+
+class InputError(FalsecolorError, ValueError):
+    """Input data or an option value cannot be used (shape, values, ranges)."""
+
+
+class FileFormatError(FalsecolorError, OSError):
+    """A file is missing, unreadable, truncated or not in the expected format."""
+
+
+class UnitError(InputError):
+    """A unit is unknown or does not fit the role it is used in."""
+
+
+class FilterError(InputError):
+    """A filter name is unknown or a filter curve cannot be used."""
+
+
+class PaletteError(InputError):
+    """A palette name is unknown or a palette file is malformed."""
+
+
+class OutputError(FalsecolorError, OSError):
+    """An output cannot be written (missing directory, permissions, would overwrite an input)."""
+
+
+class FalsecolorWarning(UserWarning):
+    """Something was read or done that the user should know about."""
+
+
+def warn(message: str, *, stacklevel: int = 2) -> None:
+    """Issue a :class:`FalsecolorWarning` (the one place warnings come from)."""
+    warnings.warn(message, FalsecolorWarning, stacklevel=stacklevel + 1)

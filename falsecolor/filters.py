@@ -1,0 +1,258 @@
+"""Filters: effective wavelength and transmission curve, a built-in VISIR registry, curve files.
+
+The built-in VISIR filters carry top-hat curves between their half-maximum
+points, measured from the NEMESIS ``visir.fil`` curves of the Leicester group
+(leighfletcher/MIRImaging), and the effective wavenumbers used by the
+Leicester pipeline (GiantPipe ``SetWave.py``); M-BAND is the JIRAM M channel
+(4.78 um, 0.48 um wide). Load a measured curve with :func:`load_filter` when
+you have one: band-averaged brightness temperatures differ from top-hat ones by
+up to a few tenths of a kelvin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+
+from .exceptions import FileFormatError, FilterError
+
+__all__ = ["Filter", "get_filter", "list_filters", "load_filter", "load_filters"]
+
+
+@dataclass(frozen=True, eq=False)
+class Filter:
+    """A filter: name, effective wavelength and transmission curve.
+
+    Parameters
+    ----------
+    name : str
+        Filter name as used on the command line and in headers.
+    wavelength : Quantity
+        Effective (band-centre) wavelength, used for labels and headers.
+    curve_wavelength : Quantity
+        Wavelengths of the transmission curve, ascending.
+    transmission : ndarray
+        Transmission at ``curve_wavelength`` (any scale; only the shape matters).
+    description : str
+        Where the curve comes from.
+    """
+
+    name: str
+    wavelength: u.Quantity
+    curve_wavelength: u.Quantity = field(repr=False)
+    transmission: np.ndarray = field(repr=False)
+    description: str = ""
+
+    @classmethod
+    def top_hat(cls, name: str, low: u.Quantity, high: u.Quantity, *,
+                wavelength: u.Quantity | None = None, description: str = "") -> Filter:
+        """A filter transmitting 1 between ``low`` and ``high`` and 0 outside."""
+        lo, hi = low.to_value(u.um), high.to_value(u.um)
+        if not 0 < lo < hi:
+            raise FilterError(f"top-hat filter {name!r} needs 0 < low < high, got {low}, {high}")
+        inner = np.linspace(lo, hi, 257)
+        edge = 1e-6 * (hi - lo)
+        grid = np.concatenate([[lo - edge], inner, [hi + edge]])
+        transmission = np.concatenate([[0.0], np.ones(inner.size), [0.0]])
+        centre = wavelength if wavelength is not None else 0.5 * (lo + hi) * u.um
+        return cls(name, centre.to(u.um), grid * u.um, transmission, description)
+
+    @property
+    def half_maximum_range(self) -> tuple[u.Quantity, u.Quantity]:
+        """Wavelengths where the transmission first and last reaches half its peak."""
+        lam = self.curve_wavelength.to_value(u.um)
+        above = np.flatnonzero(self.transmission >= 0.5 * self.transmission.max())
+        return lam[above[0]] * u.um, lam[above[-1]] * u.um
+
+
+# name: (nominal um, effective wavenumber cm-1 or None, half-maximum low um, high um)
+# Nominal centres: D. Asmus VISIR module; effective wavenumbers: GiantPipe SetWave.py;
+# half-maximum edges: measured on leighfletcher/MIRImaging visir/visir.fil.
+_VISIR = {
+    "M-BAND": (4.82, None, 4.54, 5.02),
+    "J7.9": (7.76, 1253.0625, 7.542, 8.281),
+    "PAH1": (8.59, 1163.0755, 8.391, 8.787),
+    "ARIII": (8.99, 1112.15, 8.931, 9.057),
+    "SIV_1": (9.82, 1012.52, 9.769, 9.958),
+    "SIV": (10.49, 956.922, 10.380, 10.530),
+    "SIV_2": (10.77, 929.2795, 10.660, 10.860),
+    "PAH2": (11.25, 887.524, 10.969, 11.551),
+    "PAH2_2": (11.88, 852.115, 11.558, 11.929),
+    "NEII_1": (12.27, 815.7001, 12.177, 12.366),
+    "NEII": (12.81, None, 12.689, 12.899),
+    "NEII_2": (13.04, 766.75227, 12.937, 13.147),
+    "Q1": (17.65, 563.97095, 17.383, 18.134),
+    "Q2": (18.72, 532.73522, 18.375, 19.174),
+    "Q3": (19.50, 511.97345, 19.383, 19.677),
+}
+
+_ALIASES = {"M": "M-BAND", "MBAND": "M-BAND", "M_BAND": "M-BAND", "J7_9": "J7.9"}
+
+
+def _visir_filter(name: str) -> Filter:
+    nominal, wavenumber, low, high = _VISIR[name]
+    effective = (1e4 / wavenumber if wavenumber else nominal) * u.um
+    source = ("JIRAM M channel, 4.78 um +- 0.24 um (top-hat)" if name == "M-BAND"
+              else "VISIR, top-hat between the half-maximum points of the measured curve")
+    return Filter.top_hat(name, low * u.um, high * u.um, wavelength=effective,
+                          description=f"VLT/VISIR {name} (nominal {nominal} um); {source}")
+
+
+_REGISTRY: dict[str, Filter] = {}
+
+
+def _canonical(name: str) -> str:
+    key = name.strip().upper().replace(" ", "")
+    key = _ALIASES.get(key, key)
+    return key
+
+
+def get_filter(name: str | Filter) -> Filter:
+    """Return a built-in filter by name (case-insensitive), or a filter curve from a file.
+
+    Parameters
+    ----------
+    name : str or Filter
+        A registry name (``falsecolor filters`` lists them, e.g. ``NEII_2``,
+        ``M-BAND``), or the path of a curve file (see :func:`load_filter`).
+
+    Raises
+    ------
+    FilterError
+        When the name is not known, listing the known names.
+    """
+    if isinstance(name, Filter):
+        return name
+    key = _canonical(name)
+    if key in _VISIR:
+        if key not in _REGISTRY:
+            _REGISTRY[key] = _visir_filter(key)
+        return _REGISTRY[key]
+    if Path(name).suffix.lower() in {".csv", ".fil", ".dat", ".txt"} and Path(name).is_file():
+        return load_filter(name)
+    raise FilterError(
+        f"unknown filter {name!r}: use one of {', '.join(list_filters())}, "
+        "a curve file (.csv, .fil, .dat), or give the wavelength instead"
+    )
+
+
+def list_filters() -> list[str]:
+    """Names of the built-in filters, bluest first."""
+    return sorted(_VISIR, key=lambda n: _VISIR[n][0])
+
+
+# --------------------------------------------------------------------------------------
+# Curve files
+
+
+def load_filters(path: str | Path) -> list[Filter]:
+    """Read every filter in a curve file.
+
+    Formats, chosen by suffix and content:
+
+    - NEMESIS ``.fil``: number of filters, then per filter its centre
+      wavenumber, point count and ``wavenumber transmission`` lines;
+    - CSV with a header naming ``wavelength`` (um) and/or ``wavenumber``
+      (cm-1) and ``transmission`` columns, or two unnamed columns where values
+      above 100 are taken as wavenumbers;
+    - whitespace ``.dat``/``.txt`` tables in the same two-column sense. A
+      curve whose peak exceeds 1.5 is taken as percent; negative values are
+      set to zero.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="strict")
+    except FileNotFoundError as err:
+        raise FileFormatError(f"filter curve {path} does not exist") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise FileFormatError(f"cannot read filter curve {path}: {err}") from err
+    try:
+        if path.suffix.lower() == ".fil":
+            return _read_nemesis(text, path)
+        return [_read_table(text, path)]
+    except (ValueError, IndexError) as err:
+        raise FileFormatError(f"{path} is not a readable filter curve: {err}") from err
+
+
+def load_filter(path: str | Path) -> Filter:
+    """Read a single-filter curve file (see :func:`load_filters` for the formats)."""
+    filters = load_filters(path)
+    if len(filters) != 1:
+        names = ", ".join(f.name for f in filters)
+        raise FilterError(f"{path} holds {len(filters)} filters ({names}); pick one with load_filters")
+    return filters[0]
+
+
+def _read_nemesis(text: str, path: Path) -> list[Filter]:
+    tokens = text.split()
+    count = int(tokens[0])
+    position = 1
+    filters = []
+    for _ in range(count):
+        centre = float(tokens[position])
+        points = int(tokens[position + 1])
+        values = np.array(tokens[position + 2: position + 2 + 2 * points], dtype=float)
+        if values.size != 2 * points:
+            raise ValueError(f"filter at {centre} cm-1 promises {points} points, file ends early")
+        position += 2 + 2 * points
+        wavenumber, transmission = values[0::2], values[1::2]
+        filters.append(_from_wavenumber(f"{path.stem}_{1e4 / centre:.2f}um", wavenumber,
+                                        transmission, f"{path.name}, centre {centre} cm-1"))
+    return filters
+
+
+def _read_table(text: str, path: Path) -> Filter:
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    header = lines[0]
+    names: list[str] = []
+    if re.search(r"[A-Za-z]", header.replace("e-", "").replace("E-", "").replace("e+", "")):
+        names = [h.strip().lower() for h in re.split(r"[,\s]+", header.strip()) if h.strip()]
+        lines = lines[1:]
+    rows = np.array([[float(v) for v in re.split(r"[,\s]+", ln.strip()) if v] for ln in lines])
+    if rows.ndim != 2 or rows.shape[1] < 2 or rows.shape[0] < 3:
+        raise ValueError("expected at least two columns and three rows")
+    transmission_col = next((i for i, n in enumerate(names) if n.startswith("trans")),
+                            rows.shape[1] - 1)
+    transmission = rows[:, transmission_col]
+    wavelength_col = next((i for i, n in enumerate(names) if n.startswith("wavel")), None)
+    wavenumber_col = next((i for i, n in enumerate(names) if n.startswith("waven")), None)
+    description = path.name
+    if wavelength_col is not None:
+        return _from_wavelength(path.stem, rows[:, wavelength_col], transmission, description)
+    if wavenumber_col is not None:
+        return _from_wavenumber(path.stem, rows[:, wavenumber_col], transmission, description)
+    first = rows[:, 0]
+    if np.nanmedian(first) > 100:  # wavenumbers in cm-1 (mid-IR is 400-2500 cm-1)
+        return _from_wavenumber(path.stem, first, transmission, description)
+    return _from_wavelength(path.stem, first, transmission, description)
+
+
+def _from_wavenumber(name, wavenumber, transmission, description) -> Filter:
+    wavenumber = np.asarray(wavenumber, dtype=float)
+    if np.any(wavenumber <= 0):
+        raise ValueError("wavenumbers must be positive")
+    return _from_wavelength(name, 1e4 / wavenumber, transmission, description)
+
+
+def _from_wavelength(name, wavelength, transmission, description) -> Filter:
+    wavelength = np.asarray(wavelength, dtype=float)
+    transmission = np.asarray(transmission, dtype=float)
+    if not (np.all(np.isfinite(wavelength)) and np.all(np.isfinite(transmission))):
+        raise ValueError("the curve contains non-numbers")
+    if np.any(wavelength <= 0):
+        raise ValueError("wavelengths must be positive")
+    order = np.argsort(wavelength)
+    wavelength, transmission = wavelength[order], transmission[order]
+    if transmission.max() > 1.5:  # percent
+        transmission = transmission / 100.0
+        description += " (percent)"
+    transmission = np.clip(transmission, 0.0, None)
+    if not transmission.max() > 0:
+        raise ValueError("the transmission is zero everywhere")
+    effective = np.trapezoid(transmission * wavelength, wavelength) / np.trapezoid(
+        transmission, wavelength)
+    return Filter(name, effective * u.um, wavelength * u.um, transmission, description)

@@ -1,0 +1,209 @@
+"""The published picture: composite, colour key labelled in physical units, title, credit.
+
+Text and the key are drawn with matplotlib's Agg renderer (no pyplot, no global
+state) into small RGBA tiles; the composite itself is copied pixel for pixel,
+never resampled. All arrays here are display-ordered (row 0 = top).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["KeySpec", "assemble", "render_key", "render_text"]
+
+_DPI = 100.0
+_DARK_PANEL = (0.06, 0.06, 0.07, 1.0)
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """What the colour key shows.
+
+    Attributes
+    ----------
+    image : ndarray
+        Palette table as an image, float RGBA ``(n_y, n_x, 4)``, row 0 = low y
+        value (clear), column 0 = low x value (cold).
+    x_limits, y_limits : (float, float)
+        Values at the left/right and bottom/top edges.
+    x_label, y_label : str
+        Axis titles, e.g. ``"brightness temperature (K)"``.
+    x_band, y_band : str
+        The band behind each axis, e.g. ``"NEII_2 13.04 µm"``.
+    x_ends, y_ends : (str, str)
+        Words for the ends of each axis, e.g. ``("cold", "warm")``.
+    """
+
+    image: np.ndarray
+    x_limits: tuple[float, float]
+    y_limits: tuple[float, float]
+    x_label: str = "brightness temperature (K)"
+    y_label: str = "cloud opacity τ"
+    x_band: str = ""
+    y_band: str = ""
+    x_ends: tuple[str, str] = ("cold", "warm")
+    y_ends: tuple[str, str] = ("clear", "cloudy")
+
+
+def _text_colour(background: tuple[float, ...]) -> str:
+    r, g, b = background[:3]
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "white"
+
+
+def _figure(width: int, height: int, facecolor):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    figure = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor=facecolor)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _to_array(figure) -> np.ndarray:
+    figure.canvas.draw()
+    return np.array(figure.canvas.buffer_rgba(), dtype=np.uint8)
+
+
+def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None = None
+               ) -> np.ndarray:
+    """Draw the two-axis colour key: the palette square with axes in physical units.
+
+    Parameters
+    ----------
+    spec : KeySpec
+        Palette image, limits and labels.
+    size : int
+        Side of the palette square in pixels; the tile adds room for labels.
+    background : RGBA tuple, optional
+        Panel colour; default a near-black opaque panel, readable on any page.
+
+    Returns
+    -------
+    ndarray
+        Opaque 8-bit RGBA tile, row 0 = top, cropped to its content plus a margin.
+    """
+    panel = background if background is not None and background[3] > 0 else _DARK_PANEL
+    ink = _text_colour(panel)
+    font = max(7.0, size / 20.0)
+    # Draw on a generous canvas, then crop to what was drawn.
+    left, bottom, right, top = (int(round(size * f)) for f in (0.9, 0.6, 0.6, 0.2))
+    width, height = left + size + right, bottom + size + top
+    figure = _figure(width, height, panel)
+    axes = figure.add_axes((left / width, bottom / height, size / width, size / height))
+    (x0, x1), (y0, y1) = spec.x_limits, spec.y_limits
+    axes.imshow(spec.image, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
+                interpolation="nearest")
+    axes.set_xlim(x0, x1)
+    axes.set_ylim(y0, y1)
+    for side in axes.spines.values():
+        side.set_color(ink)
+    axes.tick_params(colors=ink, labelsize=font * 0.85, length=font * 0.35, width=0.8)
+    axes.locator_params(nbins=5)
+    x_band = f"{spec.x_band}: " if spec.x_band else ""
+    y_band = f"{spec.y_band}: " if spec.y_band else ""
+    axes.set_xlabel(f"{spec.x_label}\n{x_band}{spec.x_ends[0]} → {spec.x_ends[1]}", color=ink,
+                    fontsize=font, linespacing=1.4)
+    axes.set_ylabel(f"{spec.y_label}\n{y_band}{spec.y_ends[0]} → {spec.y_ends[1]}", color=ink,
+                    fontsize=font, linespacing=1.4)
+    tile = _to_array(figure)
+    return _crop(tile, np.round(np.asarray(panel) * 255).astype(np.uint8),
+                 margin=int(round(font * 1.2)))
+
+
+def _crop(tile: np.ndarray, fill: np.ndarray, *, margin: int) -> np.ndarray:
+    """Cut a tile down to the pixels that differ from ``fill``, plus a margin."""
+    drawn = np.any(tile != fill, axis=-1)
+    rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    if rows.size == 0:
+        return tile
+    r0, r1 = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, tile.shape[0])
+    c0, c1 = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, tile.shape[1])
+    return np.ascontiguousarray(tile[r0:r1, c0:c1])
+
+
+def render_text(text: str, *, width: int, height: int, colour: str = "white",
+                align: str = "center", weight: str = "normal") -> np.ndarray:
+    """One line of text on a transparent tile ``(height, width, 4)``, row 0 = top."""
+    from matplotlib import patheffects  # noqa: PLC0415
+
+    figure = _figure(width, height, (0, 0, 0, 0))
+    font = height / _DPI * 72.0 * 0.55
+    x = {"left": 0.01, "center": 0.5, "right": 0.99}[align]
+    # A contrasting outline keeps the text readable over any page colour.
+    outline = "black" if colour == "white" else "white"
+    figure.text(x, 0.5, text, ha=align, va="center", color=colour, fontsize=font,
+                fontweight=weight,
+                path_effects=[patheffects.withStroke(linewidth=font / 4, foreground=outline)])
+    return _to_array(figure)
+
+
+def assemble(
+    image: np.ndarray,
+    *,
+    key: KeySpec | None = None,
+    title: str | None = None,
+    credit: str | None = None,
+    background: tuple[float, float, float, float] | None = None,
+) -> np.ndarray:
+    """Place the composite, the key (to its right), a title (above) and a credit (below).
+
+    Parameters
+    ----------
+    image : ndarray
+        8-bit RGBA composite, row 0 = top. Copied unchanged into the canvas.
+    key : KeySpec, optional
+        Colour key to draw; ``None`` for none.
+    title, credit : str, optional
+        Text above and below the composite.
+    background : RGBA tuple, optional
+        Canvas colour; ``None`` keeps the canvas transparent.
+
+    Returns
+    -------
+    ndarray
+        8-bit RGBA canvas, row 0 = top. Without key, title and credit it is
+        ``image`` itself.
+    """
+    if key is None and not title and not credit:
+        return image
+    ny, nx = image.shape[:2]
+    ink = _text_colour(background) if background is not None and background[3] > 0 else "white"
+    margin = max(8, int(round(0.03 * max(ny, nx))))
+    key_tile = None
+    if key is not None:
+        key_tile = render_key(key, size=int(np.clip(0.34 * ny, 150, 700)), background=background)
+    title_height = int(np.clip(0.07 * ny, 28, 120)) if title else 0
+    credit_height = int(np.clip(0.035 * ny, 18, 60)) if credit else 0
+    body_height = max(ny, key_tile.shape[0] if key_tile is not None else 0)
+    width = nx + (margin + key_tile.shape[1] if key_tile is not None else 0)
+    height = title_height + body_height + credit_height
+    fill = np.round(np.asarray(background if background is not None else (0, 0, 0, 0)) * 255)
+    canvas = np.empty((height, width, 4), dtype=np.uint8)
+    canvas[...] = fill.astype(np.uint8)
+    top = title_height + (body_height - ny) // 2
+    canvas[top:top + ny, :nx] = image
+    if key_tile is not None:
+        key_top = title_height + (body_height - key_tile.shape[0]) // 2
+        canvas[key_top:key_top + key_tile.shape[0], nx + margin:] = key_tile
+    if title:
+        _overlay(canvas, render_text(title, width=width, height=title_height, colour=ink,
+                                     weight="bold"), 0, 0)
+    if credit:
+        _overlay(canvas, render_text(credit, width=width, height=credit_height, colour=ink,
+                                     align="right"), height - credit_height, 0)
+    return canvas
+
+
+def _overlay(canvas: np.ndarray, tile: np.ndarray, row: int, column: int) -> None:
+    """Alpha-composite a tile onto the canvas in place (straight alpha)."""
+    h, w = tile.shape[:2]
+    region = canvas[row:row + h, column:column + w].astype(np.float32) / 255.0
+    src = tile.astype(np.float32) / 255.0
+    sa, da = src[..., 3:4], region[..., 3:4]
+    out_a = sa + da * (1.0 - sa)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rgb = np.where(out_a > 0, (src[..., :3] * sa + region[..., :3] * da * (1.0 - sa)) / out_a, 0.0)
+    canvas[row:row + h, column:column + w, :3] = np.round(rgb * 255.0).astype(np.uint8)
+    canvas[row:row + h, column:column + w, 3] = np.round(out_a[..., 0] * 255.0).astype(np.uint8)

@@ -1,0 +1,353 @@
+"""Two-axis palettes: temperature (cold -> warm) x cloud (clear -> cloudy) -> colour.
+
+A palette is a TOML file naming four corner colours and the colour space to
+blend them in (OKLab by default). It builds its look-up table once; mapping an
+image is then integer arithmetic and one gather from a packed RGBA table, with
+no per-pixel Python.
+
+Palette file format (``palettes/*.toml``)::
+
+    name = "visir"
+    description = "..."
+    interpolation = "oklab"          # or "linear-rgb", "srgb"
+    credit = "..."                   # optional
+    license = "CC0-1.0"              # optional
+
+    [axes]
+    x = "temperature: cold -> warm"
+    y = "cloud: clear -> cloudy"
+
+    [colors]                         # sRGB, "#rrggbb" or "#rrggbbaa" or a name
+    cold_clear = "#5095ff"
+    warm_clear = "#fffcf6"
+    cold_cloudy = "#272735"
+    warm_cloudy = "#ffad38"
+    bad = "#00000000"                # NaN and off-disc pixels (optional)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._blocks import map_blocks
+from ._colour import (
+    linear_to_oklab,
+    linear_to_srgb,
+    map_into_gamut,
+    oklab_to_linear,
+    parse_colour,
+    srgb_to_linear,
+)
+from .exceptions import PaletteError
+
+__all__ = ["DEFAULT_PALETTE", "Palette", "get_palette", "list_palettes", "load_palette"]
+
+DEFAULT_PALETTE = "visir"
+CORNERS = ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")
+INTERPOLATIONS = ("oklab", "linear-rgb", "srgb")
+_TOP_KEYS = {"name", "description", "interpolation", "credit", "license", "axes", "colors"}
+_LUT_SIZE = 256
+
+
+@dataclass(frozen=True, eq=False)
+class Palette:
+    """A two-axis palette.
+
+    Parameters
+    ----------
+    name : str
+        Palette name.
+    corners : dict
+        sRGB RGBA colours (floats in [0, 1]) of the four corners
+        ``cold_clear``, ``warm_clear``, ``cold_cloudy``, ``warm_cloudy``.
+    interpolation : {'oklab', 'linear-rgb', 'srgb'}
+        Space in which the corners are blended bilinearly.
+    bad : tuple
+        sRGB RGBA colour of NaN and excluded pixels (default transparent).
+    description, x_label, y_label, credit, license : str
+        What the palette is and what its axes mean.
+    size : int
+        Cells per axis of the look-up table.
+    """
+
+    name: str
+    corners: dict[str, tuple[float, float, float, float]]
+    interpolation: str = "oklab"
+    bad: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    description: str = ""
+    x_label: str = "temperature: cold → warm"
+    y_label: str = "cloud: clear → cloudy"
+    credit: str = ""
+    license: str = ""
+    size: int = _LUT_SIZE
+    source: str | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        missing = [c for c in CORNERS if c not in self.corners]
+        if missing:
+            raise PaletteError(f"palette {self.name!r} lacks corner colour(s) {', '.join(missing)}")
+        if self.interpolation not in INTERPOLATIONS:
+            raise PaletteError(
+                f"palette {self.name!r}: interpolation must be one of {', '.join(INTERPOLATIONS)}, "
+                f"got {self.interpolation!r}")
+        if not 2 <= self.size <= 4096:
+            raise PaletteError(f"palette {self.name!r}: size must be 2..4096, got {self.size}")
+
+    # -- the look-up table --------------------------------------------------------------
+
+    @cached_property
+    def lut(self) -> np.ndarray:
+        """Float sRGB RGBA table ``(size, size, 4)``: ``lut[temperature, cloud]``.
+
+        Index 0 of the first axis is cold, of the second axis clear.
+        """
+        t = np.linspace(0.0, 1.0, self.size)[:, None, None]
+        c = np.linspace(0.0, 1.0, self.size)[None, :, None]
+        corners = {k: np.asarray(v, dtype=np.float64) for k, v in self.corners.items()}
+        rgb = {k: v[:3] for k, v in corners.items()}
+        if self.interpolation == "oklab":
+            rgb = {k: linear_to_oklab(srgb_to_linear(v)) for k, v in rgb.items()}
+        elif self.interpolation == "linear-rgb":
+            rgb = {k: srgb_to_linear(v) for k, v in rgb.items()}
+        blend = ((1 - t) * (1 - c) * rgb["cold_clear"] + t * (1 - c) * rgb["warm_clear"]
+                 + (1 - t) * c * rgb["cold_cloudy"] + t * c * rgb["warm_cloudy"])
+        if self.interpolation == "oklab":
+            blend = linear_to_srgb(oklab_to_linear(map_into_gamut(blend)))
+        elif self.interpolation == "linear-rgb":
+            blend = linear_to_srgb(blend)
+        alpha = ((1 - t) * (1 - c) * corners["cold_clear"][3] + t * (1 - c) * corners["warm_clear"][3]
+                 + (1 - t) * c * corners["cold_cloudy"][3] + t * c * corners["warm_cloudy"][3])
+        table = np.clip(np.concatenate([blend, alpha], axis=-1), 0.0, 1.0)
+        table.setflags(write=False)
+        return table
+
+    @cached_property
+    def lut8(self) -> np.ndarray:
+        """The table as 8-bit sRGB RGBA ``(size, size, 4)``."""
+        table = np.round(self.lut * 255.0).astype(np.uint8)
+        table.setflags(write=False)
+        return table
+
+    @cached_property
+    def _packed(self) -> np.ndarray:
+        """uint32 RGBA words, flattened ``[t * size + c]``, with the bad colour appended."""
+        bad = np.round(np.asarray(self.bad) * 255.0).astype(np.uint8)
+        flat = np.concatenate([self.lut8.reshape(-1, 4), bad[None, :]])
+        return np.ascontiguousarray(flat).view(np.uint32).ravel()
+
+    # -- mapping data -------------------------------------------------------------------
+
+    def lookup(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        x_range: tuple[float, float] = (0.0, 1.0),
+        y_range: tuple[float, float] = (0.0, 1.0),
+        mask: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Colour every pixel: 8-bit sRGB RGBA ``x.shape + (4,)``.
+
+        Parameters
+        ----------
+        x, y : ndarray
+            Temperature-axis and cloud-axis values of the same shape.
+        x_range, y_range : (float, float)
+            Values mapped to the cold/clear (first) and warm/cloudy (second)
+            edges; values beyond are clipped to the edge colours.
+        mask : ndarray of bool, optional
+            True where a pixel is excluded (gets the bad colour), as NaN does.
+        out : ndarray of uint8, optional
+            Output buffer ``x.shape + (4,)``, C-contiguous.
+
+        Notes
+        -----
+        Cell ``floor((v - lo) / (hi - lo) * size)``, clipped to the table, as
+        :class:`matplotlib.colors.BivarColormapFromImage` bins its inputs.
+        """
+        x = np.asarray(x)
+        y = np.asarray(y)
+        if x.shape != y.shape:
+            raise ValueError(f"x and y differ in shape: {x.shape} and {y.shape}")
+        for name, (lo, hi) in (("x_range", x_range), ("y_range", y_range)):
+            if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
+                raise ValueError(f"{name} needs two different finite limits, got ({lo}, {hi})")
+        if out is None:
+            out = np.empty(x.shape + (4,), dtype=np.uint8)
+        words = out.view(np.uint32).reshape(x.shape)
+        n = self.size
+        x_gain, y_gain = n / (x_range[1] - x_range[0]), n / (y_range[1] - y_range[0])
+        x_offset, y_offset = -x_range[0] * x_gain, -y_range[0] * y_gain
+        packed, bad_index = self._packed, n * n
+        inputs = [x, y] if mask is None else [x, y, mask]
+
+        def kernel(xs, ys, *rest):
+            *excluded, word, fx, fy, ix, iy = rest
+            np.multiply(xs, x_gain, out=fx)
+            fx += x_offset
+            np.clip(fx, 0, n - 1, out=fx)  # NaN stays NaN
+            np.multiply(ys, y_gain, out=fy)
+            fy += y_offset
+            np.clip(fy, 0, n - 1, out=fy)
+            np.copyto(ix, fx, casting="unsafe")
+            np.copyto(iy, fy, casting="unsafe")
+            ix *= n
+            ix += iy
+            np.add(fx, fy, out=fx)  # NaN if either axis is NaN
+            np.copyto(ix, bad_index, where=np.isnan(fx))
+            if excluded:
+                np.copyto(ix, bad_index, where=excluded[0])
+            np.take(packed, ix, out=word)
+
+        map_blocks(kernel, inputs, [words],
+                   scratch=[np.float32, np.float32, np.int32, np.int32])
+        return out
+
+    # -- conversions ----------------------------------------------------------------------
+
+    def key_image(self) -> np.ndarray:
+        """The table as an image for display: rows = cloud (clear at row 0), columns = temperature."""
+        return np.ascontiguousarray(self.lut.transpose(1, 0, 2))
+
+    def to_matplotlib(self):
+        """This palette as a :class:`matplotlib.colors.BivarColormapFromImage`.
+
+        The first variate is the temperature axis, the second the cloud axis.
+        """
+        from matplotlib.colors import BivarColormapFromImage  # noqa: PLC0415
+
+        cmap = BivarColormapFromImage(np.array(self.lut), shape="square", name=self.name)
+        return cmap.with_extremes(bad=self.bad)
+
+    def register(self, *, name: str | None = None, force: bool = False) -> str:
+        """Register with matplotlib's bivariate colormap registry (only when called)."""
+        import matplotlib as mpl  # noqa: PLC0415
+
+        cmap = self.to_matplotlib()
+        key = name or f"falsecolor.{self.name}"
+        mpl.bivar_colormaps.register(cmap, name=key, force=force)
+        return key
+
+
+# --------------------------------------------------------------------------------------
+# Files and the registry
+
+
+def _palette_dirs() -> list[Path]:
+    dirs = []
+    packaged = resources.files("falsecolor").joinpath("palettes")
+    if packaged.is_dir():
+        dirs.append(Path(str(packaged)))
+    source = Path(__file__).resolve().parent.parent / "palettes"
+    if not dirs and source.is_dir() and (source.parent / "pyproject.toml").is_file():
+        dirs.append(source)  # running from a source checkout
+    return dirs
+
+
+def list_palettes() -> list[str]:
+    """Names of the built-in palettes."""
+    names = {p.stem for d in _palette_dirs() for p in d.glob("*.toml")}
+    return sorted(names, key=lambda n: (n != DEFAULT_PALETTE, n))
+
+
+def get_palette(name: str | Path | Palette | None = None) -> Palette:
+    """A built-in palette by name, or a palette TOML file by path.
+
+    Parameters
+    ----------
+    name : str, Path or Palette, optional
+        ``None`` or ``"default"`` gives the default (``visir``).
+
+    Raises
+    ------
+    PaletteError
+        Unknown name (the valid names are listed) or malformed file.
+    """
+    if isinstance(name, Palette):
+        return name
+    if name is None or str(name) == "default":
+        name = DEFAULT_PALETTE
+    text = str(name)
+    if text.endswith(".toml") or "/" in text or Path(text).is_file():
+        return load_palette(text)
+    for directory in _palette_dirs():
+        candidate = directory / f"{text}.toml"
+        if candidate.is_file():
+            return load_palette(candidate)
+    known = ", ".join(list_palettes()) or "(none found: the package data is missing)"
+    raise PaletteError(f"unknown palette {text!r}: use one of {known}, or a .toml file")
+
+
+def load_palette(path: str | Path) -> Palette:
+    """Read and validate a palette TOML file.
+
+    Raises
+    ------
+    PaletteError
+        Missing file, TOML syntax error (with its line), unknown keys, bad colours.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise PaletteError(f"palette file {path} does not exist") from err
+    except tomllib.TOMLDecodeError as err:
+        raise PaletteError(f"palette file {path} is not valid TOML: {err}") from err
+    except OSError as err:
+        raise PaletteError(f"cannot read palette file {path}: {err}") from err
+    return _from_document(doc, path)
+
+
+def _from_document(doc: dict[str, Any], path: Path) -> Palette:
+    where = str(path)
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise PaletteError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                           f"allowed: {', '.join(sorted(_TOP_KEYS))}")
+    colors = doc.get("colors")
+    if not isinstance(colors, dict):
+        raise PaletteError(f"{where}: needs a [colors] table with {', '.join(CORNERS)}")
+    allowed = set(CORNERS) | {"bad"}
+    extra = set(colors) - allowed
+    if extra:
+        raise PaletteError(f"{where}: unknown colour(s) {', '.join(sorted(extra))} in [colors]; "
+                           f"allowed: {', '.join(sorted(allowed))}")
+    parsed = {}
+    for key, value in colors.items():
+        if not isinstance(value, str):
+            raise PaletteError(f"{where}: colors.{key} must be a string like '#5095ff'")
+        try:
+            parsed[key] = parse_colour(value)
+        except ValueError as err:
+            raise PaletteError(f"{where}: colors.{key}: {err}") from err
+    axes = doc.get("axes", {})
+    if not isinstance(axes, dict) or set(axes) - {"x", "y"}:
+        raise PaletteError(f"{where}: [axes] takes only x and y labels")
+    strings = {}
+    for key in ("name", "description", "interpolation", "credit", "license"):
+        value = doc.get(key, "")
+        if not isinstance(value, str):
+            raise PaletteError(f"{where}: {key} must be a string")
+        strings[key] = value
+    bad = parsed.pop("bad", (0.0, 0.0, 0.0, 0.0))
+    return Palette(
+        name=strings["name"] or path.stem,
+        corners=parsed,
+        interpolation=strings["interpolation"] or "oklab",
+        bad=bad,
+        description=strings["description"],
+        x_label=str(axes.get("x", "temperature: cold → warm")),
+        y_label=str(axes.get("y", "cloud: clear → cloudy")),
+        credit=strings["credit"],
+        license=strings["license"],
+        source=where,
+    )

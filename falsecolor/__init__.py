@@ -8,38 +8,48 @@ two-axis palette (the look of the ESO/VLT VISIR Jupiter images).
 >>> composite = falsecolor.render(jupiter.temperature_band, jupiter.cloud_band)
 >>> composite.rgba.shape
 (128, 128, 4)
+
+The names below are imported on first use, so ``falsecolor --help`` and
+``import falsecolor.cli`` stay fast.
 """
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-from .bands import Band, read_band
-from .composite import Composite
-from .exceptions import FalsecolorError, FalsecolorWarning
-from .filters import Filter, get_filter, list_filters, load_filter
-from .opacity import cloud_opacity
-from .palette import Palette, get_palette, list_palettes
-from .pipeline import compose, describe, render
-from .planck import brightness_temperature, planck_radiance
-from .synthetic import synthetic_jupiter
+_EXPORTS = {
+    "Band": "bands",
+    "read_band": "bands",
+    "Composite": "composite",
+    "FalsecolorError": "exceptions",
+    "FalsecolorWarning": "exceptions",
+    "Filter": "filters",
+    "get_filter": "filters",
+    "list_filters": "filters",
+    "load_filter": "filters",
+    "cloud_opacity": "opacity",
+    "Palette": "palette",
+    "get_palette": "palette",
+    "list_palettes": "palette",
+    "compose": "pipeline",
+    "describe": "pipeline",
+    "render": "pipeline",
+    "brightness_temperature": "planck",
+    "planck_radiance": "planck",
+    "synthetic_jupiter": "synthetic",
+}
 
-__all__ = [
-    "Band",
-    "Composite",
-    "FalsecolorError",
-    "FalsecolorWarning",
-    "Filter",
-    "__version__",
-    "brightness_temperature",
-    "cloud_opacity",
-    "compose",
-    "describe",
-    "get_filter",
-    "get_palette",
-    "list_filters",
-    "list_palettes",
-    "load_filter",
-    "planck_radiance",
-    "read_band",
-    "render",
-    "synthetic_jupiter",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'falsecolor' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -108,8 +108,9 @@ def map_blocks(
 MAX_SAMPLES = 1 << 20
 
 
-def subsample(values: np.ndarray, mask: np.ndarray | None = None, *,
-              max_samples: int = MAX_SAMPLES) -> np.ndarray:
+def subsample(
+    values: np.ndarray, mask: np.ndarray | None = None, *, max_samples: int = MAX_SAMPLES
+) -> np.ndarray:
     """Finite values (where ``mask`` is False) on an even, deterministic stride.
 
     Percentile estimates on a million evenly spaced pixels are as good as on

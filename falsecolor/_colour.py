@@ -21,16 +21,20 @@ __all__ = [
 
 # Ottosson (2020), "A perceptual color space for image processing",
 # https://bottosson.github.io/posts/oklab/ (linear sRGB <-> LMS <-> OKLab).
-_RGB_TO_LMS = np.array([
-    [0.4122214708, 0.5363325363, 0.0514459929],
-    [0.2119034982, 0.6806995451, 0.1073969566],
-    [0.0883024619, 0.2817188376, 0.6299787005],
-])
-_LMS_TO_LAB = np.array([
-    [0.2104542553, 0.7936177850, -0.0040720468],
-    [1.9779984951, -2.4285922050, 0.4505937099],
-    [0.0259040371, 0.7827717662, -0.8086757660],
-])
+_RGB_TO_LMS = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
+_LMS_TO_LAB = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
 _LAB_TO_LMS = np.linalg.inv(_LMS_TO_LAB)
 _LMS_TO_RGB = np.linalg.inv(_RGB_TO_LMS)
 
@@ -102,7 +106,7 @@ def parse_colour(text: str) -> tuple[float, float, float, float]:
     ValueError
         When the text is not a colour.
     """
-    from matplotlib.colors import to_rgba  # noqa: PLC0415 - only needed for names
+    from matplotlib.colors import to_rgba
 
     value = str(text).strip()
     if value.lower() in ("none", "transparent"):

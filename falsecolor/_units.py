@@ -60,7 +60,7 @@ def parse_unit(text: str | u.UnitBase) -> u.UnitBase:
     Examples
     --------
     >>> parse_unit("erg s-1 cm-2 sr-1 (cm-1)-1")
-    Unit("erg / (s sr cm)")
+    Unit("erg / (cm s sr)")
     """
     if isinstance(text, u.UnitBase):
         return text

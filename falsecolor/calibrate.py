@@ -15,8 +15,9 @@ from .exceptions import UnitError
 __all__ = ["apply_conversion_factor"]
 
 
-def apply_conversion_factor(counts: np.ndarray, factor: u.Quantity, *,
-                            counts_unit: u.UnitBase = u.count) -> tuple[np.ndarray, u.UnitBase]:
+def apply_conversion_factor(
+    counts: np.ndarray, factor: u.Quantity, *, counts_unit: u.UnitBase = u.count
+) -> tuple[np.ndarray, u.UnitBase]:
     """Radiance = counts x factor.
 
     Parameters
@@ -44,7 +45,8 @@ def apply_conversion_factor(counts: np.ndarray, factor: u.Quantity, *,
     if not is_radiance(unit):
         raise UnitError(
             f"the conversion factor {factor} does not turn counts into a spectral radiance: "
-            "give it as e.g. '1.2e-5 W m-2 sr-1 um-1' (per count)")
+            "give it as e.g. '1.2e-5 W m-2 sr-1 um-1' (per count)"
+        )
     data = np.asarray(counts)
     scale = np.asarray(factor.value, dtype=np.float64)
     return (data * scale).astype(data.dtype, copy=False), unit

@@ -13,10 +13,10 @@ from astropy.io import fits
 from . import __version__
 from ._colour import parse_colour
 from .bands import Band
-from .compose import AxisLimits, flatten_onto
 from .exceptions import InputError
 from .export import PNG_COMPRESS_LEVEL, encode_png, write_atomically
 from .layout import KeySpec, assemble
+from .normalise import AxisLimits, flatten_onto
 from .palette import Palette
 
 __all__ = ["Composite", "fits_product_paths"]
@@ -61,8 +61,11 @@ class Composite:
     @property
     def inputs(self) -> list[str]:
         """Source files of the bands (for never-overwrite checks and metadata)."""
-        return [b.provenance["path"] for b in (self.temperature_band, self.cloud_band)
-                if b is not None and "path" in b.provenance]
+        return [
+            b.provenance["path"]
+            for b in (self.temperature_band, self.cloud_band)
+            if b is not None and "path" in b.provenance
+        ]
 
     # -- pictures -------------------------------------------------------------------------
 
@@ -76,8 +79,14 @@ class Composite:
             y_band=self.notes.get("opacity_band", ""),
         )
 
-    def image(self, *, key: bool = True, title: str | None = None, credit: str | None = None,
-              background: str | tuple | None = None) -> np.ndarray:
+    def image(
+        self,
+        *,
+        key: bool = True,
+        title: str | None = None,
+        credit: str | None = None,
+        background: str | tuple | None = None,
+    ) -> np.ndarray:
         """The picture as published: 8-bit RGBA, row 0 = top (north up when the data are).
 
         Parameters
@@ -92,8 +101,9 @@ class Composite:
         """
         fill = _background(background)
         display = flatten_onto(np.ascontiguousarray(self.rgba[::-1]), fill)
-        return assemble(display, key=self.key_spec() if key else None, title=title, credit=credit,
-                        background=fill)
+        return assemble(
+            display, key=self.key_spec() if key else None, title=title, credit=credit, background=fill
+        )
 
     def png_text(self, *, title: str | None = None, credit: str | None = None) -> dict[str, str]:
         """PNG text chunks describing the composite."""
@@ -105,7 +115,8 @@ class Composite:
                 f"{self.notes.get('temperature_band', '')} {t.low:.2f}-{t.high:.2f} K "
                 f"({t.source}). Vertical axis: cloud opacity tau "
                 f"{self.notes.get('opacity_band', '')} {tau.low:.3f}-{tau.high:.3f} "
-                f"({tau.source}). Palette: {self.palette.name}."),
+                f"({tau.source}). Palette: {self.palette.name}."
+            ),
         }
         if self.inputs:
             text["Source"] = ", ".join(Path(p).name for p in self.inputs)
@@ -115,10 +126,17 @@ class Composite:
             text["Author"] = credit
         return text
 
-    def save(self, path: str | Path, *, key: bool = True, title: str | None = None,
-             credit: str | None = None, background: str | tuple | None = None,
-             compress_level: int = PNG_COMPRESS_LEVEL, fits_prefix: str | Path | None = None
-             ) -> list[Path]:
+    def save(
+        self,
+        path: str | Path,
+        *,
+        key: bool = True,
+        title: str | None = None,
+        credit: str | None = None,
+        background: str | tuple | None = None,
+        compress_level: int | None = None,
+        fits_prefix: str | Path | None = None,
+    ) -> list[Path]:
         """Write the PNG (and optionally the FITS products) atomically.
 
         Nothing is written unless every file can be; inputs are never overwritten.
@@ -129,8 +147,8 @@ class Composite:
             The files written.
         """
         picture = self.image(key=key, title=title, credit=credit, background=background)
-        data = encode_png(picture, text=self.png_text(title=title, credit=credit),
-                          compress_level=compress_level)
+        level = PNG_COMPRESS_LEVEL if compress_level is None else compress_level
+        data = encode_png(picture, text=self.png_text(title=title, credit=credit), compress_level=level)
         files = [(path, lambda fh: fh.write(data))]
         if fits_prefix is not None:
             files += self._fits_writers(fits_prefix)
@@ -169,11 +187,17 @@ class Composite:
             header["DATE-OBS"] = self.temperature_band.date_obs
         header["ORIGIN"] = f"falsecolor {__version__}"
         for key, value in sorted(self.notes.items()):
-            header.add_history(f"{key}: {value}"[:70])
+            header.add_history(_ascii(f"{key}: {value}")[:72])
         return hdu
 
     def _repr_png_(self) -> bytes:
         return encode_png(self.image(key=True), text=self.png_text())
+
+
+def _ascii(text: str) -> str:
+    """FITS headers hold printable ASCII only."""
+    text = text.replace("µ", "u").replace("τ", "tau").replace("→", "->")
+    return text.encode("ascii", "replace").decode("ascii")
 
 
 def fits_product_paths(prefix: str | Path) -> tuple[Path, Path]:

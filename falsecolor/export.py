@@ -8,6 +8,7 @@ renamed only after all of them were written.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -103,8 +104,9 @@ def write_atomically(
     temporaries: list[str] = []
     try:
         for target, (_, writer) in zip(targets, files, strict=True):
-            fd, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.",
-                                             suffix=".part")
+            fd, temporary = tempfile.mkstemp(
+                dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part"
+            )
             temporaries.append(temporary)
             with os.fdopen(fd, "wb") as fh:
                 writer(fh)
@@ -120,10 +122,8 @@ def write_atomically(
         raise OutputError(f"cannot write {targets[0]}: {err.strerror or err}") from err
     finally:
         for temporary in temporaries:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
     return targets
 
 
@@ -135,13 +135,16 @@ def write_atomically(
 _SRGB_CHUNKS = (
     (b"sRGB", b"\x00"),
     (b"gAMA", (45455).to_bytes(4, "big")),
-    (b"cHRM", b"".join(v.to_bytes(4, "big") for v in
-                      (31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000))),
+    (
+        b"cHRM",
+        b"".join(v.to_bytes(4, "big") for v in (31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000)),
+    ),
 )
 
 
-def encode_png(rgba: np.ndarray, *, text: dict[str, str] | None = None,
-               compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
+def encode_png(
+    rgba: np.ndarray, *, text: dict[str, str] | None = None, compress_level: int = PNG_COMPRESS_LEVEL
+) -> bytes:
     """Encode an 8-bit sRGB image (row 0 = top) as PNG bytes.
 
     An image whose alpha is opaque everywhere is written as RGB. Text entries
@@ -168,8 +171,14 @@ def encode_png(rgba: np.ndarray, *, text: dict[str, str] | None = None,
     return buffer.getvalue()
 
 
-def write_png(path: str | Path, rgba: np.ndarray, *, text: dict[str, str] | None = None,
-              compress_level: int = PNG_COMPRESS_LEVEL, inputs: Iterable[str | Path] = ()) -> Path:
+def write_png(
+    path: str | Path,
+    rgba: np.ndarray,
+    *,
+    text: dict[str, str] | None = None,
+    compress_level: int = PNG_COMPRESS_LEVEL,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
     """Encode and write a PNG atomically (see :func:`encode_png`)."""
     data = encode_png(rgba, text=text, compress_level=compress_level)
     return write_atomically([(path, lambda fh: fh.write(data))], inputs=inputs)[0]

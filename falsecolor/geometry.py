@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import InputError
 from ._blocks import subsample
+from .exceptions import InputError
 
 __all__ = [
     "EQUATORIAL_RADIUS_KM",

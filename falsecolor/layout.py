@@ -53,8 +53,8 @@ def _text_colour(background: tuple[float, ...]) -> str:
 
 
 def _figure(width: int, height: int, facecolor):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor=facecolor)
     FigureCanvasAgg(figure)
@@ -66,8 +66,7 @@ def _to_array(figure) -> np.ndarray:
     return np.array(figure.canvas.buffer_rgba(), dtype=np.uint8)
 
 
-def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None = None
-               ) -> np.ndarray:
+def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None = None) -> np.ndarray:
     """Draw the two-axis colour key: the palette square with axes in physical units.
 
     Parameters
@@ -88,13 +87,12 @@ def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None
     ink = _text_colour(panel)
     font = max(7.0, size / 20.0)
     # Draw on a generous canvas, then crop to what was drawn.
-    left, bottom, right, top = (int(round(size * f)) for f in (0.9, 0.6, 0.6, 0.2))
+    left, bottom, right, top = (round(size * f) for f in (0.9, 0.6, 0.6, 0.2))
     width, height = left + size + right, bottom + size + top
     figure = _figure(width, height, panel)
     axes = figure.add_axes((left / width, bottom / height, size / width, size / height))
     (x0, x1), (y0, y1) = spec.x_limits, spec.y_limits
-    axes.imshow(spec.image, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
-                interpolation="nearest")
+    axes.imshow(spec.image, origin="lower", extent=(x0, x1, y0, y1), aspect="auto", interpolation="nearest")
     axes.set_xlim(x0, x1)
     axes.set_ylim(y0, y1)
     for side in axes.spines.values():
@@ -103,13 +101,20 @@ def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None
     axes.locator_params(nbins=5)
     x_band = f"{spec.x_band}: " if spec.x_band else ""
     y_band = f"{spec.y_band}: " if spec.y_band else ""
-    axes.set_xlabel(f"{spec.x_label}\n{x_band}{spec.x_ends[0]} → {spec.x_ends[1]}", color=ink,
-                    fontsize=font, linespacing=1.4)
-    axes.set_ylabel(f"{spec.y_label}\n{y_band}{spec.y_ends[0]} → {spec.y_ends[1]}", color=ink,
-                    fontsize=font, linespacing=1.4)
+    axes.set_xlabel(
+        f"{spec.x_label}\n{x_band}{spec.x_ends[0]} → {spec.x_ends[1]}",
+        color=ink,
+        fontsize=font,
+        linespacing=1.4,
+    )
+    axes.set_ylabel(
+        f"{spec.y_label}\n{y_band}{spec.y_ends[0]} → {spec.y_ends[1]}",
+        color=ink,
+        fontsize=font,
+        linespacing=1.4,
+    )
     tile = _to_array(figure)
-    return _crop(tile, np.round(np.asarray(panel) * 255).astype(np.uint8),
-                 margin=int(round(font * 1.2)))
+    return _crop(tile, np.round(np.asarray(panel) * 255).astype(np.uint8), margin=round(font * 1.2))
 
 
 def _crop(tile: np.ndarray, fill: np.ndarray, *, margin: int) -> np.ndarray:
@@ -123,19 +128,34 @@ def _crop(tile: np.ndarray, fill: np.ndarray, *, margin: int) -> np.ndarray:
     return np.ascontiguousarray(tile[r0:r1, c0:c1])
 
 
-def render_text(text: str, *, width: int, height: int, colour: str = "white",
-                align: str = "center", weight: str = "normal") -> np.ndarray:
+def render_text(
+    text: str,
+    *,
+    width: int,
+    height: int,
+    colour: str = "white",
+    align: str = "center",
+    weight: str = "normal",
+) -> np.ndarray:
     """One line of text on a transparent tile ``(height, width, 4)``, row 0 = top."""
-    from matplotlib import patheffects  # noqa: PLC0415
+    from matplotlib import patheffects
 
     figure = _figure(width, height, (0, 0, 0, 0))
     font = height / _DPI * 72.0 * 0.55
     x = {"left": 0.01, "center": 0.5, "right": 0.99}[align]
     # A contrasting outline keeps the text readable over any page colour.
     outline = "black" if colour == "white" else "white"
-    figure.text(x, 0.5, text, ha=align, va="center", color=colour, fontsize=font,
-                fontweight=weight,
-                path_effects=[patheffects.withStroke(linewidth=font / 4, foreground=outline)])
+    figure.text(
+        x,
+        0.5,
+        text,
+        ha=align,
+        va="center",
+        color=colour,
+        fontsize=font,
+        fontweight=weight,
+        path_effects=[patheffects.withStroke(linewidth=font / 4, foreground=outline)],
+    )
     return _to_array(figure)
 
 
@@ -170,7 +190,7 @@ def assemble(
         return image
     ny, nx = image.shape[:2]
     ink = _text_colour(background) if background is not None and background[3] > 0 else "white"
-    margin = max(8, int(round(0.03 * max(ny, nx))))
+    margin = max(8, round(0.03 * max(ny, nx)))
     key_tile = None
     if key is not None:
         key_tile = render_key(key, size=int(np.clip(0.34 * ny, 150, 700)), background=background)
@@ -183,27 +203,32 @@ def assemble(
     canvas = np.empty((height, width, 4), dtype=np.uint8)
     canvas[...] = fill.astype(np.uint8)
     top = title_height + (body_height - ny) // 2
-    canvas[top:top + ny, :nx] = image
+    canvas[top : top + ny, :nx] = image
     if key_tile is not None:
         key_top = title_height + (body_height - key_tile.shape[0]) // 2
-        canvas[key_top:key_top + key_tile.shape[0], nx + margin:] = key_tile
+        canvas[key_top : key_top + key_tile.shape[0], nx + margin :] = key_tile
     if title:
-        _overlay(canvas, render_text(title, width=width, height=title_height, colour=ink,
-                                     weight="bold"), 0, 0)
+        _overlay(
+            canvas, render_text(title, width=width, height=title_height, colour=ink, weight="bold"), 0, 0
+        )
     if credit:
-        _overlay(canvas, render_text(credit, width=width, height=credit_height, colour=ink,
-                                     align="right"), height - credit_height, 0)
+        _overlay(
+            canvas,
+            render_text(credit, width=width, height=credit_height, colour=ink, align="right"),
+            height - credit_height,
+            0,
+        )
     return canvas
 
 
 def _overlay(canvas: np.ndarray, tile: np.ndarray, row: int, column: int) -> None:
     """Alpha-composite a tile onto the canvas in place (straight alpha)."""
     h, w = tile.shape[:2]
-    region = canvas[row:row + h, column:column + w].astype(np.float32) / 255.0
+    region = canvas[row : row + h, column : column + w].astype(np.float32) / 255.0
     src = tile.astype(np.float32) / 255.0
     sa, da = src[..., 3:4], region[..., 3:4]
     out_a = sa + da * (1.0 - sa)
     with np.errstate(invalid="ignore", divide="ignore"):
         rgb = np.where(out_a > 0, (src[..., :3] * sa + region[..., :3] * da * (1.0 - sa)) / out_a, 0.0)
-    canvas[row:row + h, column:column + w, :3] = np.round(rgb * 255.0).astype(np.uint8)
-    canvas[row:row + h, column:column + w, 3] = np.round(out_a[..., 0] * 255.0).astype(np.uint8)
+    canvas[row : row + h, column : column + w, :3] = np.round(rgb * 255.0).astype(np.uint8)
+    canvas[row : row + h, column : column + w, 3] = np.round(out_a[..., 0] * 255.0).astype(np.uint8)

@@ -19,8 +19,10 @@ __all__ = ["CLEAR_SKY_PERCENTILE", "clear_sky_radiance", "cloud_opacity"]
 #: the hot spots, "less cloud cover than more than 99 percent of the planet".
 CLEAR_SKY_PERCENTILE = 99.5
 
-def clear_sky_radiance(radiance: np.ndarray, *, percentile: float = CLEAR_SKY_PERCENTILE,
-                       mask: np.ndarray | None = None) -> float:
+
+def clear_sky_radiance(
+    radiance: np.ndarray, *, percentile: float = CLEAR_SKY_PERCENTILE, mask: np.ndarray | None = None
+) -> float:
     """The clear-sky 5 um radiance: a high percentile of the positive on-disc values.
 
     Parameters
@@ -47,13 +49,14 @@ def clear_sky_radiance(radiance: np.ndarray, *, percentile: float = CLEAR_SKY_PE
     sample = subsample(radiance, mask)
     sample = sample[sample > 0]
     if sample.size == 0:
-        raise InputError("the cloud band has no positive finite radiance on the disc: "
-                         "check the file (all NaN, zero or negative?)")
+        raise InputError(
+            "the cloud band has no positive finite radiance on the disc: "
+            "check the file (all NaN, zero or negative?)"
+        )
     return float(np.percentile(sample, percentile))
 
 
-def cloud_opacity(radiance: np.ndarray, clear: float, *, out: np.ndarray | None = None
-                  ) -> np.ndarray:
+def cloud_opacity(radiance: np.ndarray, clear: float, *, out: np.ndarray | None = None) -> np.ndarray:
     """Cloud opacity tau = ln(I_clear / I), clipped at 0, NaN where I <= 0.
 
     Parameters

@@ -96,7 +96,8 @@ class Palette:
         if self.interpolation not in INTERPOLATIONS:
             raise PaletteError(
                 f"palette {self.name!r}: interpolation must be one of {', '.join(INTERPOLATIONS)}, "
-                f"got {self.interpolation!r}")
+                f"got {self.interpolation!r}"
+            )
         if not 2 <= self.size <= 4096:
             raise PaletteError(f"palette {self.name!r}: size must be 2..4096, got {self.size}")
 
@@ -116,14 +117,22 @@ class Palette:
             rgb = {k: linear_to_oklab(srgb_to_linear(v)) for k, v in rgb.items()}
         elif self.interpolation == "linear-rgb":
             rgb = {k: srgb_to_linear(v) for k, v in rgb.items()}
-        blend = ((1 - t) * (1 - c) * rgb["cold_clear"] + t * (1 - c) * rgb["warm_clear"]
-                 + (1 - t) * c * rgb["cold_cloudy"] + t * c * rgb["warm_cloudy"])
+        blend = (
+            (1 - t) * (1 - c) * rgb["cold_clear"]
+            + t * (1 - c) * rgb["warm_clear"]
+            + (1 - t) * c * rgb["cold_cloudy"]
+            + t * c * rgb["warm_cloudy"]
+        )
         if self.interpolation == "oklab":
             blend = linear_to_srgb(oklab_to_linear(map_into_gamut(blend)))
         elif self.interpolation == "linear-rgb":
             blend = linear_to_srgb(blend)
-        alpha = ((1 - t) * (1 - c) * corners["cold_clear"][3] + t * (1 - c) * corners["warm_clear"][3]
-                 + (1 - t) * c * corners["cold_cloudy"][3] + t * c * corners["warm_cloudy"][3])
+        alpha = (
+            (1 - t) * (1 - c) * corners["cold_clear"][3]
+            + t * (1 - c) * corners["warm_clear"][3]
+            + (1 - t) * c * corners["cold_cloudy"][3]
+            + t * c * corners["warm_cloudy"][3]
+        )
         table = np.clip(np.concatenate([blend, alpha], axis=-1), 0.0, 1.0)
         table.setflags(write=False)
         return table
@@ -181,7 +190,7 @@ class Palette:
             if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
                 raise ValueError(f"{name} needs two different finite limits, got ({lo}, {hi})")
         if out is None:
-            out = np.empty(x.shape + (4,), dtype=np.uint8)
+            out = np.empty((*x.shape, 4), dtype=np.uint8)
         words = out.view(np.uint32).reshape(x.shape)
         n = self.size
         x_gain, y_gain = n / (x_range[1] - x_range[0]), n / (y_range[1] - y_range[0])
@@ -207,8 +216,7 @@ class Palette:
                 np.copyto(ix, bad_index, where=excluded[0])
             np.take(packed, ix, out=word)
 
-        map_blocks(kernel, inputs, [words],
-                   scratch=[np.float32, np.float32, np.int32, np.int32])
+        map_blocks(kernel, inputs, [words], scratch=[np.float32, np.float32, np.int32, np.int32])
         return out
 
     # -- conversions ----------------------------------------------------------------------
@@ -222,18 +230,33 @@ class Palette:
 
         The first variate is the temperature axis, the second the cloud axis.
         """
-        from matplotlib.colors import BivarColormapFromImage  # noqa: PLC0415
+        from matplotlib.colors import BivarColormapFromImage
 
         cmap = BivarColormapFromImage(np.array(self.lut), shape="square", name=self.name)
         return cmap.with_extremes(bad=self.bad)
 
     def register(self, *, name: str | None = None, force: bool = False) -> str:
-        """Register with matplotlib's bivariate colormap registry (only when called)."""
-        import matplotlib as mpl  # noqa: PLC0415
+        """Register with ``matplotlib.bivar_colormaps`` (only when called); returns the name.
 
+        matplotlib 3.10-3.11 ``register()`` accepts only univariate colormaps,
+        so a bivariate one is stored in the registry's mapping directly.
+        """
+        import matplotlib as mpl
+
+        registry = mpl.bivar_colormaps
         cmap = self.to_matplotlib()
         key = name or f"falsecolor.{self.name}"
-        mpl.bivar_colormaps.register(cmap, name=key, force=force)
+        if key in registry and not force:
+            raise PaletteError(
+                f"a bivariate colormap named {key!r} is already registered: pass force=True to replace it"
+            )
+        try:
+            registry.register(cmap, name=key, force=force)
+        except TypeError:
+            store = getattr(registry, "_cmaps", None)
+            if not isinstance(store, dict):
+                raise PaletteError("this matplotlib cannot register bivariate colormaps") from None
+            store[key] = cmap.copy()
         return key
 
 
@@ -311,16 +334,19 @@ def _from_document(doc: dict[str, Any], path: Path) -> Palette:
     where = str(path)
     unknown = set(doc) - _TOP_KEYS
     if unknown:
-        raise PaletteError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                           f"allowed: {', '.join(sorted(_TOP_KEYS))}")
+        raise PaletteError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+        )
     colors = doc.get("colors")
     if not isinstance(colors, dict):
         raise PaletteError(f"{where}: needs a [colors] table with {', '.join(CORNERS)}")
     allowed = set(CORNERS) | {"bad"}
     extra = set(colors) - allowed
     if extra:
-        raise PaletteError(f"{where}: unknown colour(s) {', '.join(sorted(extra))} in [colors]; "
-                           f"allowed: {', '.join(sorted(allowed))}")
+        raise PaletteError(
+            f"{where}: unknown colour(s) {', '.join(sorted(extra))} in [colors]; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
     parsed = {}
     for key, value in colors.items():
         if not isinstance(value, str):

@@ -27,21 +27,45 @@ __all__ = ["SyntheticJupiter", "synthetic_jupiter"]
 
 #: Zonal-mean 13.04 um brightness temperature (planetographic latitude, K),
 #: Cassini/CIRS filtered through VISIR NEII_2 (SCIENCE.md 6.3); 120 K at the poles [ASM].
-_ZONAL_T13 = np.array([
-    (-90, 120.0), (-72, 120.6), (-64, 123.2), (-56, 125.9), (-48, 127.9), (-40, 128.9),
-    (-32, 129.3), (-24, 129.0), (-16, 131.9), (-12, 131.9), (-8, 130.4), (-4, 128.4),
-    (0, 127.5), (4, 128.4), (8, 130.8), (12, 133.4), (16, 133.4), (20, 130.8), (24, 130.1),
-    (28, 129.9), (36, 128.1), (44, 127.7), (52, 126.7), (60, 125.6), (68, 123.5),
-    (72, 122.7), (90, 120.0),
-])
+_ZONAL_T13 = np.array(
+    [
+        (-90, 120.0),
+        (-72, 120.6),
+        (-64, 123.2),
+        (-56, 125.9),
+        (-48, 127.9),
+        (-40, 128.9),
+        (-32, 129.3),
+        (-24, 129.0),
+        (-16, 131.9),
+        (-12, 131.9),
+        (-8, 130.4),
+        (-4, 128.4),
+        (0, 127.5),
+        (4, 128.4),
+        (8, 130.8),
+        (12, 133.4),
+        (16, 133.4),
+        (20, 130.8),
+        (24, 130.1),
+        (28, 129.9),
+        (36, 128.1),
+        (44, 127.7),
+        (52, 126.7),
+        (60, 125.6),
+        (68, 123.5),
+        (72, 122.7),
+        (90, 120.0),
+    ]
+)
 
 #: 5 um cloud opacity of the belts and zones (SCIENCE.md 6.4, [ASM]); NTB/STB 2.6 [ASM].
 _ZONES_TAU, _POLAR_TAU = 3.5, 3.0
 _BANDS_TAU = (  # (south edge, north edge, tau), planetographic degrees
-    (-6.92, 6.96, 3.2),     # EZ
-    (6.96, 17.51, 2.3),     # NEB
-    (-19.95, -6.92, 2.0),   # SEB
-    (24.29, 31.65, 2.6),    # NTB
+    (-6.92, 6.96, 3.2),  # EZ
+    (6.96, 17.51, 2.3),  # NEB
+    (-19.95, -6.92, 2.0),  # SEB
+    (24.29, 31.65, 2.6),  # NTB
     (-32.35, -27.01, 2.6),  # STB
 )
 _EDGE_WIDTH = 1.0  # degrees, tanh smoothing of band edges
@@ -171,8 +195,9 @@ def synthetic_jupiter(
     """
     ny, nx = shape
     radius = equatorial_radius if equatorial_radius is not None else 0.45 * min(ny, nx)
-    geometry = DiscGeometry(((ny - 1) / 2.0, (nx - 1) / 2.0), radius, sub_observer_latitude,
-                            pole_angle, central_meridian)
+    geometry = DiscGeometry(
+        ((ny - 1) / 2.0, (nx - 1) / 2.0), radius, sub_observer_latitude, pole_angle, central_meridian
+    )
     planes = backplanes(shape, geometry)
     on = planes.on_disc
     lat, lon, mu = planes.latitude[on], planes.longitude[on], planes.mu[on]
@@ -215,13 +240,28 @@ def synthetic_jupiter(
         header["OBJECT"] = "Jupiter (synthetic)"
         header["ORIGIN"] = ("falsecolor.synthetic", "SCIENCE.md section 6 model")
         header["FC_ROLE"] = role
-        for key, value in (("FC_CY", geometry.centre[0]), ("FC_CX", geometry.centre[1]),
-                           ("FC_REQ", radius), ("FC_B", sub_observer_latitude),
-                           ("FC_PA", pole_angle), ("FC_CML", central_meridian)):
+        for key, value in (
+            ("FC_CY", geometry.centre[0]),
+            ("FC_CX", geometry.centre[1]),
+            ("FC_REQ", radius),
+            ("FC_B", sub_observer_latitude),
+            ("FC_PA", pole_angle),
+            ("FC_CML", central_meridian),
+        ):
             header[key] = value
         provenance = {"unit": "synthetic", "filter": "synthetic", "date_obs": "synthetic"}
-        return Band(image, WAVELENGTH_RADIANCE, filt.wavelength, filt.name, date_obs, None, None,
-                    header, f"synthetic Jupiter {filt.name}", provenance)
+        return Band(
+            image,
+            WAVELENGTH_RADIANCE,
+            filt.wavelength,
+            filt.name,
+            date_obs,
+            None,
+            None,
+            header,
+            f"synthetic Jupiter {filt.name}",
+            provenance,
+        )
 
     return SyntheticJupiter(
         temperature_band=band(images[0], t_filter, "temperature"),

@@ -111,8 +111,7 @@ def normalise(values: np.ndarray, limits: AxisLimits | tuple[float, float]) -> n
     return np.clip(scaled, 0.0, 1.0)
 
 
-def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None
-                 ) -> np.ndarray:
+def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None) -> np.ndarray:
     """Composite 8-bit RGBA over an opaque background colour; ``None`` keeps transparency.
 
     Blending is done on the 8-bit sRGB values, as image viewers do.

@@ -1,0 +1,5 @@
+"""``python -m falsecolor``: the command line."""
+
+from .cli import console_main
+
+console_main()

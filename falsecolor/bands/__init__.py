@@ -1,0 +1,195 @@
+"""Band images and FITS reading.
+
+A :class:`Band` is one image of the planet in one filter: the data, its unit
+(counts, spectral radiance, brightness temperature or dimensionless opacity),
+what is known of its wavelength or filter, the observation time, and where each
+of those facts came from. :func:`read_band` reads one from a FITS file and is
+forgiving of real archives (unparsable header cards, a broken END card,
+non-standard unit cards) while refusing what cannot be trusted (truncated
+files, byte-swapped data unless asked).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+
+from .._units import is_counts, is_radiance
+from ..exceptions import FileFormatError
+from . import _fits, _header
+
+__all__ = ["Band", "band_to_hdu", "read_band"]
+
+
+@dataclass(frozen=True, eq=False)
+class Band:
+    """One image in one band, with what is known about it.
+
+    Parameters
+    ----------
+    data : ndarray
+        Image ``(ny, nx)``; FITS row 0 is the bottom of the image. NaN = no data.
+    unit : Unit
+        ``count``/``adu`` (uncalibrated), a spectral radiance, ``K``, or
+        dimensionless (an opacity map).
+    wavelength : Quantity, optional
+        Effective wavelength (or wavenumber/frequency) of the band.
+    filter_name : str, optional
+        Filter name as found in the header or given by the user.
+    date_obs : str, optional
+        Observation time, ISO 8601 (UTC).
+    conversion_factor : Quantity, optional
+        Radiance per count for uncalibrated data (``CONVFACT``/``CONVUNIT``
+        cards or ``--scale``).
+    mask : ndarray of bool, optional
+        True where a pixel is excluded.
+    header : Header
+        The readable cards of the source header.
+    source : str, optional
+        File the band was read from (``path[hdu]``).
+    provenance : dict
+        Where each fact came from, e.g. ``{"unit": "BUNIT"}``.
+    """
+
+    data: np.ndarray = field(repr=False)
+    unit: u.UnitBase
+    wavelength: u.Quantity | None = None
+    filter_name: str | None = None
+    date_obs: str | None = None
+    conversion_factor: u.Quantity | None = None
+    mask: np.ndarray | None = field(default=None, repr=False)
+    header: fits.Header = field(default_factory=fits.Header, repr=False)
+    source: str | None = None
+    provenance: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def kind(self) -> str:
+        """``'counts'``, ``'radiance'``, ``'temperature'``, ``'opacity'`` or ``'other'``."""
+        if is_counts(self.unit):
+            return "counts"
+        if self.unit.is_equivalent(u.K):
+            return "temperature"
+        if self.unit.is_equivalent(u.dimensionless_unscaled):
+            return "opacity"
+        if is_radiance(self.unit):
+            return "radiance"
+        return "other"
+
+    @property
+    def label(self) -> str:
+        """Short description for messages: file name or filter."""
+        return self.source or self.filter_name or "band"
+
+    def replace(self, **changes: Any) -> Band:
+        """A copy with some fields changed (the data array is shared, not copied)."""
+        return dataclasses.replace(self, **changes)
+
+
+def read_band(
+    path: str | Path,
+    *,
+    hdu: int | str | None = None,
+    plane: int | None = None,
+    unit: str | u.UnitBase | None = None,
+    wavelength: str | u.Quantity | None = None,
+    filter: str | None = None,
+    scale: str | u.Quantity | None = None,
+    byteswap: bool | None = None,
+    option_prefix: str = "--",
+) -> Band:
+    """Read a band image from a FITS file.
+
+    Parameters
+    ----------
+    path : str or Path
+        FITS file (optionally gzip-compressed).
+    hdu : int or str, optional
+        HDU index or EXTNAME. Default: the first HDU holding an image.
+    plane : int, optional
+        Plane to take from a 3-D cube.
+    unit : str or Unit, optional
+        Overrides ``BUNIT``. Without either, the data are taken as counts.
+    wavelength : str or Quantity, optional
+        Overrides ``WAVELNTH``/``WAVEUNIT``; e.g. ``"13um"``, ``"769 cm-1"``.
+    filter : str, optional
+        Overrides ``FILTER`` / ``HIERARCH ESO INS FILT1 NAME``.
+    scale : str or Quantity, optional
+        Radiance per count, e.g. ``"1.2e-5 W m-2 sr-1 um-1"``; overrides
+        ``CONVFACT``/``CONVUNIT``.
+    byteswap : bool, optional
+        Integer data whose bytes look swapped (little-endian despite the
+        standard) are an error unless ``True`` (swap them) or ``False``
+        (do not check).
+    option_prefix : str
+        How options are spelled in error messages (``"--t-"`` names
+        ``--t-wavelength`` for the temperature band).
+
+    Returns
+    -------
+    Band
+
+    Raises
+    ------
+    FileFormatError
+        Missing, empty, truncated or non-FITS file; no image HDU; byte-swapped data.
+    UnitError
+        Unknown unit in the header or in ``unit``.
+    """
+    path = Path(path)
+    _fits.check_readable(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hdul = fits.open(path, memmap=False, ignore_missing_end=True, do_not_scale_image_data=True)
+        except (OSError, ValueError, TypeError, IndexError) as err:
+            raise FileFormatError(_fits.open_error(path, err)) from err
+        try:
+            index = _fits.choose_hdu(hdul, hdu, path, option_prefix)
+            chosen = hdul[index]
+            header = _fits.readable_header(chosen.header)
+            raw = _fits.read_data(chosen, path, caught)
+        finally:
+            hdul.close()
+    name = f"{path.name}[{index}]" if index else path.name
+    data = _fits.to_float(raw, header, byteswap, name, option_prefix)
+    data = _fits.select_plane(data, plane, name, option_prefix)
+    provenance: dict[str, str] = {"path": str(path), "hdu": str(index)}
+    band_unit = _header.unit(header, unit, name, option_prefix, provenance)
+    band_wavelength = _header.wavelength(header, wavelength, name, provenance)
+    filter_name = _header.filter_name(header, filter, provenance)
+    factor = _header.conversion_factor(header, scale, name, option_prefix, provenance)
+    date = _header.date_obs(header, name, provenance)
+    return Band(data, band_unit, band_wavelength, filter_name, date, factor, None, header, name, provenance)
+
+
+# --------------------------------------------------------------------------------------
+
+
+def band_to_hdu(band: Band, *, primary: bool = True) -> fits.PrimaryHDU | fits.ImageHDU:
+    """A FITS HDU holding the band's data with BUNIT, WAVELNTH, FILTER and DATE-OBS."""
+    cls = fits.PrimaryHDU if primary else fits.ImageHDU
+    h = cls(np.asarray(band.data))
+    if band.unit != u.dimensionless_unscaled:
+        h.header["BUNIT"] = band.unit.to_string("fits") if band.kind != "counts" else "count"
+    if band.wavelength is not None:
+        h.header["WAVELNTH"] = (
+            float(band.wavelength.to_value(u.um, equivalencies=u.spectral())),
+            "effective wavelength",
+        )
+        h.header["WAVEUNIT"] = "um"
+    if band.filter_name:
+        h.header["FILTER"] = band.filter_name
+    if band.date_obs:
+        h.header["DATE-OBS"] = band.date_obs
+    return h

@@ -1,0 +1,166 @@
+"""Opening FITS files the way real archives need: damaged cards, swapped bytes, truncation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+
+from ..exceptions import FileFormatError, InputError
+
+IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
+_NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def check_readable(path: Path) -> None:
+    if not path.exists():
+        raise FileFormatError(f"{path} does not exist: check the path")
+    if path.is_dir():
+        raise FileFormatError(f"{path} is a directory, not a FITS file")
+    if path.stat().st_size == 0:
+        raise FileFormatError(f"{path} is empty (0 bytes): not a FITS file")
+
+
+def open_error(path: Path, err: Exception) -> str:
+    text = str(err)
+    if "SIMPLE" in text:
+        return f"{path} is not a FITS file (it does not start with a SIMPLE card)"
+    if "Empty or corrupt" in text:
+        return f"{path} is not a readable FITS file: empty or corrupt header"
+    return f"{path} is not a readable FITS file: {text.splitlines()[0]}"
+
+
+def has_image(h: Any) -> bool:
+    return (
+        isinstance(h, IMAGE_HDUS)
+        and (h.header.get("NAXIS", 0) or 0) >= 2
+        and all((h.header.get(f"NAXIS{i}", 0) or 0) > 0 for i in range(1, h.header["NAXIS"] + 1))
+    )
+
+
+def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path, prefix: str) -> int:
+    try:
+        count = len(hdul)
+    except (OSError, ValueError) as err:
+        raise FileFormatError(f"{path} is a damaged FITS file: {err}") from err
+    if hdu is None:
+        for index, h in enumerate(hdul):
+            if has_image(h):
+                return index
+        raise FileFormatError(f"{path} has no image HDU (it holds {count} HDU(s) without a 2-D image)")
+    if isinstance(hdu, str) and not hdu.lstrip("-").isdigit():
+        try:
+            index = hdul.index_of(hdu)
+        except KeyError as err:
+            names = [h.name for h in hdul]
+            raise FileFormatError(f"{path} has no HDU named {hdu!r} (it has {names})") from err
+    else:
+        index = int(hdu)
+        if not 0 <= index < count:
+            raise FileFormatError(
+                f"{path} has {count} HDU(s), numbered 0..{count - 1}: {prefix}hdu {index} is out of range"
+            )
+    if not has_image(hdul[index]):
+        raise FileFormatError(f"HDU {index} of {path} holds no image: choose another with {prefix}hdu")
+    return index
+
+
+def readable_header(header: fits.Header) -> fits.Header:
+    """Copy of the cards that parse; unparsable ones are repaired or dropped."""
+    clean = fits.Header()
+    for card in header.cards:
+        try:
+            keyword, value, comment = card.keyword, card.value, card.comment
+            if isinstance(value, str) and _NON_PRINTABLE.search(value):
+                value = _NON_PRINTABLE.sub("", value).strip()
+            clean.append(fits.Card(keyword, value, comment), end=True)
+        except (ValueError, fits.VerifyError, UnicodeError):
+            # The card as it stood in the file (astropy keeps it privately).
+            image = getattr(card, "_image", None)
+            if not isinstance(image, str):
+                continue
+            repaired = _NON_PRINTABLE.sub(" ", image)
+            try:
+                fixed = fits.Card.fromstring(repaired)
+                clean.append(
+                    fits.Card(
+                        fixed.keyword,
+                        fixed.value.strip() if isinstance(fixed.value, str) else fixed.value,
+                        fixed.comment,
+                    ),
+                    end=True,
+                )
+            except (ValueError, fits.VerifyError, UnicodeError):
+                continue
+    return clean
+
+
+def read_data(h: Any, path: Path, caught: list) -> np.ndarray:
+    truncated = [str(w.message) for w in caught if "truncated" in str(w.message)]
+    try:
+        data = h.data
+    except (ValueError, OSError, TypeError, IndexError, MemoryError) as err:
+        if truncated:
+            raise FileFormatError(f"{path} is truncated: {truncated[0].split(': ', 1)[-1]}") from err
+        raise FileFormatError(f"cannot read the image data of {path}: {err}") from err
+    if data is None:
+        raise FileFormatError(f"{path} has no image data")
+    return np.array(data)  # detach from the file
+
+
+def to_float(
+    raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: str, prefix: str
+) -> np.ndarray:
+    if raw.dtype.kind in "iu":
+        if byteswap is None and looks_byteswapped(raw):
+            raise FileFormatError(
+                f"the integer data of {name} look byte-swapped (little-endian despite BITPIX): "
+                f"rerun with {prefix}byteswap to read them swapped"
+            )
+        if byteswap:
+            raw = raw.byteswap()
+    elif raw.dtype.kind != "f":
+        raise FileFormatError(f"{name} holds {raw.dtype} data, not numbers")
+    blank = header.get("BLANK") if raw.dtype.kind in "iu" else None
+    small = raw.dtype.itemsize <= 2 or (raw.dtype.kind == "f" and raw.dtype.itemsize == 4)
+    dtype = np.float32 if small else np.float64
+    data = raw.astype(dtype)
+    if blank is not None:
+        data[raw == blank] = np.nan
+    bscale, bzero = header.get("BSCALE", 1.0), header.get("BZERO", 0.0)
+    if bscale != 1.0 or bzero != 0.0:
+        data = data.astype(np.float64) * bscale + bzero
+    return np.ascontiguousarray(data.astype(data.dtype.newbyteorder("=")))
+
+
+def looks_byteswapped(raw: np.ndarray) -> bool:
+    """True when swapping the bytes makes the image far smoother (a real picture)."""
+    if raw.dtype.itemsize < 2 or raw.ndim < 2 or raw.shape[-1] < 8 or raw.size < 64:
+        return False
+    plane = raw.reshape(-1, raw.shape[-1])[:512].astype(np.float64)
+    swapped = raw.reshape(-1, raw.shape[-1])[:512].byteswap().astype(np.float64)
+    as_read = np.mean(np.abs(np.diff(plane, axis=-1)))
+    if as_read == 0:
+        return False
+    return float(np.mean(np.abs(np.diff(swapped, axis=-1)))) * 20 < as_read
+
+
+def select_plane(data: np.ndarray, plane: int | None, name: str, prefix: str) -> np.ndarray:
+    while data.ndim > 2 and data.shape[0] == 1:
+        data = data[0]
+    if data.ndim == 2:
+        if plane not in (None, 0):
+            raise InputError(f"{name} is a 2-D image: {prefix}plane {plane} does not exist")
+        return data
+    cube = data.reshape(-1, *data.shape[-2:])
+    if plane is None:
+        raise InputError(
+            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with "
+            f"{prefix}plane N, or combine frames with `falsecolor stack`"
+        )
+    if not 0 <= plane < cube.shape[0]:
+        raise InputError(f"{name} has planes 0..{cube.shape[0] - 1}: {prefix}plane {plane} does not exist")
+    return np.ascontiguousarray(cube[plane])

@@ -1,0 +1,139 @@
+"""What a FITS header says about a band: unit, wavelength, filter, calibration, time."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from astropy import units as u
+from astropy.time import Time
+
+from .._units import parse_unit
+from ..exceptions import InputError, UnitError, warn
+
+_FILTER_KEYS = ("FILTER", "ESO INS FILT1 NAME", "FILTER1", "FILTNAME")
+
+
+def unit(header, override, name, prefix, provenance) -> u.UnitBase:
+    if override is not None:
+        provenance["unit"] = f"{prefix}unit"
+        return parse_unit(override)
+    for key, note in (("BUNIT", "BUNIT"), ("UNITS", "UNITS card (non-standard)")):
+        text = header.get(key)
+        if text is None:
+            continue
+        # An unquoted value ("UNITS = Kelvin / Units") comes back with its "=" and comment.
+        text = re.sub(r"^\s*=\s*", "", str(text)).split("/ ")[0].strip().strip("'\"")
+        if not text:
+            continue
+        try:
+            unit = parse_unit(str(text))
+        except UnitError as err:
+            raise UnitError(
+                f"unknown unit {text!r} in the {key} card of {name}: give the unit with "
+                f"{prefix}unit (e.g. 'W m-2 sr-1 um-1', K, counts)"
+            ) from err
+        provenance["unit"] = note
+        return unit
+    provenance["unit"] = "default: no BUNIT card, taken as counts"
+    return u.count
+
+
+def wavelength(header, override, name, provenance) -> u.Quantity | None:
+    if override is not None:
+        provenance["wavelength"] = "option"
+        return spectral_quantity(override, "wavelength option")
+    value = header.get("WAVELNTH")
+    if value is None:
+        return None
+    unit_card = header.get("WAVEUNIT", "um")
+    try:
+        if isinstance(unit_card, int | float) and not isinstance(unit_card, bool):
+            quantity = float(value) * 10.0 ** float(unit_card) * u.m  # power-of-ten convention
+        else:
+            quantity = float(value) * parse_unit(str(unit_card))
+        result = spectral_quantity(quantity, "WAVELNTH")
+    except (UnitError, InputError, ValueError, TypeError):
+        warn(f"ignoring unreadable WAVELNTH={value!r} WAVEUNIT={unit_card!r} in {name}")
+        return None
+    provenance["wavelength"] = "WAVELNTH"
+    return result
+
+
+def spectral_quantity(value: str | u.Quantity, what: str) -> u.Quantity:
+    try:
+        quantity = u.Quantity(value)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{what} {value!r} is not a quantity: write e.g. 13um or '769 cm-1'") from err
+    if quantity.unit == u.dimensionless_unscaled:
+        raise InputError(f"{what} {value!r} needs a unit: write e.g. 13um or '769 cm-1'")
+    try:
+        quantity.to(u.um, equivalencies=u.spectral())
+    except u.UnitConversionError as err:
+        raise InputError(f"{what} {value!r} is not a wavelength, wavenumber or frequency") from err
+    if not (np.isscalar(quantity.value) and np.isfinite(quantity.value) and quantity.value > 0):
+        raise InputError(f"{what} {value!r} must be one positive number with a unit")
+    return quantity
+
+
+def filter_name(header, override, provenance) -> str | None:
+    if override is not None:
+        provenance["filter"] = "option"
+        return str(override)
+    for key in _FILTER_KEYS:
+        value = header.get(key)
+        if isinstance(value, str) and value.strip():
+            provenance["filter"] = "HIERARCH " + key if key.startswith("ESO") else key
+            return value.strip()
+    return None
+
+
+def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity | None:
+    if override is not None:
+        provenance["conversion_factor"] = f"{prefix}scale"
+        try:
+            factor = u.Quantity(override)
+        except (TypeError, ValueError) as err:
+            raise InputError(
+                f"{prefix}scale {override!r} is not a quantity: write e.g. '1.2e-5 W m-2 sr-1 um-1'"
+            ) from err
+    elif header.get("CONVFACT") is not None:
+        provenance["conversion_factor"] = "CONVFACT/CONVUNIT"
+        try:
+            factor = float(header["CONVFACT"]) * parse_unit(str(header.get("CONVUNIT", "")))
+        except (TypeError, ValueError) as err:
+            raise InputError(f"unreadable CONVFACT in {name}: give {prefix}scale instead") from err
+    else:
+        return None
+    if factor.unit == u.dimensionless_unscaled:
+        raise UnitError(
+            f"{prefix}scale {override!r} needs the radiance unit per count, e.g. '1.2e-5 W m-2 sr-1 um-1'"
+        )
+    if not (np.isscalar(factor.value) and np.isfinite(factor.value) and factor.value > 0):
+        raise InputError(f"the conversion factor of {name} must be positive, got {factor}")
+    return factor
+
+
+def date_obs(header, name, provenance) -> str | None:
+    candidates = []
+    if header.get("DATE-OBS"):
+        candidates.append(("DATE-OBS", str(header["DATE-OBS"])))
+    if header.get("DATE_OBS"):
+        text = str(header["DATE_OBS"])
+        if header.get("TIME_OBS") and "T" not in text:
+            text = f"{text}T{header['TIME_OBS']}"
+        candidates.append(("DATE_OBS/TIME_OBS", text))
+    for key, text in candidates:
+        try:
+            time = Time(text.strip(), scale="utc")
+            provenance["date_obs"] = key
+            return time.isot
+        except ValueError:
+            provenance["date_obs"] = f"{key} {text!r} is not ISO 8601 (ignored)"
+    if header.get("MJD-OBS") is not None:
+        try:
+            provenance["date_obs"] = "MJD-OBS"
+            return Time(float(header["MJD-OBS"]), format="mjd", scale="utc").isot
+        except (TypeError, ValueError):
+            pass
+    return None

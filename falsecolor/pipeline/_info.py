@@ -1,0 +1,124 @@
+"""describe() for `falsecolor info`, output checks, the demo, and the catalogues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy import units as u
+
+from .. import filters, geometry
+from ..bands import read_band
+from ..composite import Composite, fits_product_paths
+from ..exceptions import FileFormatError, FilterError, InputError
+from ..export import check_output
+from ..palette import get_palette
+from ._render import render
+
+
+def describe(path: str | Path, **options: Any) -> dict[str, Any]:
+    """What falsecolor reads from a FITS file, as a JSON-ready dict.
+
+    Keys: ``path``, ``hdu``, ``shape``, ``dtype``, ``unit``, ``unit_source``,
+    ``kind``, ``filter``, ``filter_known``, ``wavelength_um``, ``date_obs``,
+    ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``.
+    """
+    notes: list[str] = []
+    try:
+        band = read_band(path, **options)
+    except FileFormatError as err:
+        if "byte-swapped" not in str(err) or options.get("byteswap") is not None:
+            raise
+        notes.append(str(err))
+        band = read_band(path, **{**options, "byteswap": True})
+    except InputError as err:
+        if "cube of" not in str(err):
+            raise
+        notes.append(str(err) + " (showing plane 0)")
+        band = read_band(path, **{**options, "plane": 0})
+    data = np.asarray(band.data)
+    finite = np.isfinite(data)
+    disc = geometry.on_disc_mask(data)
+    known = None
+    if band.filter_name:
+        try:
+            filters.get_filter(band.filter_name)
+            known = True
+        except FilterError:
+            known = False
+            notes.append(f"filter {band.filter_name!r} is not built in: give a curve or a wavelength")
+    wavelength = (
+        float(band.wavelength.to_value(u.um, equivalencies=u.spectral()))
+        if band.wavelength is not None
+        else None
+    )
+    for key, value in band.provenance.items():
+        if "not ISO" in value or "default" in value or "non-standard" in value:
+            notes.append(f"{key}: {value}")
+    return {
+        "path": str(path),
+        "hdu": int(band.provenance["hdu"]),
+        "shape": list(band.shape),
+        "dtype": str(data.dtype),
+        "unit": band.unit.to_string() or "dimensionless",
+        "unit_source": band.provenance.get("unit", ""),
+        "kind": band.kind,
+        "filter": band.filter_name,
+        "filter_known": known,
+        "wavelength_um": wavelength,
+        "date_obs": band.date_obs,
+        "finite_fraction": float(finite.mean()),
+        "on_disc_fraction": float(disc.mean()),
+        "min": float(np.nanmin(data)) if finite.any() else None,
+        "max": float(np.nanmax(data)) if finite.any() else None,
+        "notes": notes,
+    }
+
+
+def check_outputs(
+    png: str | Path, *, fits_prefix: str | Path | None = None, inputs: Sequence[str | Path] = ()
+) -> None:
+    """Fail early (before any work) when an output cannot be written or is an input."""
+    check_output(png, inputs=inputs)
+    if fits_prefix is not None:
+        for path in fits_product_paths(fits_prefix):
+            check_output(path, inputs=inputs)
+
+
+def render_demo(size: int = 720, **options: Any) -> Composite:
+    """Render the built-in synthetic Jupiter (``size`` x ``size`` pixels) with :func:`render` options."""
+    from ..synthetic import synthetic_jupiter
+
+    if not 32 <= size <= 8192:
+        raise InputError(f"the demo size must be 32..8192 pixels, got {size}")
+    jupiter = synthetic_jupiter((size, size))
+    return render(jupiter.temperature_band, jupiter.cloud_band, **options)
+
+
+def palette_catalogue() -> list[dict[str, Any]]:
+    """Name, description and source of every built-in palette."""
+    from ..palette import list_palettes
+
+    return [
+        {"name": p.name, "description": p.description, "interpolation": p.interpolation, "source": p.source}
+        for p in map(get_palette, list_palettes())
+    ]
+
+
+def filter_catalogue() -> list[dict[str, Any]]:
+    """Name, effective wavelength, half-maximum range and description of every built-in filter."""
+    rows = []
+    for name in filters.list_filters():
+        f = filters.get_filter(name)
+        low, high = f.half_maximum_range
+        rows.append(
+            {
+                "name": f.name,
+                "wavelength_um": round(float(f.wavelength.to_value(u.um)), 4),
+                "half_maximum_um": [round(float(low.value), 3), round(float(high.value), 3)],
+                "description": f.description,
+            }
+        )
+    return rows

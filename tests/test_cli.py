@@ -1,0 +1,171 @@
+"""The command line, in process through main() and once as the installed console script."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from falsecolor import __version__
+from falsecolor.cli import main
+
+
+def decode(path):
+    with Image.open(path) as image:
+        return np.asarray(image)
+
+
+def test_demo_renders_a_png_with_a_key(tmp_path, capsys):
+    out = tmp_path / "jupiter.png"
+    assert main(["render", "--demo", "--demo-size", "200", "-o", str(out)]) == 0
+    picture = decode(out)
+    assert picture.shape[0] >= 200 and picture.shape[1] > 300  # composite plus key
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_render_files_with_options(tmp_path, band_files, capsys):
+    out = tmp_path / "out.png"
+    code = main(
+        [
+            "render",
+            "--temperature",
+            str(band_files["temperature"]),
+            "--cloud",
+            str(band_files["cloud"]),
+            "-o",
+            str(out),
+            "--no-key",
+            "--t-limits",
+            "120",
+            "135",
+            "--tau-limits",
+            "0",
+            "4.5",
+            "--palette",
+            "visir-linear",
+            "--fits-out",
+            str(tmp_path / "prod"),
+            "--background",
+            "black",
+            "-q",
+        ]
+    )
+    assert code == 0 and capsys.readouterr().out == ""
+    picture = decode(out)
+    assert picture.shape == (256, 256, 3)  # opaque background: RGB
+    assert (tmp_path / "prod_temperature.fits").is_file()
+    assert (tmp_path / "prod_opacity.fits").is_file()
+
+
+def test_render_title_and_credit_make_room(tmp_path, band_files):
+    plain, titled = tmp_path / "a.png", tmp_path / "b.png"
+    args = ["render", "-t", str(band_files["temperature"]), "-c", str(band_files["cloud"]), "-q"]
+    assert main(args + ["-o", str(plain)]) == 0
+    assert main(args + ["-o", str(titled), "--title", "Jupiter", "--credit", "ESO"]) == 0
+    assert decode(titled).shape[0] > decode(plain).shape[0]
+
+
+def test_per_band_overrides(tmp_path, band_files):
+    out = tmp_path / "o.png"
+    code = main(
+        [
+            "render",
+            "-t",
+            str(band_files["temperature"]),
+            "-c",
+            str(band_files["cloud"]),
+            "--t-wavelength",
+            "13.04um",
+            "--cloud-filter",
+            "M-BAND",
+            "--clear-sky",
+            "250K",
+            "-o",
+            str(out),
+            "-q",
+        ]
+    )
+    assert code == 0 and out.is_file()
+
+
+def test_info_json_and_text(band_files, capsys):
+    assert main(["info", str(band_files["temperature"]), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["shape"] == [256, 256] and report["filter"] == "NEII_2"
+    assert report["kind"] == "radiance" and report["filter_known"] is True
+    assert report["date_obs"].startswith("2016-02-15")
+    assert 0.5 < report["on_disc_fraction"] < 0.8
+    assert main(["info", str(band_files["temperature"]), str(band_files["cloud"])]) == 0
+    text = capsys.readouterr().out
+    assert "on disc" in text and "M-BAND" in text
+
+
+def test_info_several_files_json_is_a_list(band_files, capsys):
+    assert main(["info", "--json", str(band_files["temperature"]), str(band_files["cloud"])]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+def test_palettes_and_filters(capsys):
+    assert main(["palettes"]) == 0
+    assert capsys.readouterr().out.startswith("visir")
+    assert main(["palettes", "--json"]) == 0
+    assert {p["name"] for p in json.loads(capsys.readouterr().out)} >= {"visir", "visir-linear"}
+    assert main(["filters", "--json"]) == 0
+    assert [f["name"] for f in json.loads(capsys.readouterr().out)][:2] == ["M-BAND", "J7.9"]
+
+
+def test_help_and_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["render", "--help"])
+    assert info.value.code == 0 and "--t-limits" in capsys.readouterr().out
+    assert main([]) == 2
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(Exception, match="does not exist"):
+        main(["--debug", "info", str(tmp_path / "missing.fits")])
+
+
+def _console_script():
+    candidate = Path(sys.executable).with_name("falsecolor")
+    return candidate if candidate.exists() else None
+
+
+def test_installed_console_script(tmp_path):
+    script = _console_script()
+    if script is None:
+        pytest.skip("the falsecolor console script is not installed next to this Python")
+    out = tmp_path / "jupiter.png"
+    result = subprocess.run(
+        [str(script), "render", "--demo", "--demo-size", "160", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert decode(out).shape[0] >= 160
+    bad = subprocess.run(
+        [str(script), "info", str(tmp_path / "nope.fits")], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_python_dash_m(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "falsecolor", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0 and __version__ in result.stdout

@@ -1,0 +1,188 @@
+"""Filter registry and curve files (synthetic files always; the real VISIR curves when present)."""
+
+import numpy as np
+import pytest
+from astropy import units as u
+
+from falsecolor import (
+    brightness_temperature,
+    get_filter,
+    list_filters,
+    load_filter,
+    planck_radiance,
+)
+from falsecolor.exceptions import FileFormatError, FilterError
+from falsecolor.filters import Filter, load_filters
+
+VISIR = [
+    "M-BAND",
+    "J7.9",
+    "PAH1",
+    "ARIII",
+    "SIV_1",
+    "SIV",
+    "SIV_2",
+    "PAH2",
+    "PAH2_2",
+    "NEII_1",
+    "NEII",
+    "NEII_2",
+    "Q1",
+    "Q2",
+    "Q3",
+]
+
+
+def test_registry_has_the_visir_set_bluest_first():
+    assert list_filters() == VISIR
+    for name in VISIR:
+        f = get_filter(name)
+        low, high = f.half_maximum_range
+        assert low < f.wavelength < high
+        assert f.transmission.max() == 1.0
+
+
+def test_effective_wavelengths_follow_the_leicester_wavenumbers():
+    assert get_filter("NEII_2").wavelength.to_value(u.um) == pytest.approx(1e4 / 766.75227)
+    assert get_filter("J7.9").wavelength.to_value(u.um) == pytest.approx(7.980, abs=1e-3)
+    assert get_filter("NEII").wavelength.to_value(u.um) == pytest.approx(12.81)
+
+
+@pytest.mark.parametrize("alias", ["neii_2", " NEII_2 ", "NeII_2"])
+def test_names_are_case_insensitive(alias):
+    assert get_filter(alias) is get_filter("NEII_2")
+
+
+def test_aliases():
+    assert get_filter("M").name == "M-BAND"
+    assert get_filter("mband").name == "M-BAND"
+
+
+def test_unknown_filter_lists_choices():
+    with pytest.raises(FilterError, match="NEII_2") as info:
+        get_filter("NOPE")
+    assert "wavelength" in str(info.value)
+
+
+def test_top_hat_validation():
+    with pytest.raises(FilterError):
+        Filter.top_hat("bad", 5 * u.um, 4 * u.um)
+
+
+def test_csv_with_named_wavenumber_column(tmp_path):
+    wavenumber = np.linspace(740, 800, 61)
+    transmission = np.exp(-0.5 * ((wavenumber - 767) / 8) ** 2)
+    path = tmp_path / "curve.csv"
+    lines = ["wavenumber_cm-1,transmission"] + [
+        f"{a},{b}" for a, b in zip(wavenumber, transmission, strict=True)
+    ]
+    path.write_text("\n".join(lines))
+    f = load_filter(path)
+    assert f.curve_wavelength[0] < f.curve_wavelength[-1]
+    assert f.wavelength.to_value(u.um) == pytest.approx(1e4 / 767, rel=2e-3)
+
+
+def test_two_column_table_guesses_wavelength_or_wavenumber(tmp_path):
+    lam = np.linspace(12.8, 13.3, 40)
+    (tmp_path / "um.txt").write_text("\n".join(f"{a} {1.0}" for a in lam))
+    (tmp_path / "wn.txt").write_text("\n".join(f"{1e4 / a} {1.0}" for a in lam))
+    a, b = load_filter(tmp_path / "um.txt"), load_filter(tmp_path / "wn.txt")
+    assert a.wavelength.value == pytest.approx(b.wavelength.value, rel=1e-3)
+
+
+def test_percent_curves_and_negative_noise(tmp_path):
+    lam = np.linspace(4.4, 5.2, 50)
+    percent = np.where((lam > 4.6) & (lam < 5.0), 80.0, -0.5)
+    (tmp_path / "p.dat").write_text(
+        "wavelength transmission\n" + "\n".join(f"{a} {b}" for a, b in zip(lam, percent, strict=True))
+    )
+    f = load_filter(tmp_path / "p.dat")
+    assert f.transmission.max() == pytest.approx(0.8)
+    assert f.transmission.min() == 0.0
+    assert "percent" in f.description
+
+
+def test_nemesis_file_with_two_filters(tmp_path):
+    text = ["2"]
+    for centre in (766.75, 563.97):
+        wn = np.linspace(centre - 10, centre + 10, 5)
+        text += [str(centre), "5"] + [f"{a} 0.5" for a in wn]
+    path = tmp_path / "two.fil"
+    path.write_text("\n".join(text))
+    filters = load_filters(path)
+    np.testing.assert_allclose([f.wavelength.value for f in filters], [13.04, 17.73], atol=0.02)
+    with pytest.raises(FilterError, match="2 filters"):
+        load_filter(path)
+
+
+@pytest.mark.parametrize("content", ["", "1\n766\n10\n1 2\n", "a b\nc d\n", "1 2\n3 4\n"])
+def test_broken_curve_files_are_clear_errors(tmp_path, content):
+    path = tmp_path / "broken.fil" if content.startswith("1\n") else tmp_path / "broken.csv"
+    path.write_text(content)
+    with pytest.raises(FileFormatError):
+        load_filters(path)
+
+
+def test_missing_curve_file(tmp_path):
+    with pytest.raises(FileFormatError, match="does not exist"):
+        load_filter(tmp_path / "none.csv")
+
+
+def test_curve_file_path_works_as_filter_name(tmp_path):
+    lam = np.linspace(12.9, 13.2, 30)
+    path = tmp_path / "mine.csv"
+    path.write_text("wavelength,transmission\n" + "\n".join(f"{a},1" for a in lam))
+    assert get_filter(str(path)).name == "mine"
+
+
+# -- real curves ----------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+def test_real_visir_nemesis_curves(data_dir):
+    filters = load_filters(data_dir / "filters" / "nemesis_fil_original" / "visir.fil")
+    assert len(filters) == 15
+    centres = sorted(round(f.wavelength.to_value(u.um), 2) for f in filters)
+    assert centres[0] == pytest.approx(7.97, abs=0.02) and centres[-1] == pytest.approx(19.53, abs=0.02)
+
+
+@pytest.mark.realdata
+def test_registry_top_hats_reproduce_the_measured_curves(data_dir):
+    """Band-averaged T through the registry top-hat equals that through the real curve (< 5 mK)."""
+    measured = load_filters(data_dir / "filters" / "nemesis_fil_original" / "visir.fil")
+    for name in VISIR[1:]:
+        registry = get_filter(name)
+        curve = min(measured, key=lambda f: abs(f.wavelength - registry.wavelength))
+        for temperature in (110.0, 150.0):
+            radiance = planck_radiance(curve, temperature * u.K)
+            assert brightness_temperature(radiance, registry).value == pytest.approx(temperature, abs=5e-3), (
+                name
+            )
+
+
+@pytest.mark.realdata
+def test_real_csv_and_fil_agree(data_dir):
+    csv = load_filter(data_dir / "filters" / "csv_converted_from_fil" / "visir_13.04um.csv")
+    assert csv.wavelength.to_value(u.um) == pytest.approx(13.042, abs=2e-3)
+    radiance = planck_radiance(csv, 130 * u.K)
+    assert brightness_temperature(radiance, get_filter("NEII_2")).value == pytest.approx(130, abs=5e-3)
+
+
+@pytest.mark.realdata
+def test_every_real_curve_file_loads(data_dir):
+    files = sorted((data_dir / "filters").rglob("*"))
+    count = 0
+    for path in files:
+        if path.suffix in (".csv", ".fil", ".dat"):
+            for f in load_filters(path):
+                # transmission is a fraction (percent files converted); noise may exceed 1 a little
+                assert np.all(f.transmission >= 0) and f.transmission.max() <= 1.2
+                count += 1
+    assert count > 100
+
+
+@pytest.mark.realdata
+def test_mirsi_percent_curve(data_dir):
+    f = load_filter(data_dir / "filters" / "mirsi_jhora99" / "filter4.9.dat")
+    low, high = f.half_maximum_range
+    assert 4.3 < low.value < 4.7 and 5.2 < high.value < 5.6

@@ -1,0 +1,68 @@
+"""Axis limits, normalisation and background flattening."""
+
+import numpy as np
+import pytest
+
+from falsecolor.exceptions import InputError
+from falsecolor.normalise import AxisLimits, axis_limits, flatten_onto, normalise
+
+
+def test_given_limits_and_clipped_fractions():
+    values = np.linspace(100, 140, 1001)
+    limits = axis_limits(values, limits=(110, 130))
+    assert (limits.low, limits.high, limits.source) == (110, 130, "given")
+    assert limits.below == pytest.approx(0.25, abs=1e-3)
+    assert limits.above == pytest.approx(0.25, abs=1e-3)
+
+
+def test_percentiles_of_unmasked_finite_values():
+    values = np.concatenate([np.linspace(0, 100, 10001), [np.nan, 1e9]])
+    mask = np.zeros(values.size, bool)
+    mask[-1] = True
+    limits = axis_limits(values, mask=mask)
+    assert limits.low == pytest.approx(2.0, abs=1e-6)
+    assert limits.high == pytest.approx(98.0, abs=1e-6)
+    assert "percentiles 2-98" in limits.source
+
+
+def test_percentiles_are_deterministic_on_large_images():
+    values = np.random.default_rng(0).normal(size=(2048, 1024))
+    assert axis_limits(values) == axis_limits(values)
+
+
+def test_constant_image_gets_a_minimum_span():
+    limits = axis_limits(np.full(100, 130.0), minimum_span=1.0)
+    assert limits.high - limits.low == pytest.approx(1.0)
+
+
+def test_reversed_limits_swap_the_clipped_fractions():
+    values = np.linspace(0, 10, 101)
+    forward, backward = axis_limits(values, limits=(2, 9)), axis_limits(values, limits=(9, 2))
+    assert (backward.below, backward.above) == (forward.above, forward.below)
+
+
+@pytest.mark.parametrize("limits", [(1, 1), (np.nan, 2), (0, np.inf)])
+def test_bad_limits(limits):
+    with pytest.raises(InputError, match="limits"):
+        axis_limits(np.arange(10.0), limits=limits, name="temperature")
+
+
+def test_no_usable_values():
+    with pytest.raises(InputError, match="no finite temperature"):
+        axis_limits(np.full(10, np.nan), name="temperature")
+    with pytest.raises(InputError, match="percentiles"):
+        axis_limits(np.arange(10.0), percentiles=(50, 10))
+
+
+def test_normalise():
+    out = normalise(np.array([100.0, 110.0, 120.0, np.nan, 200.0]), AxisLimits(100, 120, "given"))
+    np.testing.assert_allclose(out, [0, 0.5, 1, np.nan, 1])
+
+
+def test_flatten_onto_background():
+    rgba = np.array([[[255, 0, 0, 255], [0, 0, 255, 0], [0, 255, 0, 128]]], dtype=np.uint8)
+    assert flatten_onto(rgba, None) is rgba
+    out = flatten_onto(rgba, (1.0, 1.0, 1.0, 1.0))
+    np.testing.assert_array_equal(out[0, 0], [255, 0, 0, 255])
+    np.testing.assert_array_equal(out[0, 1], [255, 255, 255, 255])
+    np.testing.assert_array_equal(out[0, 2], [127, 255, 127, 255])

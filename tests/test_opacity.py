@@ -1,0 +1,64 @@
+"""Cloud opacity against SCIENCE.md 2.3 and 8.5."""
+
+import numpy as np
+import pytest
+from astropy import units as u
+
+from falsecolor import cloud_opacity, planck_radiance
+from falsecolor.exceptions import InputError
+from falsecolor.opacity import clear_sky_radiance
+
+# SCIENCE.md 2.3 (T_clear = 250 K, 4.8 um): T_B -> tau
+TABLE = [(240, 0.50), (230, 1.04), (220, 1.63), (210, 2.28), (200, 3.00), (190, 3.79), (180, 4.66)]
+
+
+@pytest.mark.parametrize(("brightness", "tau"), TABLE)
+def test_reference_opacities(brightness, tau):
+    clear = planck_radiance(4.8 * u.um, 250 * u.K).value
+    radiance = planck_radiance(4.8 * u.um, brightness * u.K).value
+    assert cloud_opacity(np.array([radiance]), clear)[0] == pytest.approx(tau, abs=0.006)
+
+
+def test_section_8_values():
+    clear = planck_radiance(4.8 * u.um, 250 * u.K).value
+    radiance = planck_radiance(4.8 * u.um, [210, 200] * u.K).value
+    np.testing.assert_allclose(cloud_opacity(radiance, clear), [2.28, 3.00], atol=0.005)
+
+
+def test_clipped_at_zero_and_nan_where_undefined():
+    tau = cloud_opacity(np.array([2.0, 1.0, 0.5, 0.0, -1.0, np.nan, np.inf]), 1.0)
+    np.testing.assert_allclose(tau[:3], [0.0, 0.0, np.log(2.0)])
+    assert np.all(np.isnan(tau[3:]))
+    assert np.all(tau[:3] >= 0)
+
+
+def test_gain_cancels():
+    rng = np.random.default_rng(3)
+    radiance = rng.uniform(0.001, 0.3, size=(64, 64))
+    a = cloud_opacity(radiance, clear_sky_radiance(radiance))
+    b = cloud_opacity(radiance * 1234.5, clear_sky_radiance(radiance * 1234.5))
+    np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_dtype_shape_and_input_preserved():
+    radiance = np.linspace(0.01, 1.0, 600, dtype=np.float32).reshape(20, 30)
+    copy = radiance.copy()
+    tau = cloud_opacity(radiance, 1.0)
+    assert tau.dtype == np.float32 and tau.shape == (20, 30)
+    np.testing.assert_array_equal(radiance, copy)
+
+
+def test_clear_sky_percentile_ignores_masked_and_non_positive():
+    radiance = np.array([[1.0, 2.0, 3.0, 100.0], [-5.0, np.nan, 0.0, 4.0]])
+    mask = np.array([[False, False, False, True], [False, False, False, False]])
+    assert clear_sky_radiance(radiance, percentile=100, mask=mask) == 4.0
+    assert clear_sky_radiance(radiance, percentile=50, mask=mask) == pytest.approx(2.5)
+
+
+def test_clear_sky_errors():
+    with pytest.raises(InputError, match="no positive"):
+        clear_sky_radiance(np.array([0.0, -1.0, np.nan]))
+    with pytest.raises(InputError, match="percentile"):
+        clear_sky_radiance(np.ones(4), percentile=0)
+    with pytest.raises(InputError):
+        cloud_opacity(np.ones(4), 0.0)

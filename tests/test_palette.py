@@ -1,0 +1,216 @@
+"""Palettes: corner colours, look-up against matplotlib, OKLab, files."""
+
+import numpy as np
+import pytest
+
+from falsecolor import get_palette, list_palettes
+from falsecolor._colour import (
+    linear_to_oklab,
+    linear_to_srgb,
+    map_into_gamut,
+    oklab_to_linear,
+    parse_colour,
+    srgb_to_linear,
+)
+from falsecolor.exceptions import PaletteError
+from falsecolor.palette import Palette, load_palette
+
+
+def test_builtin_palettes_load():
+    names = list_palettes()
+    assert names[0] == "visir" and "visir-linear" in names
+    for name in names:
+        palette = get_palette(name)
+        assert palette.lut.shape == (256, 256, 4)
+        assert palette.description
+    assert get_palette("default").name == "visir"
+    assert get_palette(None).name == "visir"
+
+
+def _hex(rgba):
+    return "#" + "".join(f"{int(v):02x}" for v in rgba[:3])
+
+
+@pytest.mark.parametrize("name", ["visir", "visir-linear"])
+def test_corner_colours_are_the_reference_look(name):
+    lut = get_palette(name).lut8
+    cold_clear, warm_clear, cold_cloudy, warm_cloudy = lut[0, 0], lut[-1, 0], lut[0, -1], lut[-1, -1]
+    assert _hex(cold_clear) == "#5095ff"  # blue
+    assert _hex(warm_cloudy) == "#ffad38"  # orange
+    assert _hex(warm_clear) == "#fffcf6"  # bright, nearly colourless
+    assert _hex(cold_cloudy) == "#272735"  # dark
+    r, g, b = cold_clear[:3].astype(int)
+    assert b > g > r  # blue
+    r, g, b = warm_cloudy[:3].astype(int)
+    assert r > g > b  # orange
+    assert np.ptp(warm_clear[:3].astype(int)) < 12 and warm_clear[:3].min() > 240
+    assert cold_cloudy[:3].max() < 60
+
+
+def test_lightness_rises_from_cold_to_warm():
+    lut = get_palette("visir").lut
+    lightness = linear_to_oklab(srgb_to_linear(lut[..., :3]))[..., 0]
+    assert np.all(np.diff(lightness, axis=0) > -1e-9)
+
+
+def test_lookup_equals_matplotlib_bivariate_colormap():
+    palette = get_palette("visir")
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-0.2, 1.2, (300, 200)).astype(np.float32)
+    y = rng.uniform(-0.2, 1.2, (300, 200)).astype(np.float32)
+    x[0, :5] = [0.0, 1.0, np.nan, 0.5, 1 / 256]
+    ours = palette.lookup(x, y)
+    cmap = palette.to_matplotlib()
+    theirs = cmap((np.clip(x, 0, 1), np.clip(y, 0, 1)))
+    np.testing.assert_array_equal(ours, np.round(theirs * 255).astype(np.uint8))
+
+
+def test_lookup_ranges_mask_and_nan():
+    palette = get_palette("visir")
+    t = np.array([[120.0, 135.0, 150.0, np.nan, 127.5]])
+    tau = np.array([[0.0, 4.5, 9.0, 1.0, np.nan]])
+    mask = np.array([[False, False, False, False, False]])
+    rgba = palette.lookup(t, tau, x_range=(120, 135), y_range=(0, 4.5), mask=mask)
+    np.testing.assert_array_equal(rgba[0, 0], palette.lut8[0, 0])
+    np.testing.assert_array_equal(rgba[0, 1], palette.lut8[-1, -1])
+    np.testing.assert_array_equal(rgba[0, 2], palette.lut8[-1, -1])  # clipped beyond the edge
+    assert rgba[0, 3, 3] == 0 and rgba[0, 4, 3] == 0  # NaN -> bad (transparent)
+    mask[0, 0] = True
+    assert palette.lookup(t, tau, x_range=(120, 135), y_range=(0, 4.5), mask=mask)[0, 0, 3] == 0
+
+
+def test_reversed_range_flips_the_axis():
+    palette = get_palette("visir")
+    rgba = palette.lookup(np.array([120.0]), np.array([0.0]), x_range=(135, 120), y_range=(0, 1))
+    np.testing.assert_array_equal(rgba[0], palette.lut8[-1, 0])
+
+
+def test_lookup_does_not_modify_inputs_and_fills_out():
+    palette = get_palette("visir")
+    x = np.linspace(0, 1, 100_000).reshape(200, 500)
+    y = x[::-1].copy()
+    xc, yc = x.copy(), y.copy()
+    out = np.zeros((200, 500, 4), np.uint8)
+    result = palette.lookup(x, y, out=out)
+    assert result is out and out[..., 3].min() == 255
+    np.testing.assert_array_equal(x, xc)
+    np.testing.assert_array_equal(y, yc)
+
+
+def test_register_with_matplotlib_only_on_request():
+    import matplotlib as mpl
+
+    palette = get_palette("visir-linear")
+    key = "falsecolor.visir-linear"
+    assert key not in mpl.bivar_colormaps
+    try:
+        assert palette.register() == key
+        registered = mpl.bivar_colormaps[key]
+        np.testing.assert_allclose(registered((0.0, 0.0)), palette.lut[0, 0])
+        with pytest.raises(PaletteError, match="already registered"):
+            palette.register()
+    finally:
+        mpl.bivar_colormaps.unregister(key)
+    assert key not in mpl.bivar_colormaps
+
+
+# -- colour maths -----------------------------------------------------------------------
+
+
+def test_oklab_reference_values():
+    """CSS Color 4 / Ottosson reference values for the sRGB primaries and white."""
+    np.testing.assert_allclose(linear_to_oklab([1.0, 0.0, 0.0]), [0.627955, 0.224863, 0.125846], atol=2e-6)
+    np.testing.assert_allclose(linear_to_oklab([0.0, 0.0, 1.0]), [0.452014, -0.032457, -0.311528], atol=2e-6)
+    np.testing.assert_allclose(linear_to_oklab([1.0, 1.0, 1.0]), [1.0, 0.0, 0.0], atol=1e-6)
+    rgb = np.random.default_rng(0).random((100, 3))
+    np.testing.assert_allclose(oklab_to_linear(linear_to_oklab(rgb)), rgb, atol=1e-12)
+
+
+def test_oklab_against_colour_science():
+    colour = pytest.importorskip("colour")
+    rgb = np.random.default_rng(1).random((200, 3))
+    xyz = colour.RGB_to_XYZ(rgb, colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    np.testing.assert_allclose(linear_to_oklab(rgb), colour.XYZ_to_Oklab(xyz), atol=3e-4)
+    encoded = np.linspace(0, 1, 101)
+    np.testing.assert_allclose(linear_to_srgb(encoded), colour.cctf_encoding(encoded, "sRGB"), atol=1e-12)
+
+
+def test_srgb_transfer_round_trip():
+    c = np.linspace(0, 1, 1001)
+    np.testing.assert_allclose(linear_to_srgb(srgb_to_linear(c)), c, atol=1e-12)
+
+
+def test_gamut_mapping_keeps_lightness_and_hue():
+    lab = np.array([[0.7, 0.4, 0.1], [0.5, 0.0, 0.0], [0.9, -0.3, 0.3]])
+    mapped = map_into_gamut(lab)
+    rgb = oklab_to_linear(mapped)
+    assert np.all(rgb > -1e-6) and np.all(rgb < 1 + 1e-6)
+    np.testing.assert_allclose(mapped[:, 0], lab[:, 0])
+    np.testing.assert_array_equal(mapped[1], lab[1])  # in gamut: unchanged
+    ratio = mapped[[0, 2], 1] / lab[[0, 2], 1]
+    np.testing.assert_allclose(mapped[[0, 2], 2] / lab[[0, 2], 2], ratio, rtol=1e-9)  # same hue
+
+
+def test_parse_colour():
+    assert parse_colour("#ff0000") == (1.0, 0.0, 0.0, 1.0)
+    assert parse_colour("none")[3] == 0.0
+    assert parse_colour("#00000080")[3] == pytest.approx(128 / 255)
+    with pytest.raises(ValueError):
+        parse_colour("#12")
+
+
+# -- palette files ----------------------------------------------------------------------
+
+GOOD = """
+name = "mine"
+description = "test"
+[colors]
+cold_clear = "#0000ff"
+warm_clear = "#ffffff"
+cold_cloudy = "#000000"
+warm_cloudy = "#ff8000"
+"""
+
+
+def test_user_palette_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD)
+    palette = get_palette(str(path))
+    assert palette.name == "mine" and palette.interpolation == "oklab"
+    assert _hex(palette.lut8[0, 0]) == "#0000ff"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("extra = 1\n" + GOOD, "unknown key"),
+        (GOOD.replace('"#ff8000"', '"orangish"'), "colors.warm_cloudy"),
+        (GOOD.replace('warm_cloudy = "#ff8000"', ""), "lacks corner"),
+        (
+            GOOD.replace('cold_clear = "#0000ff"', 'cold_clear = "#0000ff"\nmiddle = "#888888"'),
+            "unknown colour",
+        ),
+        (GOOD + 'interpolation = "hsv"\n', "interpolation"),
+        ("name = [", "not valid TOML"),
+        ('name = "x"\n', "needs a \\[colors\\] table"),
+        (GOOD.replace('description = "test"', "description = 5"), "description must be a string"),
+    ],
+)
+def test_malformed_palette_files(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(PaletteError, match=message):
+        load_palette(path)
+
+
+def test_unknown_palette_name_lists_choices():
+    with pytest.raises(PaletteError, match="visir"):
+        get_palette("nonexistent")
+    with pytest.raises(PaletteError, match="does not exist"):
+        get_palette("missing.toml")
+
+
+def test_palette_validation():
+    corners = {k: (0, 0, 0, 1) for k in ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")}
+    with pytest.raises(PaletteError):
+        Palette("x", corners, size=1)

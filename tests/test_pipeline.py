@@ -1,0 +1,220 @@
+"""The Python API: render / compose / Composite / describe."""
+
+import io
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.io import fits
+from PIL import Image
+
+import falsecolor
+from falsecolor import Band, compose, render
+from falsecolor.exceptions import FilterError, InputError, UnitError
+
+W_UM = u.Unit("W m-2 sr-1 um-1")
+
+
+def test_public_api_names():
+    for name in (
+        "read_band",
+        "Band",
+        "Filter",
+        "get_filter",
+        "planck_radiance",
+        "brightness_temperature",
+        "cloud_opacity",
+        "Palette",
+        "get_palette",
+        "list_palettes",
+        "compose",
+        "render",
+        "synthetic_jupiter",
+        "Composite",
+    ):
+        assert hasattr(falsecolor, name), name
+
+
+def test_render_from_files_equals_render_from_bands(band_files, jupiter):
+    from_files = render(band_files["temperature"], band_files["cloud"])
+    from_bands = render(jupiter.temperature_band, jupiter.cloud_band)
+    np.testing.assert_array_equal(from_files.rgba, from_bands.rgba)
+    assert from_files.inputs == [str(band_files["temperature"]), str(band_files["cloud"])]
+
+
+def test_composite_contents(jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band, t_limits=(120, 135), tau_limits=(0, 4.5))
+    assert composite.rgba.shape == (256, 256, 4) and composite.rgba.dtype == np.uint8
+    assert composite.temperature.unit == u.K
+    assert composite.t_limits.source == "given"
+    assert (composite.rgba[composite.mask, 3] == 0).all()  # off disc: transparent
+    assert (composite.rgba[~composite.mask, 3] == 255).all()
+    assert "clear_sky" in composite.notes and "percentile" in composite.notes["clear_sky"]
+    assert "Composite" in repr(composite)
+
+
+def test_save_and_fits_products(tmp_path, jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    written = composite.save(tmp_path / "j.png", fits_prefix=tmp_path / "j")
+    assert [p.name for p in written] == ["j.png", "j_temperature.fits", "j_opacity.fits"]
+    with fits.open(tmp_path / "j_temperature.fits") as hdul:
+        assert hdul[0].header["BUNIT"] == "K" and hdul[0].header["FILTER"] == "NEII_2"
+        np.testing.assert_allclose(hdul[0].data, composite.temperature.value, equal_nan=True)
+    with fits.open(tmp_path / "j_opacity.fits") as hdul:
+        np.testing.assert_allclose(hdul[0].data, composite.opacity, equal_nan=True, rtol=1e-6)
+        assert any("clear_sky" in str(h) for h in hdul[0].header["HISTORY"])
+    assert [p.name for p in composite.to_fits(tmp_path / "k.fits")] == [
+        "k_temperature.fits",
+        "k_opacity.fits",
+    ]
+
+
+def test_saved_png_is_the_composite_flipped(tmp_path, jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    composite.save(tmp_path / "plain.png", key=False)
+    with Image.open(tmp_path / "plain.png") as image:
+        decoded = np.asarray(image)
+        text = dict(image.text)
+    np.testing.assert_array_equal(decoded, composite.rgba[::-1])
+    assert text["Software"].startswith("falsecolor")
+    assert "NEII_2" in text["Description"]
+
+
+def test_repr_png_decodes(jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    with Image.open(io.BytesIO(composite._repr_png_())) as image:
+        assert image.size[0] > 256  # composite plus key
+
+
+def test_background_fills_transparent_pixels(jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    picture = composite.image(key=False, background="black")
+    assert (picture[..., 3] == 255).all()
+    np.testing.assert_array_equal(picture[0, 0], [0, 0, 0, 255])
+
+
+def test_orientation_row_zero_is_the_bottom(tmp_path):
+    """A feature in FITS row 0 ends at the bottom of the PNG; north (high rows) at the top."""
+    data = np.full((40, 50), 0.05, np.float32)  # 126.6 K at 13 um
+    data[:5] = 0.2  # hotter than 140 K: rows at the bottom of the FITS image
+    band = Band(data, W_UM, 13 * u.um)
+    cloud = Band(np.full((40, 50), 0.02, np.float32), W_UM, 4.8 * u.um)
+    composite = render(band, cloud, t_limits=(120, 140), tau_limits=(0, 1))
+    composite.save(tmp_path / "o.png", key=False)
+    with Image.open(tmp_path / "o.png") as image:
+        decoded = np.asarray(image).astype(int)
+    warm = composite.palette.lut8[-1, 0, :3]
+    assert np.abs(decoded[-1, 0, :3] - warm).max() <= 2  # bottom row is warm
+    assert np.abs(decoded[0, 0, :3] - warm).max() > 20
+
+
+def test_north_up_for_the_synthetic_planet(tmp_path):
+    jupiter = falsecolor.synthetic_jupiter((200, 200))
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    picture = composite.image(key=False)
+    latitude = jupiter.backplanes.latitude[::-1]  # display order
+    top, bottom = np.nanargmax(latitude[:, 100]), np.nanargmin(latitude[:, 100])
+    assert top < bottom
+    assert picture.shape[:2] == (200, 200)
+
+
+def test_temperature_band_in_kelvin_and_opacity_map(jupiter):
+    kelvin = Band(jupiter.temperature.value.astype(np.float32), u.K)
+    tau = Band(np.nan_to_num(jupiter.opacity).astype(np.float32), u.dimensionless_unscaled)
+    composite = render(kelvin, opacity=tau, t_limits=(120, 135), tau_limits=(0, 4.5))
+    on = jupiter.backplanes.on_disc
+    np.testing.assert_allclose(composite.temperature.value[on], jupiter.temperature.value[on], atol=1e-4)
+    np.testing.assert_allclose(composite.opacity[on], jupiter.opacity[on], atol=1e-6)
+
+
+def test_counts_with_a_conversion_factor(jupiter):
+    band = jupiter.temperature_band
+    counts = band.replace(
+        data=(band.data / 2e-6).astype(np.float32), unit=u.count, conversion_factor=2e-6 * W_UM
+    )
+    a = render(counts, jupiter.cloud_band)
+    b = render(band, jupiter.cloud_band)
+    on = ~b.mask
+    np.testing.assert_allclose(a.temperature.value[on], b.temperature.value[on], atol=1e-3)
+
+
+def test_cloud_band_in_counts_and_in_other_units(jupiter):
+    reference = render(jupiter.temperature_band, jupiter.cloud_band)
+    cloud = jupiter.cloud_band
+    as_counts = cloud.replace(data=cloud.data * 1e4, unit=u.count)
+    np.testing.assert_allclose(
+        render(jupiter.temperature_band, as_counts).opacity, reference.opacity, atol=1e-5, equal_nan=True
+    )
+    in_mjy = cloud.replace(
+        data=(cloud.data * cloud.unit)
+        .to_value(u.MJy / u.sr, u.spectral_density(4.82 * u.um))
+        .astype(np.float32),
+        unit=u.MJy / u.sr,
+    )
+    assert np.isfinite(render(jupiter.temperature_band, in_mjy).opacity[~reference.mask]).all()
+
+
+def test_cloud_band_as_brightness_temperature(flat_jupiter):
+    from falsecolor.planck import radiance_to_temperature
+
+    cloud = flat_jupiter.cloud_band
+    kelvin = radiance_to_temperature(cloud.data, falsecolor.get_filter("M-BAND"), cloud.unit)
+    as_kelvin = cloud.replace(data=np.nan_to_num(kelvin).astype(np.float32), unit=u.K)
+    composite = render(flat_jupiter.temperature_band, as_kelvin, clear_sky=250 * u.K)
+    on = flat_jupiter.backplanes.on_disc
+    np.testing.assert_allclose(composite.opacity[on], flat_jupiter.opacity[on], atol=0.01)
+
+
+def test_monochromatic_wavelength_when_no_filter(jupiter):
+    band = jupiter.temperature_band.replace(filter_name=None)
+    composite = render(band, jupiter.cloud_band)
+    assert "13.04 µm" in composite.notes["temperature_band"]
+
+
+def test_unknown_filter_with_wavelength_warns_and_uses_it(jupiter):
+    band = jupiter.temperature_band.replace(filter_name="MYSTERY")
+    with pytest.warns(falsecolor.FalsecolorWarning, match="MYSTERY"):
+        render(band, jupiter.cloud_band)
+
+
+def test_errors_name_the_option(jupiter):
+    band = jupiter.temperature_band.replace(filter_name=None, wavelength=None)
+    with pytest.raises(FilterError, match="--t-wavelength"):
+        render(band, jupiter.cloud_band)
+    counts = jupiter.temperature_band.replace(unit=u.count)
+    with pytest.raises(InputError, match="--t-scale"):
+        render(counts, jupiter.cloud_band)
+    with pytest.raises(InputError, match="differ in shape"):
+        render(jupiter.temperature_band, jupiter.cloud_band.replace(data=jupiter.cloud_band.data[:10]))
+    with pytest.raises(InputError, match="exactly one"):
+        render(jupiter.temperature_band)
+    weird = jupiter.temperature_band.replace(unit=u.m)
+    with pytest.raises(UnitError, match="--t-unit"):
+        render(weird, jupiter.cloud_band)
+    with pytest.raises(InputError, match="clear-sky temperature"):
+        render(jupiter.temperature_band, jupiter.cloud_band.replace(unit=u.count), clear_sky=250 * u.K)
+
+
+def test_all_nan_or_negative_inputs(jupiter):
+    nan = jupiter.temperature_band.replace(data=np.full((256, 256), np.nan, np.float32))
+    with pytest.raises(InputError, match="no usable pixel"):
+        render(nan, jupiter.cloud_band)
+    negative = jupiter.cloud_band.replace(data=-np.abs(jupiter.cloud_band.data))
+    with pytest.raises(InputError, match="no positive"):
+        render(jupiter.temperature_band, negative)
+
+
+def test_compose_from_arrays(jupiter):
+    composite = compose(jupiter.temperature, jupiter.opacity, t_limits=(120, 135), tau_limits=(0, 4.5))
+    assert composite.rgba.shape == (256, 256, 4)
+    assert composite.mask.sum() == np.isnan(jupiter.opacity).sum()
+    with pytest.raises(UnitError):
+        compose(jupiter.temperature.value, jupiter.opacity)
+    with pytest.raises(InputError):
+        compose(jupiter.temperature, jupiter.opacity[:5])
+
+
+def test_inputs_are_not_modified(jupiter):
+    before = jupiter.temperature_band.data.copy()
+    render(jupiter.temperature_band, jupiter.cloud_band)
+    np.testing.assert_array_equal(jupiter.temperature_band.data, before)

@@ -12,41 +12,38 @@ from astropy import units as u
 from ._units import is_radiance
 from .exceptions import UnitError
 
-__all__ = ["apply_conversion_factor"]
+__all__ = ["apply_conversion_factor", "conversion"]
 
 
-def apply_conversion_factor(
-    counts: np.ndarray, factor: u.Quantity, *, counts_unit: u.UnitBase = u.count
-) -> tuple[np.ndarray, u.UnitBase]:
-    """Radiance = counts x factor.
+def conversion(factor: u.Quantity, *, counts_unit: u.UnitBase = u.count) -> tuple[float, u.UnitBase]:
+    """The number and radiance unit that turn one count into radiance.
 
     Parameters
     ----------
-    counts : ndarray
-        Uncalibrated image. float32 stays float32.
     factor : Quantity
-        Radiance per count, e.g. ``1.2e-5 W m-2 sr-1 um-1`` (per count, or
-        with ``/ ct`` in the unit).
+        Radiance per count, e.g. ``1.2e-5 W m-2 sr-1 um-1`` (per count
+        implied) or ``1.2e-5 W m-2 sr-1 um-1 / ct``.
     counts_unit : Unit
-        Unit of ``counts`` (count or adu); divided out of ``factor`` if present.
-
-    Returns
-    -------
-    (ndarray, Unit)
-        Radiance values and their unit.
+        Unit of the counts (count or adu); divided out of ``factor`` if present.
 
     Raises
     ------
     UnitError
         When ``factor`` times one count is not a spectral radiance.
     """
-    unit = factor.unit * counts_unit if not is_radiance(factor.unit) else factor.unit
-    unit = u.Unit(unit)
+    unit = u.Unit(factor.unit if is_radiance(factor.unit) else factor.unit * counts_unit)
     if not is_radiance(unit):
         raise UnitError(
             f"the conversion factor {factor} does not turn counts into a spectral radiance: "
             "give it as e.g. '1.2e-5 W m-2 sr-1 um-1' (per count)"
         )
+    return float(factor.value), unit
+
+
+def apply_conversion_factor(
+    counts: np.ndarray, factor: u.Quantity, *, counts_unit: u.UnitBase = u.count
+) -> tuple[np.ndarray, u.UnitBase]:
+    """Radiance = counts x factor; float32 stays float32. Returns the values and their unit."""
+    scale, unit = conversion(factor, counts_unit=counts_unit)
     data = np.asarray(counts)
-    scale = np.asarray(factor.value, dtype=np.float64)
-    return (data * scale).astype(data.dtype, copy=False), unit
+    return (data * np.float64(scale)).astype(data.dtype, copy=False), unit

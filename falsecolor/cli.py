@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         choices=range(10),
         metavar="0-9",
-        help="PNG zlib level (default 3: fast, nearly as small as 9)",
+        help="PNG zlib level (default 4: within 10%% of level 6 in size, twice as fast)",
     )
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     render.set_defaults(run=_run_render)

@@ -32,9 +32,10 @@ __all__ = [
     "write_png",
 ]
 
-#: zlib level for PNG: level 6 costs several times level 1's time for a few per cent of size
-#: on these images (see benchmarks/README.md), so the default favours speed.
-PNG_COMPRESS_LEVEL = 3
+#: zlib level for PNG. Measured on rendered Jupiters (benchmarks/README.md): level 4 is the
+#: cheapest "lazy matching" level, 10-14 % smaller than level 1 for 1.3-1.5x its time, within
+#: 5-10 % of level 6's size at under half its time; level 9 is 10x slower for 1-2 % more.
+PNG_COMPRESS_LEVEL = 4
 
 _umask_lock = threading.Lock()
 

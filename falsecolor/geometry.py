@@ -25,6 +25,7 @@ __all__ = [
     "DiscGeometry",
     "backplanes",
     "centric_to_graphic",
+    "disc_threshold",
     "graphic_to_centric",
     "on_disc_mask",
 ]
@@ -159,13 +160,27 @@ def backplanes(shape: tuple[int, int], geometry: DiscGeometry) -> Backplanes:
 DISC_FRACTION = 0.02
 
 
+def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> float:
+    """The brightness above which a pixel counts as on the disc (``inf`` when nothing is bright).
+
+    ``fraction`` times the 99.5th percentile of the finite values (estimated on
+    an even sample of rows).
+    """
+    sample = subsample(image)
+    if sample.size == 0:
+        return float("inf")
+    bright = float(np.percentile(sample, 99.5))
+    return fraction * bright if bright > 0 else float("inf")
+
+
 def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.ndarray:
     """True where a pixel belongs to the planet, by a brightness threshold.
 
     A pixel is on the disc when it is finite and above ``fraction`` times the
-    99.5th percentile of the finite values. Suited to thermal-band images
-    (sky near zero after chopping, disc bright) and to maps where 0 or NaN
-    marks missing data.
+    99.5th percentile of the finite values (:func:`disc_threshold`). Suited to
+    thermal-band images (sky near zero after chopping, disc bright) and to maps
+    where 0 or NaN marks missing data. Raw images with an unsubtracted sky
+    background count the sky as disc.
 
     Parameters
     ----------
@@ -178,11 +193,6 @@ def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.nd
     -------
     ndarray of bool
     """
-    sample = subsample(image)
-    if sample.size == 0:
-        return np.zeros(np.shape(image), dtype=bool)
-    bright = float(np.percentile(sample, 99.5))
-    if not bright > 0:
-        return np.zeros(np.shape(image), dtype=bool)
+    threshold = disc_threshold(image, fraction=fraction)
     with np.errstate(invalid="ignore"):
-        return np.asarray(image) > fraction * bright  # NaN compares False
+        return np.asarray(image) > threshold  # NaN compares False

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blocks import map_blocks, subsample
+from ._blocks import Kernel, subsample
 from .exceptions import InputError
 
-__all__ = ["CLEAR_SKY_PERCENTILE", "clear_sky_radiance", "cloud_opacity"]
+__all__ = ["CLEAR_SKY_PERCENTILE", "clear_sky_radiance", "cloud_opacity", "opacity_kernel"]
 
 #: Default percentile of on-disc 5 um radiance taken as the clear-sky reference:
 #: the hot spots, "less cloud cover than more than 99 percent of the planet".
@@ -84,19 +84,29 @@ def cloud_opacity(radiance: np.ndarray, clear: float, *, out: np.ndarray | None 
     >>> cloud_opacity(np.array([1.0, 0.5, 2.0, 0.0]), 1.0)
     array([0.        , 0.69314718, 0.        ,        nan])
     """
-    if not (np.isfinite(clear) and clear > 0):
-        raise InputError(f"the clear-sky radiance must be positive, got {clear}")
     values = np.asarray(radiance)
     if out is None:
         out = np.empty(values.shape, np.float32 if values.dtype == np.float32 else np.float64)
-    log_clear = float(np.log(clear))
+    opacity_kernel(clear, dtype=values.dtype).run([values], [out])
+    return out
+
+
+def opacity_kernel(clear: float, *, dtype: np.dtype | type = np.float64) -> Kernel:
+    """A block kernel: radiance -> tau = ln(I_clear) - ln(I), clipped at 0, NaN where undefined.
+
+    The logarithm is taken in ``dtype``'s precision when that is float32
+    (ample for tau) and in float64 otherwise.
+    """
+    if not (np.isfinite(clear) and clear > 0):
+        raise InputError(f"the clear-sky radiance must be positive, got {clear}")
+    work = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+    log_clear = work(np.log(clear))
 
     def kernel(x, tau, buffer):
-        np.log(x, out=buffer, dtype=np.float64)  # NaN for I < 0, -inf for 0
+        np.log(x, out=buffer, dtype=work)  # NaN for I < 0, -inf for I = 0, inf for I = inf
         np.subtract(log_clear, buffer, out=buffer)
-        np.copyto(buffer, np.nan, where=np.isinf(buffer))  # I = 0 or I = inf
+        np.copyto(buffer, np.nan, where=np.isinf(buffer))
         np.maximum(buffer, 0.0, out=buffer)  # keeps NaN
         tau[...] = buffer
 
-    map_blocks(kernel, [values], [out], scratch=[np.float64])
-    return out
+    return Kernel(kernel, (work,))

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._blocks import map_blocks
+from ._blocks import Kernel
 from ._colour import (
     linear_to_oklab,
     linear_to_srgb,
@@ -146,9 +146,9 @@ class Palette:
 
     @cached_property
     def _packed(self) -> np.ndarray:
-        """uint32 RGBA words, flattened ``[t * size + c]``, with the bad colour appended."""
+        """uint32 RGBA words: the bad colour, then the table flattened ``[1 + t * size + c]``."""
         bad = np.round(np.asarray(self.bad) * 255.0).astype(np.uint8)
-        flat = np.concatenate([self.lut8.reshape(-1, 4), bad[None, :]])
+        flat = np.concatenate([bad[None, :], self.lut8.reshape(-1, 4)])
         return np.ascontiguousarray(flat).view(np.uint32).ravel()
 
     # -- mapping data -------------------------------------------------------------------
@@ -186,38 +186,54 @@ class Palette:
         y = np.asarray(y)
         if x.shape != y.shape:
             raise ValueError(f"x and y differ in shape: {x.shape} and {y.shape}")
-        for name, (lo, hi) in (("x_range", x_range), ("y_range", y_range)):
-            if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
-                raise ValueError(f"{name} needs two different finite limits, got ({lo}, {hi})")
         if out is None:
             out = np.empty((*x.shape, 4), dtype=np.uint8)
         words = out.view(np.uint32).reshape(x.shape)
+        kernel = self.kernel(x_range=x_range, y_range=y_range, masked=mask is not None)
+        kernel.run([x, y] if mask is None else [x, y, mask], [words])
+        return out
+
+    def kernel(
+        self,
+        *,
+        x_range: tuple[float, float] = (0.0, 1.0),
+        y_range: tuple[float, float] = (0.0, 1.0),
+        masked: bool = False,
+    ) -> Kernel:
+        """A block kernel ``(x, y[, mask]) -> packed RGBA words (uint32)`` for chained passes."""
+        for name, (lo, hi) in (("x_range", x_range), ("y_range", y_range)):
+            if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
+                raise ValueError(f"{name} needs two different finite limits, got ({lo}, {hi})")
         n = self.size
+        # Flat cell index + 1 = floor(fx) * n + floor(fy) + 1; entry 0 of the packed table is
+        # the bad colour, so NaN (which casts to a huge negative integer) lands on it via
+        # take(mode="clip") without a separate NaN test.
         x_gain, y_gain = n / (x_range[1] - x_range[0]), n / (y_range[1] - y_range[0])
         x_offset, y_offset = -x_range[0] * x_gain, -y_range[0] * y_gain
-        packed, bad_index = self._packed, n * n
-        inputs = [x, y] if mask is None else [x, y, mask]
+        packed = self._packed
+        top = np.float32(n - 1)
 
         def kernel(xs, ys, *rest):
-            *excluded, word, fx, fy, ix, iy = rest
-            np.multiply(xs, x_gain, out=fx)
+            *excluded, word, fx, fy, index = rest
+            np.multiply(xs, x_gain, out=fx, casting="unsafe")
             fx += x_offset
-            np.clip(fx, 0, n - 1, out=fx)  # NaN stays NaN
-            np.multiply(ys, y_gain, out=fy)
+            np.maximum(fx, 0, out=fx)  # maximum/minimum keep NaN, as np.clip does, but faster
+            np.minimum(fx, top, out=fx)
+            np.floor(fx, out=fx)
+            fx *= n
+            np.multiply(ys, y_gain, out=fy, casting="unsafe")
             fy += y_offset
-            np.clip(fy, 0, n - 1, out=fy)
-            np.copyto(ix, fx, casting="unsafe")
-            np.copyto(iy, fy, casting="unsafe")
-            ix *= n
-            ix += iy
-            np.add(fx, fy, out=fx)  # NaN if either axis is NaN
-            np.copyto(ix, bad_index, where=np.isnan(fx))
+            np.maximum(fy, 0, out=fy)
+            np.minimum(fy, top, out=fy)
+            np.floor(fy, out=fy)
+            fx += fy
+            fx += 1.0
+            np.copyto(index, fx, casting="unsafe")
             if excluded:
-                np.copyto(ix, bad_index, where=excluded[0])
-            np.take(packed, ix, out=word)
+                np.copyto(index, 0, where=excluded[0])
+            np.take(packed, index, out=word, mode="clip")
 
-        map_blocks(kernel, inputs, [words], scratch=[np.float32, np.float32, np.int32, np.int32])
-        return out
+        return Kernel(kernel, (np.float32, np.float32, np.int32))
 
     # -- conversions ----------------------------------------------------------------------
 
@@ -310,7 +326,7 @@ def get_palette(name: str | Path | Palette | None = None) -> Palette:
 
 
 def load_palette(path: str | Path) -> Palette:
-    """Read and validate a palette TOML file.
+    """Read and validate a palette TOML file (cached until the file changes).
 
     Raises
     ------
@@ -319,15 +335,25 @@ def load_palette(path: str | Path) -> Palette:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+        stat = path.stat()
     except FileNotFoundError as err:
         raise PaletteError(f"palette file {path} does not exist") from err
+    except OSError as err:
+        raise PaletteError(f"cannot read palette file {path}: {err}") from err
+    # The Palette is immutable and builds its table once, so reuse it while the file is unchanged.
+    return _load_palette(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_palette(path: str, mtime_ns: int, size: int) -> Palette:
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise PaletteError(f"palette file {path} is not valid TOML: {err}") from err
     except OSError as err:
         raise PaletteError(f"cannot read palette file {path}: {err}") from err
-    return _from_document(doc, path)
+    return _from_document(doc, Path(path))
 
 
 def _from_document(doc: dict[str, Any], path: Path) -> Palette:

@@ -1,7 +1,13 @@
-"""From a band to a physical map: brightness temperature and cloud opacity."""
+"""From a band to the kernel that makes a physical map: brightness temperature or cloud opacity.
+
+Each ``*_source`` function validates a band for its role and returns the array
+to read and the block kernel that turns it into the physical quantity, so the
+render can compute temperature, opacity, mask and colour in one pass.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -9,9 +15,23 @@ from astropy import units as u
 
 from .. import calibrate, filters, planck
 from .. import opacity as opacity_stage
-from .._units import is_radiance
+from .._blocks import Kernel
+from .._units import WAVELENGTH_RADIANCE, is_radiance
 from ..bands import Band
 from ..exceptions import FilterError, InputError, UnitError, warn
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input array and the kernel that maps it, block by block, to a physical value."""
+
+    values: np.ndarray
+    kernel: Kernel
+    dtype: type
+
+
+def _dtype(data: np.ndarray) -> type:
+    return np.float32 if data.dtype == np.float32 else np.float64
 
 
 def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
@@ -41,48 +61,31 @@ def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
     )
 
 
-def radiance_of(band: Band, prefix: str) -> tuple[np.ndarray, u.UnitBase]:
-    """Radiance values and unit of a radiance or counts band."""
+def radiance_scale(band: Band, prefix: str) -> tuple[float, u.UnitBase]:
+    """``(scale, unit)`` such that ``scale * band.data`` is radiance in ``unit``."""
     if band.kind == "radiance":
-        return band.data, band.unit
+        return 1.0, band.unit
     if band.kind == "counts":
         if band.conversion_factor is None:
             raise InputError(
                 f"{band.label} is in counts: give {prefix}scale with the radiance per count "
                 f"(e.g. '1.2e-5 W m-2 sr-1 um-1'), or {prefix}unit if it is already calibrated"
             )
-        return calibrate.apply_conversion_factor(band.data, band.conversion_factor, counts_unit=band.unit)
+        return calibrate.conversion(band.conversion_factor, counts_unit=band.unit)
     raise UnitError(
         f"{band.label} is in {band.unit}, not counts or a spectral radiance: "
         f"give the right unit with {prefix}unit"
     )
 
 
-def temperature_map(band: Band, prefix: str, notes: dict[str, str]) -> np.ndarray:
-    if band.kind == "temperature":
-        notes["temperature"] = f"{band.label}: brightness temperature as given"
-        label = (
-            f"{band.wavelength.to(u.um, equivalencies=u.spectral()).value:.2f} µm"
-            if band.wavelength is not None
-            else band.filter_name or ""
-        )
-        notes["temperature_band"] = label
-        values = (
-            band.data
-            if band.unit == u.K
-            else (band.data * band.unit).to_value(u.K, equivalencies=u.temperature())
-        )
-        return np.where(values > 0, values, np.nan).astype(band.data.dtype, copy=False)
-    if band.kind not in ("radiance", "counts"):
-        raise UnitError(
-            f"{band.label} is in {band.unit or 'no unit'}: the temperature band must be "
-            f"counts, a spectral radiance or K ({prefix}unit sets it)"
-        )
-    spectral, label = spectral_of(band, prefix)
-    values, unit = radiance_of(band, prefix)
-    notes["temperature"] = f"{band.label}: inverse Planck over {label}, {unit}"
-    notes["temperature_band"] = label
-    return planck.radiance_to_temperature(values, spectral, unit)
+def _kelvin_kernel(scale: float) -> Kernel:
+    """Values (times ``scale``) already in K; <= 0 (no data) becomes NaN."""
+
+    def kernel(x, t):
+        np.multiply(x, scale, out=t, casting="unsafe")
+        np.copyto(t, np.nan, where=t <= 0)
+
+    return Kernel(kernel)
 
 
 def label_of(band: Band) -> str:
@@ -92,8 +95,28 @@ def label_of(band: Band) -> str:
     return band.filter_name or ""
 
 
-def clear_sky_value(value, band: Band, unit: u.UnitBase | None, prefix: str) -> float:
-    """A clear-sky reference (K, radiance Quantity, or a number in the band's unit) as a number."""
+def temperature_source(band: Band, prefix: str, notes: dict[str, str]) -> Source:
+    """The temperature band as radiance/counts + inverse-Planck kernel, or K as given."""
+    dtype = _dtype(band.data)
+    if band.kind == "temperature":
+        notes["temperature"] = f"{band.label}: brightness temperature as given"
+        notes["temperature_band"] = label_of(band)
+        scale = band.unit.to(u.K, equivalencies=u.temperature())
+        return Source(band.data, _kelvin_kernel(scale), dtype)
+    if band.kind not in ("radiance", "counts"):
+        raise UnitError(
+            f"{band.label} is in {band.unit or 'no unit'}: the temperature band must be "
+            f"counts, a spectral radiance or K ({prefix}unit sets it)"
+        )
+    spectral, label = spectral_of(band, prefix)
+    scale, unit = radiance_scale(band, prefix)
+    notes["temperature"] = f"{band.label}: inverse Planck over {label}, {unit}"
+    notes["temperature_band"] = label
+    return Source(band.data, planck.temperature_kernel(spectral, unit, scale=scale), dtype)
+
+
+def _clear_reference(value, band: Band, scale: float, unit: u.UnitBase | None, prefix: str) -> float:
+    """A given clear-sky reference (K, radiance, or a number in the band's unit) in data units."""
     if isinstance(value, u.Quantity) and value.unit.is_equivalent(u.K):
         if unit is None or not is_radiance(unit):
             raise InputError(
@@ -101,10 +124,10 @@ def clear_sky_value(value, band: Band, unit: u.UnitBase | None, prefix: str) -> 
                 f"or {prefix}unit for {band.label}, or use a percentile reference"
             )
         spectral, _ = spectral_of(band, prefix)
-        return float(planck.temperature_to_radiance(value.to_value(u.K), spectral, unit))
+        return float(planck.temperature_to_radiance(value.to_value(u.K), spectral, unit)) / scale
     if isinstance(value, u.Quantity):
         try:
-            return float(value.to_value(unit))
+            return float(value.to_value(unit)) / scale
         except (u.UnitConversionError, TypeError) as err:
             raise UnitError(
                 f"clear-sky reference {value} does not match the cloud band's unit {unit}"
@@ -112,15 +135,29 @@ def clear_sky_value(value, band: Band, unit: u.UnitBase | None, prefix: str) -> 
     return float(value)
 
 
-def opacity_map(
+def _opacity_map_kernel() -> Kernel:
+    def kernel(x, tau):
+        tau[...] = x
+        np.copyto(tau, np.nan, where=tau < 0)
+
+    return Kernel(kernel)
+
+
+def opacity_source(
     cloud: Band | None,
     opacity: Band | None,
     *,
-    mask: np.ndarray,
+    sample: slice | Any,
+    sample_excluded: np.ndarray,
     clear_sky,
     clear_percentile: float,
     notes: dict[str, str],
-) -> np.ndarray:
+) -> Source:
+    """The cloud axis: a given opacity map, or a 5 um band with its clear-sky reference.
+
+    ``sample`` selects the rows used for the percentile reference and
+    ``sample_excluded`` marks their off-disc pixels.
+    """
     if opacity is not None:
         unit_from_default = opacity.provenance.get("unit", "").startswith("default")
         if opacity.kind != "opacity" and not unit_from_default:
@@ -129,21 +166,18 @@ def opacity_map(
                 "(set BUNIT to '' or leave it out)"
             )
         notes["opacity"] = f"{opacity.label}: opacity map as given"
-        values = np.where(np.asarray(opacity.data) >= 0, opacity.data, np.nan)
-        return values.astype(opacity.data.dtype, copy=False)
-    assert cloud is not None
+        return Source(opacity.data, _opacity_map_kernel(), _dtype(opacity.data))
     prefix = "--cloud-"
-    unit: u.UnitBase | None
+    values = cloud.data
     if cloud.kind == "temperature":
         spectral, label = spectral_of(cloud, prefix)
-        unit = u.W / (u.m**2 * u.sr * u.um)
+        scale, unit = 1.0, WAVELENGTH_RADIANCE
         kelvin = (cloud.data * cloud.unit).to_value(u.K, equivalencies=u.temperature())
         values = planck.temperature_to_radiance(kelvin, spectral, unit).astype(cloud.data.dtype)
     elif cloud.kind == "counts" and cloud.conversion_factor is None:
-        values, unit = cloud.data, None  # tau is a ratio: the gain cancels
-        label = label_of(cloud)
+        scale, unit, label = 1.0, None, label_of(cloud)  # tau is a ratio: the gain cancels
     elif cloud.kind in ("radiance", "counts"):
-        values, unit = radiance_of(cloud, prefix)
+        scale, unit = radiance_scale(cloud, prefix)
         label = label_of(cloud)
     else:
         raise UnitError(
@@ -151,11 +185,15 @@ def opacity_map(
             f"spectral radiance or K (--cloud-unit sets it)"
         )
     if clear_sky is None:
-        clear = opacity_stage.clear_sky_radiance(values, percentile=clear_percentile, mask=mask)
-        notes["clear_sky"] = f"{clear_percentile:g}th percentile of on-disc {label} = {clear:.6g}"
+        clear = opacity_stage.clear_sky_radiance(
+            np.asarray(values)[sample], percentile=clear_percentile, mask=sample_excluded
+        )
+        shown = f"{clear * scale:.6g} {unit or 'counts'}"
+        notes["clear_sky"] = f"{clear_percentile:g}th percentile of on-disc {label} = {shown}"
     else:
-        clear = clear_sky_value(clear_sky, cloud, unit, prefix)
-        notes["clear_sky"] = f"given: {clear_sky} = {clear:.6g} {unit or ''}".strip()
+        clear = _clear_reference(clear_sky, cloud, scale, unit, prefix)
+        notes["clear_sky"] = f"given: {clear_sky} = {clear * scale:.6g} {unit or 'counts'}"
     notes["opacity"] = f"{cloud.label}: tau = ln(I_clear / I)"
     notes["opacity_band"] = label
-    return opacity_stage.cloud_opacity(values, clear)
+    dtype = _dtype(np.asarray(values))
+    return Source(values, opacity_stage.opacity_kernel(clear, dtype=dtype), dtype)

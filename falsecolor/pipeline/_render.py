@@ -11,6 +11,7 @@ from astropy import units as u
 
 from .. import geometry, normalise
 from .. import opacity as opacity_stage
+from .._blocks import MAX_SAMPLES, map_blocks
 from ..bands import Band, read_band
 from ..composite import Composite
 from ..exceptions import InputError, UnitError
@@ -116,32 +117,108 @@ def render(
             f"{second.label} is {second.shape[1]}x{second.shape[0]}: put them on one pixel grid first"
         )
     notes: dict[str, str] = {}
-    temperature_map = _maps.temperature_map(t_band, "--t-", notes)
-    excluded = ~(geometry.on_disc_mask(t_band.data) & np.isfinite(temperature_map))
-    for band in (t_band, second):
-        if band.mask is not None:
-            excluded |= band.mask
-    if excluded.all():
+    t_source = _maps.temperature_source(t_band, "--t-", notes)
+    extra_mask = _combined_mask(t_band, second)
+
+    # Limits and the clear-sky reference come from an even sample of rows ...
+    rows = _sample_slice(t_band.shape)
+    threshold = geometry.disc_threshold(t_band.data)
+    sample_t = _run(t_source, t_band.data[rows])
+    sample_excluded = ~(t_band.data[rows] > threshold) | np.isnan(sample_t)
+    if extra_mask is not None:
+        sample_excluded |= extra_mask[rows]
+    if sample_excluded.all():
         raise InputError(
             f"{t_band.label} has no usable pixel: its radiance is NaN, zero or "
             "negative everywhere (check the file and its unit)"
         )
-    opacity_map = _maps.opacity_map(
-        c_band, o_band, mask=excluded, clear_sky=clear_sky, clear_percentile=clear_percentile, notes=notes
-    )
-    return compose(
-        temperature_map * u.K,
-        opacity_map,
-        palette=palette,
-        t_limits=t_limits,
-        tau_limits=tau_limits,
-        t_percentiles=t_percentiles,
-        tau_percentiles=tau_percentiles,
-        mask=excluded,
+    c_source = _maps.opacity_source(
+        c_band,
+        o_band,
+        sample=rows,
+        sample_excluded=sample_excluded,
+        clear_sky=clear_sky,
+        clear_percentile=clear_percentile,
         notes=notes,
-        temperature_band=t_band,
-        cloud_band=second,
     )
+    sample_tau = _run(c_source, np.asarray(c_source.values)[rows])
+    chosen = get_palette(palette)
+    t_axis = normalise.axis_limits(
+        sample_t, limits=t_limits, percentiles=t_percentiles, mask=sample_excluded, name="temperature"
+    )
+    tau_axis = normalise.axis_limits(
+        sample_tau,
+        limits=tau_limits,
+        percentiles=tau_percentiles,
+        mask=sample_excluded | np.isnan(sample_tau),
+        name="cloud opacity",
+        minimum_span=1e-3,
+    )
+    # ... then temperature, opacity, mask and colour in one pass over the image.
+    colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
+    maps = _fused_pass(t_source, c_source, colour, threshold, extra_mask)
+    temperature_map, opacity_map, excluded, rgba = maps
+    return Composite(
+        rgba,
+        u.Quantity(temperature_map, u.K, copy=False),
+        opacity_map,
+        excluded,
+        chosen,
+        t_axis,
+        tau_axis,
+        t_band,
+        second,
+        notes,
+    )
+
+
+def _sample_slice(shape: tuple[int, int]) -> slice:
+    """Every k-th row, at most about half a million pixels (deterministic)."""
+    return slice(None, None, max(1, -(-shape[0] * shape[1] // MAX_SAMPLES)))
+
+
+def _run(source: _maps.Source, values: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape, dtype=source.dtype)
+    source.kernel.run([np.ascontiguousarray(values)], [out])
+    return out
+
+
+def _combined_mask(*bands: Band) -> np.ndarray | None:
+    masks = [np.asarray(b.mask, dtype=bool) for b in bands if b.mask is not None]
+    return np.logical_or.reduce(masks) if masks else None
+
+
+def _fused_pass(t_source, c_source, colour, threshold: float, extra_mask):
+    """T, tau, the exclusion mask and the RGBA image, block by block on all cores."""
+    shape = t_source.values.shape
+    temperature = np.empty(shape, dtype=t_source.dtype)
+    opacity = np.empty(shape, dtype=c_source.dtype)
+    excluded = np.empty(shape, dtype=bool)
+    rgba = np.empty((*shape, 4), dtype=np.uint8)
+    kernels = (t_source.kernel, c_source.kernel, colour)
+    sizes = [len(k.scratch) for k in kernels]
+    split = np.cumsum([0, *sizes])
+    has_mask = extra_mask is not None
+
+    def fused(t_in, c_in, *rest):
+        if has_mask:
+            mask_in, *rest = rest
+        t_out, tau_out, excluded_out, words, flag, *scratch = rest
+        parts = [scratch[split[i] : split[i + 1]] for i in range(3)]
+        kernels[0].func(t_in, t_out, *parts[0])
+        kernels[1].func(c_in, tau_out, *parts[1])
+        np.less_equal(t_in, threshold, out=excluded_out)  # off the disc
+        np.isnan(t_out, out=flag)
+        excluded_out |= flag
+        if has_mask:
+            excluded_out |= mask_in
+        kernels[2].func(t_out, tau_out, excluded_out, words, *parts[2])
+
+    inputs = [t_source.values, c_source.values] + ([extra_mask] if has_mask else [])
+    outputs = [temperature, opacity, excluded, rgba.view(np.uint32).reshape(shape)]
+    scratch = (np.bool_, *(dtype for k in kernels for dtype in k.scratch))
+    map_blocks(fused, inputs, outputs, scratch=scratch)
+    return temperature, opacity, excluded, rgba
 
 
 def compose(

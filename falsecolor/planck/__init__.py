@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
-from .._blocks import map_blocks
+from .._blocks import Kernel
 from .._units import WAVELENGTH_RADIANCE, WAVENUMBER_RADIANCE, parse_unit
 from ..exceptions import UnitError
-from ._band import band_inverse, table_for
+from ._band import band_kernel, table_for
 from ._conventions import CONVENTIONS, Weighting, coordinate, is_filter, radiance_convention
 
 __all__ = [
@@ -40,11 +40,57 @@ __all__ = [
     "planck_radiance",
     "radiance_convention",
     "radiance_to_temperature",
+    "temperature_kernel",
     "temperature_to_radiance",
 ]
 
 # --------------------------------------------------------------------------------------
 # Array-level conversions (plain numbers in a given unit)
+
+
+def temperature_kernel(
+    spectral: Any, unit: u.UnitBase, *, weighting: Weighting = "energy", scale: float = 1.0
+) -> Kernel:
+    """A block kernel turning radiance values into brightness temperature (K).
+
+    Parameters
+    ----------
+    spectral : Quantity or Filter
+        Scalar wavelength/wavenumber/frequency, or a filter (band look-up table).
+    unit : Unit
+        Radiance unit of ``scale`` times the values.
+    weighting : {'energy', 'photon'}
+        Band weighting (filters only).
+    scale : float
+        Factor applied to the values first (e.g. a conversion factor for counts).
+
+    Returns
+    -------
+    Kernel
+        ``func(values_block, temperature_block, *scratch)``; NaN where the
+        radiance is not positive and finite (or outside a band table).
+    """
+    convention_name = radiance_convention(unit)
+    convention = CONVENTIONS[convention_name]
+    scale = float(scale) * unit.to(convention.radiance_unit)
+    if is_filter(spectral):
+        return band_kernel(table_for(spectral, convention_name, weighting), scale)
+    q = coordinate(spectral, convention)
+    if q.ndim:
+        raise UnitError("temperature_kernel needs one spectral coordinate, not an array")
+    numerator = float(convention.exponent * q)
+    ratio = float(convention.amplitude * q**convention.power / scale)
+
+    def kernel(x, t, buffer):
+        # T = C q / log1p(A q^p / I)
+        np.divide(ratio, x, out=buffer, dtype=np.float64)
+        np.log1p(buffer, out=buffer)
+        np.divide(numerator, buffer, out=buffer)
+        # I <= 0 gives T <= 0 (or NaN, which stays NaN); I = inf gives T = inf.
+        np.copyto(buffer, np.nan, where=(buffer <= 0) | (buffer == np.inf))
+        t[...] = buffer
+
+    return Kernel(kernel, (np.float64,))
 
 
 def radiance_to_temperature(
@@ -60,47 +106,24 @@ def radiance_to_temperature(
     The array-level core of :func:`brightness_temperature`: no Quantity
     wrapping, optional ``out`` buffer, evaluated block-wise on all cores.
     Non-positive or non-finite radiance gives NaN; so does a band radiance
-    outside the 10-3000 K table.
+    outside the 10-3000 K table. float32 input gives float32 output.
     """
     values = np.asarray(values)
-    convention_name = radiance_convention(unit)
-    convention = CONVENTIONS[convention_name]
-    scale = unit.to(convention.radiance_unit)
     if out is None:
         out = np.empty(values.shape, dtype=np.float32 if values.dtype == np.float32 else np.float64)
-    if is_filter(spectral):
-        table = table_for(spectral, convention_name, weighting)
-        band_inverse(values, out, table, scale)
-    else:
+    if not is_filter(spectral) and np.ndim(getattr(spectral, "value", spectral)):
+        # one spectral coordinate per value: plain broadcasting
+        convention = CONVENTIONS[radiance_convention(unit)]
         q = coordinate(spectral, convention)
-        if q.ndim:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = convention.amplitude * q**convention.power / (values * scale)
-                t = np.asarray(convention.exponent * q / np.log1p(ratio))
-            t[~((t > 0) & (t < np.inf))] = np.nan
-            out[...] = t
-            return out
-        _monochromatic_inverse(
-            values,
-            out,
-            float(convention.exponent * q),
-            float(convention.amplitude * q**convention.power / scale),
-        )
+        scale = unit.to(convention.radiance_unit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = convention.amplitude * q**convention.power / (values * scale)
+            t = np.asarray(convention.exponent * q / np.log1p(ratio))
+        t[~((t > 0) & (t < np.inf))] = np.nan
+        out[...] = t
+        return out
+    temperature_kernel(spectral, unit, weighting=weighting).run([values], [out])
     return out
-
-
-def _monochromatic_inverse(values: np.ndarray, out: np.ndarray, numerator: float, ratio: float) -> None:
-    """T = numerator / log1p(ratio / I), NaN where I <= 0."""
-
-    def kernel(x, t, buffer):
-        np.divide(ratio, x, out=buffer, dtype=np.float64)
-        np.log1p(buffer, out=buffer)
-        np.divide(numerator, buffer, out=buffer)
-        # I <= 0 gives T <= 0 (or NaN, which stays NaN); I = inf gives T = inf.
-        np.copyto(buffer, np.nan, where=(buffer <= 0) | (buffer == np.inf))
-        t[...] = buffer
-
-    map_blocks(kernel, [values], [out], scratch=[np.float64])
 
 
 def temperature_to_radiance(

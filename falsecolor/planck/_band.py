@@ -10,7 +10,7 @@ import numpy as np
 from astropy import constants as const
 from astropy import units as u
 
-from .._blocks import map_blocks
+from .._blocks import Kernel
 from .._units import FREQUENCY_RADIANCE, WAVENUMBER_RADIANCE
 from ..exceptions import InputError
 from ._conventions import CONVENTIONS, Weighting
@@ -76,8 +76,11 @@ class _BandTable:
         self.ln_l0 = self.ln_l[0]
         self.step = (self.ln_l[-1] - self.ln_l[0]) / (_TABLE_SIZE - 1)
         grid = self.ln_l0 + self.step * np.arange(_TABLE_SIZE)
-        self.inverse = np.interp(grid, self.ln_l, inv_t_ascending_l)
-        self.slope = np.append(np.diff(self.inverse), 0.0)
+        inverse = np.interp(grid, self.ln_l, inv_t_ascending_l)
+        # NaN sentinels at both ends: any index that falls outside the table (colder,
+        # hotter, I <= 0, NaN) is clipped onto a NaN, so the kernel needs no range checks.
+        self.inverse = np.concatenate([[np.nan], inverse, [np.nan]])
+        self.slope = np.concatenate([[np.nan], np.diff(inverse), [np.nan, np.nan]])
 
     def radiance(self, temperature: np.ndarray) -> np.ndarray:
         t = np.asarray(temperature, dtype=np.float64)
@@ -99,34 +102,28 @@ def table_for(spectral: Any, convention: str, weighting: Weighting) -> _BandTabl
     return _band_table(digest, size, convention, weighting)
 
 
-def band_inverse(values: np.ndarray, out: np.ndarray, table: _BandTable, scale: float) -> None:
-    """1/T interpolated linearly in ln L on the uniform table; NaN outside it."""
+def band_kernel(table: _BandTable, scale: float) -> Kernel:
+    """Kernel: radiance (times ``scale`` into the table's unit) -> T, NaN outside the table.
+
+    Position p = (ln(scale I) - ln L0) / step + 1 on the sentinel-padded table;
+    1/T = inverse[floor p] + (p - floor p) slope[floor p].
+    """
     inverse, slope = table.inverse, table.slope
     gain = 1.0 / table.step
-    offset = (np.log(scale) - table.ln_l0) * gain
-    last = float(_TABLE_SIZE - 1)
+    offset = (np.log(scale) - table.ln_l0) * gain + 1.0
 
-    def kernel(x, t, position, cell_start, inv_t, step, cell, outside, below):
+    def kernel(x, t, position, cell_start, inv_t, step, cell):
         np.log(x, out=position, dtype=np.float64)  # NaN for I < 0, -inf for I = 0
         position *= gain
         position += offset
-        np.greater(position, last, out=outside)  # hotter than the table (or I = inf)
-        np.less(position, 0.0, out=below)  # colder than the table (or I = 0)
-        np.logical_or(outside, below, out=outside)
         np.floor(position, out=cell_start)
-        np.copyto(cell, cell_start, casting="unsafe")  # NaN/inf: garbage, masked below
-        position -= cell_start  # fraction within the cell (NaN stays NaN)
+        np.copyto(cell, cell_start, casting="unsafe")  # NaN/inf/huge land on a sentinel
+        position -= cell_start  # fraction within the cell
         np.take(inverse, cell, out=inv_t, mode="clip")
         np.take(slope, cell, out=step, mode="clip")
         step *= position
         inv_t += step
         np.divide(1.0, inv_t, out=inv_t)
-        np.copyto(inv_t, np.nan, where=outside)
         t[...] = inv_t
 
-    map_blocks(
-        kernel,
-        [values],
-        [out],
-        scratch=[np.float64, np.float64, np.float64, np.float64, np.intp, np.bool_, np.bool_],
-    )
+    return Kernel(kernel, (np.float64, np.float64, np.float64, np.float64, np.int32))

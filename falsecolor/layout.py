@@ -98,7 +98,7 @@ def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None
     for side in axes.spines.values():
         side.set_color(ink)
     axes.tick_params(colors=ink, labelsize=font * 0.85, length=font * 0.35, width=0.8)
-    axes.locator_params(nbins=5)
+    axes.locator_params(nbins=4)  # few, readable ticks even on a small key
     x_band = f"{spec.x_band}: " if spec.x_band else ""
     y_band = f"{spec.y_band}: " if spec.y_band else ""
     axes.set_xlabel(

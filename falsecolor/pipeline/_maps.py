@@ -175,10 +175,10 @@ def opacity_source(
         kelvin = (cloud.data * cloud.unit).to_value(u.K, equivalencies=u.temperature())
         values = planck.temperature_to_radiance(kelvin, spectral, unit).astype(cloud.data.dtype)
     elif cloud.kind == "counts" and cloud.conversion_factor is None:
-        scale, unit, label = 1.0, None, label_of(cloud)  # tau is a ratio: the gain cancels
+        scale, unit, label = 1.0, None, label_of(cloud) or "cloud band"  # tau is a ratio: gain cancels
     elif cloud.kind in ("radiance", "counts"):
         scale, unit = radiance_scale(cloud, prefix)
-        label = label_of(cloud)
+        label = label_of(cloud) or "cloud band"
     else:
         raise UnitError(
             f"{cloud.label} is in {cloud.unit}: the cloud band must be counts, a "

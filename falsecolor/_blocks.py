@@ -17,7 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BLOCK_SIZE", "Kernel", "map_blocks", "sample_rows", "subsample", "worker_count"]
+__all__ = [
+    "BLOCK_SIZE",
+    "Kernel",
+    "float_dtype",
+    "map_blocks",
+    "sample_index",
+    "sample_rows",
+    "subsample",
+    "worker_count",
+]
 
 #: Elements per block. Fewer, longer numpy calls let two threads overlap better (each call
 #: hands the GIL over); a block's scratch buffers (a few MiB) still stay in the L3 cache.
@@ -44,6 +53,22 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="falsecolor")
         return _pool
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child inherits the pool object but not its threads: start afresh."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def float_dtype(values: np.ndarray) -> type:
+    """float32 for float32 data (results stay float32), float64 otherwise."""
+    return np.float32 if np.asarray(values).dtype == np.float32 else np.float64
 
 
 def map_blocks(
@@ -127,19 +152,24 @@ class Kernel:
 MAX_SAMPLES = 1 << 19
 
 
-def sample_rows(values: np.ndarray, *, max_samples: int = MAX_SAMPLES) -> np.ndarray:
-    """An even, deterministic sample of an image: every k-th row (every k-th value if 1-D).
+def sample_index(shape: tuple[int, ...], *, max_samples: int = MAX_SAMPLES) -> slice:
+    """The rows (first axis) of an even, deterministic sample of at most ~``max_samples`` values.
 
     Whole rows are contiguous in memory, so the sample costs a fraction of a
-    pass over the image, and percentiles from half a million evenly spread pixels are
-    as good as from all of them for display limits. (astropy's ``n_samples``
-    draws randomly, which would make renders irreproducible.)
+    pass over the image, and percentiles from half a million evenly spread pixels
+    are as good as from all of them for display limits. (astropy's ``n_samples``
+    draws randomly, which would make renders irreproducible.) An image with fewer
+    rows than the stride is sampled whole.
     """
+    size = int(np.prod(shape))
+    stride = max(1, -(-size // max_samples))
+    return slice(None, None, stride if stride <= shape[0] else 1)
+
+
+def sample_rows(values: np.ndarray, *, max_samples: int = MAX_SAMPLES) -> np.ndarray:
+    """Every k-th row of an image (see :func:`sample_index`); 1-D input is sampled by value."""
     values = np.asarray(values)
-    stride = max(1, -(-values.size // max_samples))
-    if values.ndim >= 2 and stride <= values.shape[0]:
-        return values[::stride]
-    return np.ravel(values)[::stride]
+    return values[sample_index(values.shape, max_samples=max_samples)]
 
 
 def subsample(

@@ -39,10 +39,14 @@ _ALIASES = {
     "kelvin": u.K,
     "k": u.K,
     "none": u.dimensionless_unscaled,
+    "dimensionless": u.dimensionless_unscaled,
     "": u.dimensionless_unscaled,
 }
 # "(cm-1)-1" and "(cm^-1)^-1" mean "per wavenumber", i.e. times cm.
 _PER_WAVENUMBER = re.compile(r"\(\s*([A-Za-z]+)\s*\^?\s*-1\s*\)\s*\^?\s*-1")
+# Detector words inside compound units ("ADU/s", "counts / s").
+_DETECTOR_WORDS = re.compile(r"\b(counts|count|cts|ADU|DN)\b")
+_DETECTOR_UNITS = {"counts": "ct", "count": "ct", "cts": "ct", "ADU": "adu", "DN": "adu"}
 
 
 def parse_unit(text: str | u.UnitBase) -> u.UnitBase:
@@ -69,6 +73,7 @@ def parse_unit(text: str | u.UnitBase) -> u.UnitBase:
     if alias is not None:
         return alias
     rewritten = _PER_WAVENUMBER.sub(r"\1", cleaned)
+    rewritten = _DETECTOR_WORDS.sub(lambda m: _DETECTOR_UNITS[m.group(1)], rewritten)
     for candidate in dict.fromkeys((cleaned, rewritten)):
         for fmt in ("fits", None):
             try:
@@ -82,8 +87,8 @@ def parse_unit(text: str | u.UnitBase) -> u.UnitBase:
 
 
 def is_counts(unit: u.UnitBase) -> bool:
-    """True for uncalibrated detector units (count, adu and multiples)."""
-    return unit.is_equivalent(u.count) or unit.is_equivalent(u.adu)
+    """True for uncalibrated detector units: count, adu, their multiples and rates (ct/s)."""
+    return any(x.is_equivalent(d) for x in (unit, unit * u.s) for d in (u.count, u.adu))
 
 
 def is_radiance(unit: u.UnitBase) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import warnings
 
 __all__ = [
+    "ByteOrderError",
+    "CubeError",
     "FalsecolorError",
     "FalsecolorWarning",
     "FileFormatError",
@@ -36,6 +38,14 @@ class InputError(FalsecolorError, ValueError):
 
 class FileFormatError(FalsecolorError, OSError):
     """A file is missing, unreadable, truncated or not in the expected format."""
+
+
+class ByteOrderError(FileFormatError):
+    """Integer image data whose bytes look swapped (read them with ``byteswap=True``)."""
+
+
+class CubeError(InputError):
+    """A 3-D cube where a 2-D image is needed (choose a ``plane``)."""
 
 
 class UnitError(InputError):

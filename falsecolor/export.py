@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -86,6 +88,11 @@ def write_atomically(
 ) -> list[Path]:
     """Write several files all-or-nothing.
 
+    Every file is written to a temporary file beside its target first. Then
+    each target is renamed into place; should one rename fail, the targets
+    already replaced get their old contents back (or are removed if they were
+    new), so the directory ends as it was.
+
     Parameters
     ----------
     files
@@ -105,27 +112,73 @@ def write_atomically(
     temporaries: list[str] = []
     try:
         for target, (_, writer) in zip(targets, files, strict=True):
-            fd, temporary = tempfile.mkstemp(
-                dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part"
-            )
-            temporaries.append(temporary)
-            with os.fdopen(fd, "wb") as fh:
-                writer(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(temporary, _file_mode())
-        for target, temporary in zip(targets, temporaries, strict=True):
-            os.replace(temporary, target)
+            temporaries.append(_write_temporary(target, writer))
+        _replace_all(targets, temporaries)
         temporaries.clear()
-    except PermissionError as err:
-        raise OutputError(f"cannot write {err.filename or targets[0]}: permission denied") from err
-    except OSError as err:
-        raise OutputError(f"cannot write {targets[0]}: {err.strerror or err}") from err
     finally:
         for temporary in temporaries:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
     return targets
+
+
+def _write_temporary(target: Path, writer: Callable[[BinaryIO], None]) -> str:
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as err:
+        raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(temporary, _file_mode())
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+    return temporary
+
+
+def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
+    """Rename the temporaries onto their targets; on failure undo the renames already done."""
+    done: list[tuple[Path, str | None]] = []  # (target, backup of its old content)
+    try:
+        for target, temporary in zip(targets, temporaries, strict=True):
+            backup = None
+            if len(targets) > 1 and target.exists():
+                backup = str(target.parent / f".{target.name}.{uuid.uuid4().hex}.old")
+                try:
+                    os.link(target, backup)
+                except OSError:  # no hard links here: keep a copy instead
+                    shutil.copy2(target, backup)
+            try:
+                os.replace(temporary, target)
+            except OSError as err:
+                if backup:
+                    os.unlink(backup)
+                raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+            done.append((target, backup))
+    except OutputError:
+        for target, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup:
+                    os.replace(backup, target)
+                else:
+                    os.unlink(target)
+        raise
+    except OSError as err:  # making a backup failed
+        raise OutputError(f"cannot write {targets[len(done)]}: {_reason(err)}") from err
+    for _, backup in done:
+        if backup:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+
+
+def _reason(err: OSError) -> str:
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    return err.strerror or str(err)
 
 
 # --------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ class Filter:
         lo, hi = low.to_value(u.um), high.to_value(u.um)
         if not 0 < lo < hi:
             raise FilterError(f"top-hat filter {name!r} needs 0 < low < high, got {low}, {high}")
-        inner = np.linspace(lo, hi, 257)
+        inner = np.linspace(lo, hi, 129)
         edge = 1e-6 * (hi - lo)
         grid = np.concatenate([[lo - edge], inner, [hi + edge]])
         transmission = np.concatenate([[0.0], np.ones(inner.size), [0.0]])
@@ -106,16 +106,16 @@ def _visir_filter(name: str) -> Filter:
     nominal, wavenumber, low, high = _VISIR[name]
     effective = (1e4 / wavenumber if wavenumber else nominal) * u.um
     source = (
-        "top-hat 4.54-5.02 um (JIRAM M channel, 4.78 um +- 0.24 um)"
+        "top-hat of the JIRAM M channel, 4.78 ± 0.24 µm"
         if name == "M-BAND"
-        else f"top-hat {low}-{high} um matching the measured curve's mean and width"
+        else "top-hat with the mean and width of the measured VISIR curve"
     )
     return Filter.top_hat(
         name,
         low * u.um,
         high * u.um,
         wavelength=effective,
-        description=f"VLT/VISIR {name} (nominal {nominal} um); {source}",
+        description=f"VLT/VISIR {name}, nominal {nominal} µm; {source}",
     )
 
 
@@ -135,7 +135,10 @@ def get_filter(name: str | Filter) -> Filter:
     ----------
     name : str or Filter
         A registry name (``falsecolor filters`` lists them, e.g. ``NEII_2``,
-        ``M-BAND``), or the path of a curve file (see :func:`load_filter`).
+        ``M-BAND``), the path of a curve file (see :func:`load_filter`), or
+        ``FILE:SELECTOR`` for one filter of a file holding several (``SELECTOR``
+        is a filter name in the file, e.g. ``visir_13.04um``, or a wavelength in
+        µm, e.g. ``13.04``, which picks the nearest).
 
     Raises
     ------
@@ -149,11 +152,14 @@ def get_filter(name: str | Filter) -> Filter:
         if key not in _REGISTRY:
             _REGISTRY[key] = _visir_filter(key)
         return _REGISTRY[key]
+    path, _, selector = str(name).rpartition(":")
+    if path and Path(path).is_file():
+        return _pick(load_filters(path), selector, path)
     if Path(name).suffix.lower() in {".csv", ".fil", ".dat", ".txt"} and Path(name).is_file():
         return load_filter(name)
     raise FilterError(
         f"unknown filter {name!r}: use one of {', '.join(list_filters())}, "
-        "a curve file (.csv, .fil, .dat), or give the wavelength instead"
+        "a curve file (.csv, .dat, .fil, FILE.fil:NAME), or give the wavelength instead"
     )
 
 
@@ -200,8 +206,27 @@ def load_filter(path: str | Path) -> Filter:
     filters = load_filters(path)
     if len(filters) != 1:
         names = ", ".join(f.name for f in filters)
-        raise FilterError(f"{path} holds {len(filters)} filters ({names}); pick one with load_filters")
+        raise FilterError(
+            f"{path} holds {len(filters)} filters ({names}): pick one as {path}:NAME "
+            "or {path}:WAVELENGTH_UM (or use load_filters)".replace("{path}", str(path))
+        )
     return filters[0]
+
+
+def _pick(filters: list[Filter], selector: str, path: str) -> Filter:
+    """The filter of a multi-filter file named by ``selector`` (a name, or a wavelength in µm)."""
+    for f in filters:
+        if f.name.lower() == selector.strip().lower():
+            return f
+    try:
+        wavelength = float(selector.strip().removesuffix("um").removesuffix("µm"))
+    except ValueError:
+        names = ", ".join(f.name for f in filters)
+        raise FilterError(f"{path} has no filter {selector!r}: its filters are {names}") from None
+    nearest = min(filters, key=lambda f: abs(f.wavelength.to_value(u.um) - wavelength))
+    if abs(nearest.wavelength.to_value(u.um) - wavelength) > 0.05 * wavelength:
+        raise FilterError(f"{path} has no filter near {wavelength} µm (nearest: {nearest.name})")
+    return nearest
 
 
 def _read_nemesis(text: str, path: Path) -> list[Filter]:

@@ -160,24 +160,35 @@ def backplanes(shape: tuple[int, int], geometry: DiscGeometry) -> Backplanes:
 DISC_FRACTION = 0.02
 
 
-def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> float:
+def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas: float = 5.0) -> float:
     """The brightness above which a pixel counts as on the disc (``inf`` when nothing is bright).
 
-    ``fraction`` times the 99.5th percentile of the finite values (estimated on
-    an even sample of rows).
+    The larger of ``fraction`` times the 99.5th percentile of the finite values
+    and, when the image has a dark sky population, its median plus ``sigmas``
+    robust standard deviations (from the sky's lower half, which no disc pixel
+    contaminates). Estimated on an even sample of rows.
     """
     sample = subsample(image)
     if sample.size == 0:
         return float("inf")
     bright = float(np.percentile(sample, 99.5))
-    return fraction * bright if bright > 0 else float("inf")
+    if not bright > 0:
+        return float("inf")
+    threshold = fraction * bright
+    sky = sample[sample <= threshold]
+    if sky.size >= max(16, sample.size // 100):
+        level = float(np.median(sky))
+        below = level - sky[sky <= level]
+        spread = 1.4826 * float(np.median(below)) if below.size else 0.0
+        threshold = max(threshold, level + sigmas * spread)
+    return threshold
 
 
 def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.ndarray:
     """True where a pixel belongs to the planet, by a brightness threshold.
 
-    A pixel is on the disc when it is finite and above ``fraction`` times the
-    99.5th percentile of the finite values (:func:`disc_threshold`). Suited to
+    A pixel is on the disc when it is finite and above :func:`disc_threshold`
+    (a fraction of the bright level, raised above the sky noise). Suited to
     thermal-band images (sky near zero after chopping, disc bright) and to maps
     where 0 or NaN marks missing data. Raw images with an unsubtracted sky
     background count the sky as disc.

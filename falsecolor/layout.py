@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KeySpec", "assemble", "render_key", "render_text"]
+__all__ = ["KeySpec", "assemble", "render_key", "render_text", "resample"]
 
 _DPI = 100.0
 _DARK_PANEL = (0.06, 0.06, 0.07, 1.0)
@@ -157,6 +157,25 @@ def render_text(
         path_effects=[patheffects.withStroke(linewidth=font / 4, foreground=outline)],
     )
     return _to_array(figure)
+
+
+def resample(image: np.ndarray, longest_side: int) -> np.ndarray:
+    """Resize an 8-bit RGBA image so its longer side is ``longest_side`` pixels.
+
+    Lanczos filtering on premultiplied alpha (Pillow), so transparent pixels do
+    not bleed their colour into the planet's edge.
+    """
+    from PIL import Image
+
+    if longest_side < 16:
+        raise ValueError(f"the output size must be at least 16 pixels, got {longest_side}")
+    ny, nx = image.shape[:2]
+    scale = longest_side / max(ny, nx)
+    size = (max(1, round(nx * scale)), max(1, round(ny * scale)))
+    if size == (nx, ny):
+        return image
+    resized = Image.fromarray(np.ascontiguousarray(image), "RGBA").resize(size, Image.Resampling.LANCZOS)
+    return np.asarray(resized)
 
 
 def assemble(

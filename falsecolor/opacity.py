@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._blocks import Kernel, subsample
+from ._blocks import Kernel, float_dtype, subsample
 from .exceptions import InputError
 
-__all__ = ["CLEAR_SKY_PERCENTILE", "clear_sky_radiance", "cloud_opacity", "opacity_kernel"]
+__all__ = [
+    "CLEAR_SKY_PERCENTILE",
+    "clear_sky_radiance",
+    "opacity_from_radiance",
+    "opacity_kernel",
+]
 
 #: Default percentile of on-disc 5 um radiance taken as the clear-sky reference:
 #: the hot spots, "less cloud cover than more than 99 percent of the planet".
@@ -56,8 +61,11 @@ def clear_sky_radiance(
     return float(np.percentile(sample, percentile))
 
 
-def cloud_opacity(radiance: np.ndarray, clear: float, *, out: np.ndarray | None = None) -> np.ndarray:
-    """Cloud opacity tau = ln(I_clear / I), clipped at 0, NaN where I <= 0.
+def opacity_from_radiance(radiance: np.ndarray, clear: float, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Cloud opacity tau = ln(I_clear / I) of plain values, clipped at 0, NaN where I <= 0.
+
+    The array-level core of :func:`falsecolor.cloud_opacity` (which also takes
+    Quantities and a clear-sky temperature).
 
     Parameters
     ----------
@@ -81,12 +89,12 @@ def cloud_opacity(radiance: np.ndarray, clear: float, *, out: np.ndarray | None 
     Examples
     --------
     >>> import numpy as np
-    >>> cloud_opacity(np.array([1.0, 0.5, 2.0, 0.0]), 1.0)
+    >>> opacity_from_radiance(np.array([1.0, 0.5, 2.0, 0.0]), 1.0)
     array([0.        , 0.69314718, 0.        ,        nan])
     """
     values = np.asarray(radiance)
     if out is None:
-        out = np.empty(values.shape, np.float32 if values.dtype == np.float32 else np.float64)
+        out = np.empty(values.shape, float_dtype(values))
     opacity_kernel(clear, dtype=values.dtype).run([values], [out])
     return out
 
@@ -99,7 +107,7 @@ def opacity_kernel(clear: float, *, dtype: np.dtype | type = np.float64) -> Kern
     """
     if not (np.isfinite(clear) and clear > 0):
         raise InputError(f"the clear-sky radiance must be positive, got {clear}")
-    work = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+    work = float_dtype(np.empty(0, dtype))
     log_clear = work(np.log(clear))
 
     def kernel(x, tau, buffer):

@@ -62,9 +62,9 @@ CASES = {
     "empty file": (["-t", "{good_t}", "-c", "{empty}"], "empty"),
     "truncated FITS": (["-t", "{truncated}", "-c", "{good_c}"], "truncated"),
     "no image HDU": (["-t", "{header_only}", "-c", "{good_c}"], "no image HDU"),
-    "unknown unit": (["-t", "{badunit}", "-c", "{good_c}"], "--t-unit"),
-    "no wavelength": (["-t", "{nowave}", "-c", "{good_c}"], "--t-wavelength"),
-    "unknown filter": (["-t", "{badfilter}", "-c", "{good_c}"], "--t-filter"),
+    "unknown unit": (["-t", "{badunit}", "-c", "{good_c}"], "--unit"),
+    "no wavelength": (["-t", "{nowave}", "-c", "{good_c}"], "--wavelength"),
+    "unknown filter": (["-t", "{badfilter}", "-c", "{good_c}"], "--filter"),
     "shapes differ": (["-t", "{good_t}", "-c", "{small}"], "differ in shape"),
     "all-NaN temperature": (["-t", "{nan}", "-c", "{good_c}"], "no usable pixel"),
     "zero temperature band": (["-t", "{zeros}", "-c", "{good_c}"], "no usable pixel"),
@@ -78,7 +78,7 @@ CASES = {
     "bad limits": (["-t", "{good_t}", "-c", "{good_c}", "--t-limits", "130", "130"], "limits"),
     "bad background": (["-t", "{good_t}", "-c", "{good_c}", "--background", "plaid"], "colour"),
     "no cloud axis": (["-t", "{good_t}"], "--cloud"),
-    "demo and files": (["--demo", "-t", "{good_t}", "-c", "{good_c}"], "either --demo"),
+    "demo and files": (["--demo", "-t", "{good_t}", "-c", "{good_c}"], "--demo uses"),
     "missing required output": (None, "required"),
 }
 

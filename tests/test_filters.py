@@ -154,7 +154,7 @@ def test_registry_top_hats_reproduce_the_measured_curves(data_dir):
         registry = get_filter(name)
         curve = min(measured, key=lambda f: abs(f.wavelength - registry.wavelength))
         for temperature in (110.0, 150.0):
-            radiance = planck_radiance(curve, temperature * u.K)
+            radiance = planck_radiance(temperature * u.K, curve)
             assert brightness_temperature(radiance, registry).value == pytest.approx(temperature, abs=5e-3), (
                 name
             )
@@ -164,7 +164,7 @@ def test_registry_top_hats_reproduce_the_measured_curves(data_dir):
 def test_real_csv_and_fil_agree(data_dir):
     csv = load_filter(data_dir / "filters" / "csv_converted_from_fil" / "visir_13.04um.csv")
     assert csv.wavelength.to_value(u.um) == pytest.approx(13.042, abs=2e-3)
-    radiance = planck_radiance(csv, 130 * u.K)
+    radiance = planck_radiance(130 * u.K, csv)
     assert brightness_temperature(radiance, get_filter("NEII_2")).value == pytest.approx(130, abs=5e-3)
 
 

@@ -6,7 +6,7 @@ from astropy import units as u
 
 from falsecolor import cloud_opacity, planck_radiance
 from falsecolor.exceptions import InputError
-from falsecolor.opacity import clear_sky_radiance
+from falsecolor.opacity import clear_sky_radiance, opacity_from_radiance
 
 # SCIENCE.md 2.3 (T_clear = 250 K, 4.8 um): T_B -> tau
 TABLE = [(240, 0.50), (230, 1.04), (220, 1.63), (210, 2.28), (200, 3.00), (190, 3.79), (180, 4.66)]
@@ -14,19 +14,19 @@ TABLE = [(240, 0.50), (230, 1.04), (220, 1.63), (210, 2.28), (200, 3.00), (190, 
 
 @pytest.mark.parametrize(("brightness", "tau"), TABLE)
 def test_reference_opacities(brightness, tau):
-    clear = planck_radiance(4.8 * u.um, 250 * u.K).value
-    radiance = planck_radiance(4.8 * u.um, brightness * u.K).value
-    assert cloud_opacity(np.array([radiance]), clear)[0] == pytest.approx(tau, abs=0.006)
+    clear = planck_radiance(250 * u.K, 4.8 * u.um).value
+    radiance = planck_radiance(brightness * u.K, 4.8 * u.um).value
+    assert opacity_from_radiance(np.array([radiance]), clear)[0] == pytest.approx(tau, abs=0.006)
 
 
 def test_section_8_values():
-    clear = planck_radiance(4.8 * u.um, 250 * u.K).value
-    radiance = planck_radiance(4.8 * u.um, [210, 200] * u.K).value
-    np.testing.assert_allclose(cloud_opacity(radiance, clear), [2.28, 3.00], atol=0.005)
+    clear = planck_radiance(250 * u.K, 4.8 * u.um).value
+    radiance = planck_radiance([210, 200] * u.K, 4.8 * u.um).value
+    np.testing.assert_allclose(opacity_from_radiance(radiance, clear), [2.28, 3.00], atol=0.005)
 
 
 def test_clipped_at_zero_and_nan_where_undefined():
-    tau = cloud_opacity(np.array([2.0, 1.0, 0.5, 0.0, -1.0, np.nan, np.inf]), 1.0)
+    tau = opacity_from_radiance(np.array([2.0, 1.0, 0.5, 0.0, -1.0, np.nan, np.inf]), 1.0)
     np.testing.assert_allclose(tau[:3], [0.0, 0.0, np.log(2.0)])
     assert np.all(np.isnan(tau[3:]))
     assert np.all(tau[:3] >= 0)
@@ -35,15 +35,15 @@ def test_clipped_at_zero_and_nan_where_undefined():
 def test_gain_cancels():
     rng = np.random.default_rng(3)
     radiance = rng.uniform(0.001, 0.3, size=(64, 64))
-    a = cloud_opacity(radiance, clear_sky_radiance(radiance))
-    b = cloud_opacity(radiance * 1234.5, clear_sky_radiance(radiance * 1234.5))
+    a = opacity_from_radiance(radiance, clear_sky_radiance(radiance))
+    b = opacity_from_radiance(radiance * 1234.5, clear_sky_radiance(radiance * 1234.5))
     np.testing.assert_allclose(a, b, atol=1e-12)
 
 
 def test_dtype_shape_and_input_preserved():
     radiance = np.linspace(0.01, 1.0, 600, dtype=np.float32).reshape(20, 30)
     copy = radiance.copy()
-    tau = cloud_opacity(radiance, 1.0)
+    tau = opacity_from_radiance(radiance, 1.0)
     assert tau.dtype == np.float32 and tau.shape == (20, 30)
     np.testing.assert_array_equal(radiance, copy)
 
@@ -61,4 +61,34 @@ def test_clear_sky_errors():
     with pytest.raises(InputError, match="percentile"):
         clear_sky_radiance(np.ones(4), percentile=0)
     with pytest.raises(InputError):
-        cloud_opacity(np.ones(4), 0.0)
+        opacity_from_radiance(np.ones(4), 0.0)
+
+
+def test_public_cloud_opacity_with_quantities():
+    radiance = planck_radiance([250, 210, 200] * u.K, 4.8 * u.um)
+    np.testing.assert_allclose(
+        cloud_opacity(radiance, clear=250 * u.K, spectral=4.8 * u.um), [0.0, 2.28, 3.00], atol=0.005
+    )
+    clear = planck_radiance(250 * u.K, 4.8 * u.um)
+    np.testing.assert_allclose(
+        cloud_opacity(
+            radiance.to(u.MJy / u.sr, u.spectral_density(4.8 * u.um)),
+            clear=clear.to(u.MJy / u.sr, u.spectral_density(4.8 * u.um)),
+        ),
+        [0.0, 2.28, 3.00],
+        atol=0.005,
+    )
+    np.testing.assert_allclose(cloud_opacity(radiance.value, percentile=100), [0.0, 2.28, 3.00], atol=0.005)
+
+
+def test_public_cloud_opacity_errors():
+    from falsecolor.exceptions import UnitError
+
+    with pytest.raises(UnitError):
+        cloud_opacity(np.ones(3), clear=250 * u.K, spectral=4.8 * u.um)
+    with pytest.raises(InputError, match="spectral"):
+        cloud_opacity(np.ones(3) * u.Unit("W m-2 sr-1 um-1"), clear=250 * u.K)
+    with pytest.raises(UnitError):
+        cloud_opacity(np.ones(3), clear=1 * u.Unit("W m-2 sr-1 um-1"))
+    with pytest.raises(UnitError, match="does not match"):
+        cloud_opacity(np.ones(3) * u.Unit("W m-2 sr-1 um-1"), clear=1 * u.Jy)

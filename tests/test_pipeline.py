@@ -179,17 +179,17 @@ def test_unknown_filter_with_wavelength_warns_and_uses_it(jupiter):
 
 def test_errors_name_the_option(jupiter):
     band = jupiter.temperature_band.replace(filter_name=None, wavelength=None)
-    with pytest.raises(FilterError, match="--t-wavelength"):
+    with pytest.raises(FilterError, match="--wavelength"):
         render(band, jupiter.cloud_band)
     counts = jupiter.temperature_band.replace(unit=u.count)
-    with pytest.raises(InputError, match="--t-scale"):
+    with pytest.raises(InputError, match="--scale"):
         render(counts, jupiter.cloud_band)
     with pytest.raises(InputError, match="differ in shape"):
         render(jupiter.temperature_band, jupiter.cloud_band.replace(data=jupiter.cloud_band.data[:10]))
     with pytest.raises(InputError, match="exactly one"):
         render(jupiter.temperature_band)
     weird = jupiter.temperature_band.replace(unit=u.m)
-    with pytest.raises(UnitError, match="--t-unit"):
+    with pytest.raises(UnitError, match="--unit"):
         render(weird, jupiter.cloud_band)
     with pytest.raises(InputError, match="clear-sky temperature"):
         render(jupiter.temperature_band, jupiter.cloud_band.replace(unit=u.count), clear_sky=250 * u.K)

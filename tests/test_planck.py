@@ -33,11 +33,11 @@ REFERENCE = [
 def test_reference_values_in_three_conventions(lam, temp, b_lambda, b_wavenumber, b_nu):
     wavelength = lam * u.um
     t = temp * u.K
-    assert planck_radiance(wavelength, t).to_value(W_UM) == pytest.approx(b_lambda, rel=1e-6)
+    assert planck_radiance(t, wavelength).to_value(W_UM) == pytest.approx(b_lambda, rel=1e-6)
     wavenumber = wavelength.to(1 / u.cm, equivalencies=u.spectral())
-    assert planck_radiance(wavenumber, t).to_value(ERG_CM) == pytest.approx(b_wavenumber, rel=1e-6)
+    assert planck_radiance(t, wavenumber).to_value(ERG_CM) == pytest.approx(b_wavenumber, rel=1e-6)
     frequency = wavelength.to(u.Hz, equivalencies=u.spectral())
-    assert planck_radiance(frequency, t).to_value(u.Jy / u.sr) == pytest.approx(b_nu, rel=1e-6)
+    assert planck_radiance(t, frequency).to_value(u.Jy / u.sr) == pytest.approx(b_nu, rel=1e-6)
 
 
 @pytest.mark.parametrize(("lam", "temp"), [(r[0], r[1]) for r in REFERENCE])
@@ -47,7 +47,7 @@ def test_reference_values_in_three_conventions(lam, temp, b_lambda, b_wavenumber
 )
 def test_round_trip_is_exact(lam, temp, unit):
     wavelength = lam * u.um
-    radiance = planck_radiance(wavelength, temp * u.K, unit=unit)
+    radiance = planck_radiance(temp * u.K, wavelength, unit=unit)
     assert radiance.unit == unit
     back = brightness_temperature(radiance, wavelength)
     assert back.unit == u.K
@@ -61,14 +61,14 @@ def test_matches_astropy_blackbody():
     frequency = (13 * u.um).to(u.Hz, equivalencies=u.spectral())
     temperatures = np.array([60.0, 130.0, 250.0, 400.0]) * u.K
     for t in temperatures:
-        ours = planck_radiance(frequency, t, unit="erg s-1 cm-2 Hz-1 sr-1")
+        ours = planck_radiance(t, frequency, unit="erg s-1 cm-2 Hz-1 sr-1")
         theirs = BlackBody(t)(frequency)
         assert ours.value == pytest.approx(theirs.to_value("erg s-1 cm-2 Hz-1 sr-1"), rel=1e-12)
 
 
 def test_rayleigh_jeans_trap():
     """astropy's brightness_temperature equivalency is Rayleigh-Jeans: 0.22 K, not 130 K."""
-    radiance = planck_radiance((13 * u.um).to(u.Hz, u.spectral()), 130 * u.K, unit=u.Jy / u.sr)
+    radiance = planck_radiance(130 * u.K, (13 * u.um).to(u.Hz, u.spectral()), unit=u.Jy / u.sr)
     frequency = (13 * u.um).to(u.GHz, u.spectral())
     rayleigh_jeans = (radiance * u.sr).to(u.K, equivalencies=u.brightness_temperature(frequency, 1 * u.sr))
     assert rayleigh_jeans.value == pytest.approx(0.2222, abs=1e-3)
@@ -77,7 +77,7 @@ def test_rayleigh_jeans_trap():
 
 def test_other_reference_values():
     # 130 K at 13 um = 108.8505 nW cm-2 sr-1 (cm-1)-1
-    radiance = planck_radiance(13 * u.um, 130 * u.K, unit="nW cm-2 sr-1 (cm-1)-1")
+    radiance = planck_radiance(130 * u.K, 13 * u.um, unit="nW cm-2 sr-1 (cm-1)-1")
     assert radiance.value == pytest.approx(108.8505, rel=1e-6)
 
 
@@ -121,7 +121,7 @@ def test_needs_units():
     with pytest.raises(UnitError, match="not a spectral radiance"):
         brightness_temperature(0.06 * u.W / u.m**2, 13 * u.um)
     with pytest.raises(UnitError):
-        planck_radiance(13 * u.um, 130)
+        planck_radiance(130, 13 * u.um)
 
 
 # -- band integration (SCIENCE.md 1.6 and 8.3) ---------------------------------------------
@@ -152,7 +152,7 @@ def test_band_lookup_table_error_below_1e3_kelvin(filt):
 
 def test_band_forward_matches_direct_integration():
     for t in (120.0, 180.0, 260.0):
-        ours = planck_radiance(M_TOP_HAT, t * u.K).to_value(W_UM)
+        ours = planck_radiance(t * u.K, M_TOP_HAT).to_value(W_UM)
         assert ours == pytest.approx(_band_radiance_exact(M_TOP_HAT, t), rel=1e-6)
 
 
@@ -161,7 +161,7 @@ def test_band_versus_monochromatic_m_band():
     centre = 0.5 * (4.54 + 5.02) * u.um
     offsets = {}
     for t in (180.0, 260.0):
-        radiance = planck_radiance(M_TOP_HAT, t * u.K)
+        radiance = planck_radiance(t * u.K, M_TOP_HAT)
         offsets[t] = brightness_temperature(radiance, centre).value - t
         assert brightness_temperature(radiance, M_TOP_HAT).value == pytest.approx(t, abs=1e-4)
     assert offsets[180.0] == pytest.approx(0.48, abs=0.02)
@@ -173,7 +173,7 @@ def test_photon_weighting_offsets():
     centre = 0.5 * (4.54 + 5.02) * u.um
     offsets = []
     for t in (260.0, 180.0):
-        radiance = planck_radiance(M_TOP_HAT, t * u.K, weighting="photon")
+        radiance = planck_radiance(t * u.K, M_TOP_HAT, weighting="photon")
         assert radiance.to_value(W_UM) == pytest.approx(
             _band_radiance_exact(M_TOP_HAT, t, photon=True), rel=1e-6
         )
@@ -188,7 +188,7 @@ def test_photon_weighting_offsets():
 def test_band_round_trip_in_other_conventions(unit):
     filt = get_filter("NEII_2")
     temperatures = np.array([110.0, 130.0, 150.0])
-    radiance = planck_radiance(filt, temperatures * u.K, unit=unit)
+    radiance = planck_radiance(temperatures * u.K, filt, unit=unit)
     np.testing.assert_allclose(brightness_temperature(radiance, filt).value, temperatures, atol=1e-4)
 
 

@@ -38,8 +38,21 @@ def test_all_zero_5um_map_is_a_clear_error(data_dir, tmp_path, capsys):
     temperature = next(epoch.glob("texesspx_744/*.fits"))
     cloud = next(epoch.glob("texesspx_2144/*.fits"))  # the 4.7 um map is all zeros
     out = tmp_path / "out.png"
-    code = main(["render", "-t", str(temperature), "-c", str(cloud), "--cloud-unit", "K",
-                 "--cloud-wavelength", "2144 cm-1", "-o", str(out)])
+    code = main(
+        [
+            "render",
+            "-t",
+            str(temperature),
+            "-c",
+            str(cloud),
+            "--cloud-unit",
+            "K",
+            "--cloud-wavelength",
+            "2144 cm-1",
+            "-o",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and not out.exists()
 
@@ -56,8 +69,9 @@ def test_render_real_texes_temperature_with_a_real_5um_map(data_dir, tmp_path, c
     cloud = tmp_path / "spex_on_texes_grid.fits"
     fits.PrimaryHDU(counts[np.ix_(rows, cols)]).writeto(cloud)
     out, prefix = tmp_path / "real.png", tmp_path / "real"
-    code = main(["render", "-t", str(texes), "-c", str(cloud), "-o", str(out), "--fits-out",
-                 str(prefix), "-q"])
+    code = main(
+        ["render", "-t", str(texes), "-c", str(cloud), "-o", str(out), "--fits-out", str(prefix), "-q"]
+    )
     assert code == 0, capsys.readouterr().err
     with Image.open(out) as image:
         picture = np.asarray(image)

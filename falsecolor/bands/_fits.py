@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from ..exceptions import FileFormatError, InputError
+from ..exceptions import ByteOrderError, CubeError, FileFormatError, InputError
 
 IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
 _NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")
@@ -116,9 +116,9 @@ def to_float(
 ) -> np.ndarray:
     if raw.dtype.kind in "iu":
         if byteswap is None and looks_byteswapped(raw):
-            raise FileFormatError(
+            raise ByteOrderError(
                 f"the integer data of {name} look byte-swapped (little-endian despite BITPIX): "
-                f"rerun with {prefix}byteswap to read them swapped"
+                "rerun with --byteswap to read them swapped"
             )
         if byteswap:
             raw = raw.byteswap()
@@ -157,9 +157,8 @@ def select_plane(data: np.ndarray, plane: int | None, name: str, prefix: str) ->
         return data
     cube = data.reshape(-1, *data.shape[-2:])
     if plane is None:
-        raise InputError(
-            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with "
-            f"{prefix}plane N, or combine frames with `falsecolor stack`"
+        raise CubeError(
+            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with {prefix}plane N"
         )
     if not 0 <= plane < cube.shape[0]:
         raise InputError(f"{name} has planes 0..{cube.shape[0] - 1}: {prefix}plane {plane} does not exist")

@@ -22,9 +22,14 @@ def unit(header, override, name, prefix, provenance) -> u.UnitBase:
         text = header.get(key)
         if text is None:
             continue
-        # An unquoted value ("UNITS = Kelvin / Units") comes back with its "=" and comment.
-        text = re.sub(r"^\s*=\s*", "", str(text)).split("/ ")[0].strip().strip("'\"")
+        text = str(text).strip()
+        if text.startswith("="):
+            # An unquoted value ("UNITS = Kelvin / Units") comes back with its "=" and comment.
+            text = text[1:].split(" /")[0].strip().strip("'\"")
         if not text:
+            if key == "BUNIT":
+                provenance["unit"] = "BUNIT (empty: dimensionless)"
+                return u.dimensionless_unscaled
             continue
         try:
             unit = parse_unit(str(text))
@@ -88,30 +93,42 @@ def filter_name(header, override, provenance) -> str | None:
     return None
 
 
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
 def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity | None:
+    """Radiance per count from ``--scale`` or the CONVFACT/CONVUNIT cards (None if neither)."""
     if override is not None:
         provenance["conversion_factor"] = f"{prefix}scale"
-        try:
-            factor = u.Quantity(override)
-        except (TypeError, ValueError) as err:
-            raise InputError(
-                f"{prefix}scale {override!r} is not a quantity: write e.g. '1.2e-5 W m-2 sr-1 um-1'"
-            ) from err
+        factor = _scale_quantity(override, f"{prefix}scale")
     elif header.get("CONVFACT") is not None:
-        provenance["conversion_factor"] = "CONVFACT/CONVUNIT"
+        if not str(header.get("CONVUNIT", "")).strip():
+            warn(f"ignoring CONVFACT in {name}: there is no CONVUNIT card (give {prefix}scale with a unit)")
+            return None
         try:
-            factor = float(header["CONVFACT"]) * parse_unit(str(header.get("CONVUNIT", "")))
-        except (TypeError, ValueError) as err:
-            raise InputError(f"unreadable CONVFACT in {name}: give {prefix}scale instead") from err
+            factor = float(header["CONVFACT"]) * parse_unit(str(header["CONVUNIT"]))
+        except (TypeError, ValueError, UnitError):
+            warn(f"ignoring unreadable CONVFACT/CONVUNIT in {name} (give {prefix}scale instead)")
+            return None
+        provenance["conversion_factor"] = "CONVFACT/CONVUNIT"
     else:
         return None
-    if factor.unit == u.dimensionless_unscaled:
-        raise UnitError(
-            f"{prefix}scale {override!r} needs the radiance unit per count, e.g. '1.2e-5 W m-2 sr-1 um-1'"
-        )
-    if not (np.isscalar(factor.value) and np.isfinite(factor.value) and factor.value > 0):
+    if not (np.isfinite(factor.value) and factor.value > 0):
         raise InputError(f"the conversion factor of {name} must be positive, got {factor}")
     return factor
+
+
+def _scale_quantity(text: str | u.Quantity, option: str) -> u.Quantity:
+    if isinstance(text, u.Quantity):
+        value, unit = text.value, text.unit
+    else:
+        match = _QUANTITY.match(str(text))
+        if match is None:
+            raise InputError(f"{option} {text!r} is not a quantity: write e.g. '1.2e-5 W m-2 sr-1 um-1'")
+        value, unit = float(match.group(1)), parse_unit(match.group(2))
+    if unit == u.dimensionless_unscaled:
+        raise UnitError(f"{option} {text!r} needs the radiance unit per count, e.g. '1.2e-5 W m-2 sr-1 um-1'")
+    return value * unit
 
 
 def date_obs(header, name, provenance) -> str | None:

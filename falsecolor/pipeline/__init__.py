@@ -6,11 +6,15 @@ from temperature and opacity arrays; ``describe`` reports what the tool reads
 from a file.
 """
 
+from ._composite import Composite
 from ._info import check_outputs, describe, filter_catalogue, palette_catalogue, render_demo
+from ._maps import cloud_opacity
 from ._render import compose, render, resolve_band
 
 __all__ = [
+    "Composite",
     "check_outputs",
+    "cloud_opacity",
     "compose",
     "describe",
     "filter_catalogue",

@@ -11,10 +11,10 @@ from astropy import units as u
 
 from .. import filters, geometry
 from ..bands import read_band
-from ..composite import Composite, fits_product_paths
-from ..exceptions import FileFormatError, FilterError, InputError
+from ..exceptions import ByteOrderError, CubeError, FilterError, InputError
 from ..export import check_output
 from ..palette import get_palette
+from ._composite import Composite, fits_product_paths
 from ._render import render
 
 
@@ -28,15 +28,11 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
     notes: list[str] = []
     try:
         band = read_band(path, **options)
-    except FileFormatError as err:
-        if "byte-swapped" not in str(err) or options.get("byteswap") is not None:
-            raise
-        notes.append(str(err))
+    except ByteOrderError as err:
+        notes.append(f"{err}; shown here read swapped")
         band = read_band(path, **{**options, "byteswap": True})
-    except InputError as err:
-        if "cube of" not in str(err):
-            raise
-        notes.append(str(err) + " (showing plane 0)")
+    except CubeError as err:
+        notes.append(f"{err}; shown here: plane 0")
         band = read_band(path, **{**options, "plane": 0})
     data = np.asarray(band.data)
     finite = np.isfinite(data)
@@ -89,7 +85,7 @@ def check_outputs(
 
 def render_demo(size: int = 720, **options: Any) -> Composite:
     """Render the built-in synthetic Jupiter (``size`` x ``size`` pixels) with :func:`render` options."""
-    from ..synthetic import synthetic_jupiter
+    from ._synthetic import synthetic_jupiter
 
     if not 32 <= size <= 8192:
         raise InputError(f"the demo size must be 32..8192 pixels, got {size}")

@@ -11,12 +11,12 @@ from astropy import units as u
 
 from .. import geometry, normalise
 from .. import opacity as opacity_stage
-from .._blocks import MAX_SAMPLES, map_blocks
+from .._blocks import map_blocks, sample_index
 from ..bands import Band, read_band
-from ..composite import Composite
 from ..exceptions import InputError, UnitError
 from ..palette import Palette, get_palette
 from . import _maps
+from ._composite import Composite
 
 BandLike = Band | str | Path
 
@@ -97,7 +97,7 @@ def render(
         raise InputError(
             "give exactly one of a cloud band (--cloud, a ~5 µm image) or an opacity map (--opacity)"
         )
-    t_band = resolve_band(temperature, role="temperature", options=temperature_options, option_prefix="--t-")
+    t_band = resolve_band(temperature, role="temperature", options=temperature_options, option_prefix="--")
     c_band = (
         resolve_band(cloud, role="cloud", options=cloud_options, option_prefix="--cloud-")
         if cloud is not None
@@ -108,20 +108,23 @@ def render(
         if opacity is not None
         else None
     )
-    second = c_band if c_band is not None else o_band
-    if t_band.data.ndim != 2 or second.data.ndim != 2:
+    axis_band = c_band if c_band is not None else o_band
+    if t_band.data.ndim != 2 or axis_band.data.ndim != 2:
         raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
-    if t_band.shape != second.shape:
+    if t_band.shape != axis_band.shape:
         raise InputError(
             f"the bands differ in shape: {t_band.label} is {t_band.shape[1]}x{t_band.shape[0]}, "
-            f"{second.label} is {second.shape[1]}x{second.shape[0]}: put them on one pixel grid first"
+            f"{axis_band.label} is {axis_band.shape[1]}x{axis_band.shape[0]}: put them on one pixel "
+            "grid first"
         )
+    _maps.check_filter_option(t_band, "--")
+    _maps.check_filter_option(axis_band, "--cloud-")
     notes: dict[str, str] = {}
-    t_source = _maps.temperature_source(t_band, "--t-", notes)
-    extra_mask = _combined_mask(t_band, second)
+    t_source = _maps.temperature_source(t_band, "--", notes)
+    extra_mask = _combined_mask(t_band, axis_band)
 
     # Limits and the clear-sky reference come from an even sample of rows ...
-    rows = _sample_slice(t_band.shape)
+    rows = sample_index(t_band.shape)
     threshold = geometry.disc_threshold(t_band.data)
     sample_t = _run(t_source, t_band.data[rows])
     sample_excluded = ~(t_band.data[rows] > threshold) | np.isnan(sample_t)
@@ -142,6 +145,11 @@ def render(
         notes=notes,
     )
     sample_tau = _run(c_source, np.asarray(c_source.values)[rows])
+    if np.isnan(sample_tau[~sample_excluded]).all():
+        raise InputError(
+            f"{axis_band.label} has no usable pixel on the disc (NaN, zero or negative everywhere): "
+            "check the file and its unit"
+        )
     chosen = get_palette(palette)
     t_axis = normalise.axis_limits(
         sample_t, limits=t_limits, percentiles=t_percentiles, mask=sample_excluded, name="temperature"
@@ -156,8 +164,9 @@ def render(
     )
     # ... then temperature, opacity, mask and colour in one pass over the image.
     colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
-    maps = _fused_pass(t_source, c_source, colour, threshold, extra_mask)
-    temperature_map, opacity_map, excluded, rgba = maps
+    temperature_map, opacity_map, excluded, rgba = _fused_pass(
+        t_source, c_source, colour, threshold, extra_mask
+    )
     return Composite(
         rgba,
         u.Quantity(temperature_map, u.K, copy=False),
@@ -167,14 +176,9 @@ def render(
         t_axis,
         tau_axis,
         t_band,
-        second,
+        axis_band,
         notes,
     )
-
-
-def _sample_slice(shape: tuple[int, int]) -> slice:
-    """Every k-th row, at most about half a million pixels (deterministic)."""
-    return slice(None, None, max(1, -(-shape[0] * shape[1] // MAX_SAMPLES)))
 
 
 def _run(source: _maps.Source, values: np.ndarray) -> np.ndarray:
@@ -184,20 +188,31 @@ def _run(source: _maps.Source, values: np.ndarray) -> np.ndarray:
 
 
 def _combined_mask(*bands: Band) -> np.ndarray | None:
-    masks = [np.asarray(b.mask, dtype=bool) for b in bands if b.mask is not None]
+    masks = []
+    for band in bands:
+        if band.mask is None:
+            continue
+        mask = np.asarray(band.mask, dtype=bool)
+        if mask.shape != band.shape:
+            raise InputError(f"the mask of {band.label} is {mask.shape}, its image {band.shape}")
+        masks.append(mask)
     return np.logical_or.reduce(masks) if masks else None
 
 
 def _fused_pass(t_source, c_source, colour, threshold: float, extra_mask):
-    """T, tau, the exclusion mask and the RGBA image, block by block on all cores."""
+    """T, tau, the exclusion mask and the RGBA image, block by block on all cores.
+
+    Off the disc (at or below ``threshold`` in the temperature band, or masked)
+    T and tau are NaN; a pixel is excluded, and gets the bad colour, where
+    either is NaN.
+    """
     shape = t_source.values.shape
     temperature = np.empty(shape, dtype=t_source.dtype)
     opacity = np.empty(shape, dtype=c_source.dtype)
     excluded = np.empty(shape, dtype=bool)
     rgba = np.empty((*shape, 4), dtype=np.uint8)
     kernels = (t_source.kernel, c_source.kernel, colour)
-    sizes = [len(k.scratch) for k in kernels]
-    split = np.cumsum([0, *sizes])
+    split = np.cumsum([0, *(len(k.scratch) for k in kernels)])
     has_mask = extra_mask is not None
 
     def fused(t_in, c_in, *rest):
@@ -207,11 +222,14 @@ def _fused_pass(t_source, c_source, colour, threshold: float, extra_mask):
         parts = [scratch[split[i] : split[i + 1]] for i in range(3)]
         kernels[0].func(t_in, t_out, *parts[0])
         kernels[1].func(c_in, tau_out, *parts[1])
-        np.less_equal(t_in, threshold, out=excluded_out)  # off the disc
-        np.isnan(t_out, out=flag)
-        excluded_out |= flag
+        np.less_equal(t_in, threshold, out=flag)  # off the disc
         if has_mask:
-            excluded_out |= mask_in
+            flag |= mask_in
+        np.copyto(t_out, np.nan, where=flag)
+        np.copyto(tau_out, np.nan, where=flag)
+        np.isnan(t_out, out=excluded_out)
+        np.isnan(tau_out, out=flag)
+        excluded_out |= flag
         kernels[2].func(t_out, tau_out, excluded_out, words, *parts[2])
 
     inputs = [t_source.values, c_source.values] + ([extra_mask] if has_mask else [])

@@ -18,8 +18,9 @@ mid-infrared x = hc/(lambda k T) is 2-30 and it is wrong by orders of magnitude.
 
 Band-integrated radiance over a filter curve R is the average of B weighted by
 R (times lambda for a photon-counting detector) in the measure of the radiance
-convention; its inverse uses a look-up table uniform in ln B that interpolates
-1/T linearly, which is nearly exact in the Wien regime (error < 1e-4 K).
+convention. Its inverse uses a table of exact nodes uniform in g = ln(1 + K/L),
+in which 1/T is nearly linear (exactly so for one wavelength): the error is
+below 3e-5 K at 50-400 K and below 1e-3 K over the whole 10-1500 K table.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def radiance_to_temperature(
     The array-level core of :func:`brightness_temperature`: no Quantity
     wrapping, optional ``out`` buffer, evaluated block-wise on all cores.
     Non-positive or non-finite radiance gives NaN; so does a band radiance
-    outside the 10-3000 K table. float32 input gives float32 output.
+    outside the 10-1500 K band table. float32 input gives float32 output.
     """
     values = np.asarray(values)
     if out is None:
@@ -158,8 +159,8 @@ _DEFAULT_UNIT = {
 
 
 def planck_radiance(
-    spectral: u.Quantity | Any,
     temperature: u.Quantity,
+    spectral: u.Quantity | Any,
     *,
     unit: u.UnitBase | str | None = None,
     weighting: Weighting = "energy",
@@ -168,11 +169,13 @@ def planck_radiance(
 
     Parameters
     ----------
-    spectral : Quantity or Filter
-        Wavelength, wavenumber or frequency (scalar or array), or a filter with
-        a transmission curve for the band-averaged radiance.
     temperature : Quantity
-        Temperature (K, or any unit convertible to K).
+        Temperature (K, or any unit convertible to K), any shape.
+    spectral : Quantity or Filter
+        Wavelength, wavenumber or frequency (scalar, or an array broadcasting
+        against ``temperature``), or a filter with a transmission curve for the
+        band-averaged radiance. The inverse is :func:`brightness_temperature`
+        ``(radiance, spectral)``.
     unit : unit or str, optional
         Output radiance unit; it selects the convention (per wavelength, per
         wavenumber or per frequency). Default: per the kind of ``spectral``
@@ -199,9 +202,16 @@ def planck_radiance(
     Examples
     --------
     >>> import astropy.units as u
-    >>> planck_radiance(13 * u.um, 130 * u.K).round(8)
+    >>> planck_radiance(130 * u.K, 13 * u.um).round(8)
     <Quantity 0.06440857 W / (sr um m2)>
     """
+    if (
+        isinstance(spectral, u.Quantity)
+        and spectral.unit.is_equivalent(u.K)
+        and isinstance(temperature, u.Quantity)
+        and not temperature.unit.is_equivalent(u.K)
+    ):
+        raise UnitError("the arguments are planck_radiance(temperature, spectral): they look swapped")
     if unit is None:
         if is_filter(spectral):
             unit = WAVELENGTH_RADIANCE
@@ -232,7 +242,8 @@ def brightness_temperature(
         selects the convention), any shape. float32 stays float32.
     spectral : Quantity or Filter
         Wavelength, wavenumber or frequency, or a filter for the band-averaged
-        inverse (look-up table, error < 1e-4 K over 10-3000 K).
+        inverse (look-up table: error < 3e-5 K at 50-400 K, < 1e-3 K over
+        10-1500 K, NaN outside).
     weighting : {'energy', 'photon'}
         Band weighting, as in :func:`planck_radiance`.
 

@@ -15,105 +15,145 @@ from .._units import FREQUENCY_RADIANCE, WAVENUMBER_RADIANCE
 from ..exceptions import InputError
 from ._conventions import CONVENTIONS, Weighting
 
-# --------------------------------------------------------------------------------------
-# Band integration over a filter curve
-
-
-def _curve_key(spectral: Any) -> tuple[str, int]:
-    wavelength = np.ascontiguousarray(spectral.curve_wavelength.to_value(u.um), dtype=np.float64)
-    transmission = np.ascontiguousarray(spectral.transmission, dtype=np.float64)
-    digest = hashlib.sha1(wavelength.tobytes() + transmission.tobytes()).hexdigest()
-    _CURVES[digest] = (wavelength, transmission)
-    return digest, wavelength.size
-
-
-_CURVES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
 # Temperature range of the band tables; outside it the inverse returns NaN.
-_T_MIN, _T_MAX = 10.0, 3000.0
-_TABLE_SIZE = 8192
+T_MIN, T_MAX = 10.0, 1500.0
+_TABLE_SIZE = 4096
+_NEWTON_STEPS = 3
+
+
+class _Curve:
+    """A filter curve as a hashable cache key (by content), carrying its arrays."""
+
+    def __init__(self, spectral: Any):
+        self.wavelength = np.ascontiguousarray(spectral.curve_wavelength.to_value(u.um), dtype=np.float64)
+        self.transmission = np.ascontiguousarray(spectral.transmission, dtype=np.float64)
+        self.digest = hashlib.sha1(self.wavelength.tobytes() + self.transmission.tobytes()).digest()
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Curve) and other.digest == self.digest
 
 
 class _BandTable:
-    """Band-averaged radiance L(T) and its inverse for one filter curve and convention."""
+    """Band-averaged radiance L(T) and its inverse for one filter curve and convention.
 
-    def __init__(
-        self, wavelength_um: np.ndarray, transmission: np.ndarray, convention: str, weighting: Weighting
-    ):
+    The inverse is tabulated against g = ln(1 + K / L), with K = A q^p at the
+    band's mean spectral coordinate: for a single wavelength 1/T = g / (C q)
+    exactly, so over a band 1/T is nearly linear in g at every temperature and
+    linear interpolation between nodes uniform in g is accurate from 10 K to
+    1500 K. Each node is exact: its temperature is solved by Newton's method
+    on the band integral itself.
+    """
+
+    def __init__(self, curve: _Curve, convention: str, weighting: Weighting):
         kernel = CONVENTIONS["wavenumber" if convention == "frequency" else convention]
-        order = np.argsort(wavelength_um)
-        lam = wavelength_um[order]
-        weight = np.clip(transmission[order], 0.0, None)
+        order = np.argsort(curve.wavelength)
+        lam = curve.wavelength[order]
+        weight = np.clip(curve.transmission[order], 0.0, None)
         if weighting == "photon":
             weight = weight * lam
         if convention == "wavelength":
-            q = 1.0 / lam  # 1/um
-            measure = lam
+            q, measure = 1.0 / lam, lam  # q in 1/um
         else:
-            q = 1e4 / lam  # cm-1
-            measure = q[::-1]
-            q, weight = q[::-1], weight[::-1]
+            q = (1e4 / lam)[::-1]  # cm-1, ascending
+            measure, weight = q, weight[::-1]
         norm = np.trapezoid(weight, measure)
         if not norm > 0:
             raise InputError("the filter transmission curve is zero everywhere")
-        # Forward table: ln L on a grid uniform in 1/T.
-        self.inv_t = np.linspace(1.0 / _T_MAX, 1.0 / _T_MIN, _TABLE_SIZE)
-        ln_l = np.empty(_TABLE_SIZE)
-        for start in range(0, _TABLE_SIZE, 512):
-            inv_t = self.inv_t[start : start + 512, None]
-            with np.errstate(over="ignore"):
-                planck = kernel.amplitude * q**kernel.power / np.expm1(kernel.exponent * q * inv_t)
-            ln_l[start : start + 512] = np.log(np.trapezoid(weight * planck, measure, axis=1) / norm)
+        self._terms = (kernel, q, weight / norm, measure)
+        # Frequency radiance is the wavenumber radiance divided by c (and W m-2 vs erg cm-2).
+        self._ln_offset = 0.0
         if convention == "frequency":
-            ln_l += np.log((1 / const.c).to_value(u.s / u.cm)) + np.log(
-                (WAVENUMBER_RADIANCE * u.s / u.cm).to(FREQUENCY_RADIANCE)
+            self._ln_offset = float(
+                np.log((1 / const.c).to_value(u.s / u.cm))
+                + np.log((WAVENUMBER_RADIANCE * u.s / u.cm).to(FREQUENCY_RADIANCE))
             )
-        self.convention = convention
-        self.unit = CONVENTIONS[convention].radiance_unit
-        self.ln_l = ln_l[::-1].copy()  # ascending in ln L (and in T)
-        inv_t_ascending_l = self.inv_t[::-1].copy()
-        # Inverse table: 1/T on a grid uniform in ln L, so look-ups are index arithmetic.
-        self.ln_l0 = self.ln_l[0]
-        self.step = (self.ln_l[-1] - self.ln_l[0]) / (_TABLE_SIZE - 1)
-        grid = self.ln_l0 + self.step * np.arange(_TABLE_SIZE)
-        inverse = np.interp(grid, self.ln_l, inv_t_ascending_l)
-        # NaN sentinels at both ends: any index that falls outside the table (colder,
-        # hotter, I <= 0, NaN) is clipped onto a NaN, so the kernel needs no range checks.
+        q_mean = np.trapezoid(weight * q, measure) / norm
+        #: g = log1p(K / L): the table's coordinate (decreasing with T)
+        self.k = float(kernel.amplitude * q_mean**kernel.power * np.exp(self._ln_offset))
+        # a little beyond the range, so that T_MIN and T_MAX themselves are inside
+        g_cold = self._g(self._ln_band(np.array([0.98 * T_MIN]))[0])[0]
+        g_hot = self._g(self._ln_band(np.array([1.02 * T_MAX]))[0])[0]
+        self.g0 = float(g_hot)
+        self.step = float(g_cold - g_hot) / (_TABLE_SIZE - 1)
+        grid = self.g0 + self.step * np.arange(_TABLE_SIZE)
+        inverse = self._solve(grid)
+        self.g = grid  # ascending in g, descending in T; exact at every node
+        self.inv_t = inverse  # 1/T at each node (ascending)
+        # NaN sentinels at both ends: any index that falls outside the table (hotter,
+        # colder, I <= 0, NaN) is clipped onto a NaN, so the kernel needs no range checks.
         self.inverse = np.concatenate([[np.nan], inverse, [np.nan]])
         self.slope = np.concatenate([[np.nan], np.diff(inverse), [np.nan, np.nan]])
 
+    def _g(self, ln_l: np.ndarray) -> np.ndarray:
+        return np.log1p(self.k * np.exp(-ln_l))
+
+    def _ln_band(self, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ln L(T) and d ln L / dT, by direct integration over the curve (blocks of 512 T)."""
+        kernel, q, weight, measure = self._terms
+        ln_l = np.empty(temperature.size)
+        slope = np.empty(temperature.size)
+        for start in range(0, temperature.size, 512):
+            t = temperature[start : start + 512, None]
+            x = kernel.exponent * q / t
+            with np.errstate(over="ignore"):
+                planck = kernel.amplitude * q**kernel.power / np.expm1(x)
+                # dB/dT = B x e^x / ((e^x - 1) T) = B x / ((1 - e^-x) T)
+                derivative = planck * x / (-np.expm1(-x) * t)
+            band = np.trapezoid(weight * planck, measure, axis=1)
+            ln_l[start : start + 512] = np.log(band) + self._ln_offset
+            slope[start : start + 512] = np.trapezoid(weight * derivative, measure, axis=1) / band
+        return ln_l, slope
+
+    def _solve(self, g_target: np.ndarray) -> np.ndarray:
+        """1/T at which g(L(T)) equals each target: Newton on ln L from an interpolated guess."""
+        ln_target = np.log(self.k) - np.log(np.expm1(g_target))
+        coarse_t = np.geomspace(0.9 * T_MIN, 1.1 * T_MAX, 256)
+        coarse_ln, _ = self._ln_band(coarse_t)
+        t = 1.0 / np.interp(ln_target, coarse_ln, 1.0 / coarse_t)
+        for _ in range(_NEWTON_STEPS):
+            ln_l, slope = self._ln_band(t)
+            t = np.clip(t - (ln_l - ln_target) / slope, 0.5 * T_MIN, 2.0 * T_MAX)
+        return 1.0 / t
+
     def radiance(self, temperature: np.ndarray) -> np.ndarray:
+        """Band radiance at ``temperature`` (interpolated between the exact nodes)."""
         t = np.asarray(temperature, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.exp(np.interp(1.0 / t, self.inv_t, self.ln_l[::-1]))
-        return np.where((t >= _T_MIN) & (t <= _T_MAX), out, np.nan)
+            g = np.interp(1.0 / t, self.inv_t, self.g)
+            out = self.k / np.expm1(g)
+        return np.where((t >= T_MIN) & (t <= T_MAX), out, np.nan)
 
 
 @lru_cache(maxsize=64)
-def _band_table(digest: str, size: int, convention: str, weighting: Weighting) -> _BandTable:
-    wavelength, transmission = _CURVES[digest]
-    return _BandTable(wavelength, transmission, convention, weighting)
+def _band_table(curve: _Curve, convention: str, weighting: Weighting) -> _BandTable:
+    return _BandTable(curve, convention, weighting)
 
 
 def table_for(spectral: Any, convention: str, weighting: Weighting) -> _BandTable:
     if weighting not in ("energy", "photon"):
         raise InputError(f"weighting must be 'energy' or 'photon', got {weighting!r}")
-    digest, size = _curve_key(spectral)
-    return _band_table(digest, size, convention, weighting)
+    return _band_table(_Curve(spectral), convention, weighting)
 
 
 def band_kernel(table: _BandTable, scale: float) -> Kernel:
     """Kernel: radiance (times ``scale`` into the table's unit) -> T, NaN outside the table.
 
-    Position p = (ln(scale I) - ln L0) / step + 1 on the sentinel-padded table;
-    1/T = inverse[floor p] + (p - floor p) slope[floor p].
+    g = log1p(K / (scale I)); position p = (g - g0) / step + 1 on the
+    sentinel-padded table; 1/T = inverse[floor p] + (p - floor p) slope[floor p].
+    Casting NaN or a huge position to an integer gives a value that clips onto
+    a sentinel (x86 gives INT_MIN, saturating platforms the extremes).
     """
     inverse, slope = table.inverse, table.slope
+    ratio = table.k / scale
     gain = 1.0 / table.step
-    offset = (np.log(scale) - table.ln_l0) * gain + 1.0
+    offset = -table.g0 * gain + 1.0
 
     def kernel(x, t, position, cell_start, inv_t, step, cell):
-        np.log(x, out=position, dtype=np.float64)  # NaN for I < 0, -inf for I = 0
+        np.divide(ratio, x, out=position, dtype=np.float64)  # inf for I = 0, < 0 for I < 0
+        np.log1p(position, out=position)  # NaN for K/I < -1
         position *= gain
         position += offset
         np.floor(position, out=cell_start)

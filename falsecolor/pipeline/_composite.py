@@ -10,14 +10,14 @@ import numpy as np
 from astropy import units as u
 from astropy.io import fits
 
-from . import __version__
-from ._colour import parse_colour
-from .bands import Band
-from .exceptions import InputError
-from .export import PNG_COMPRESS_LEVEL, encode_png, write_atomically
-from .layout import KeySpec, assemble
-from .normalise import AxisLimits, flatten_onto
-from .palette import Palette
+from .. import __version__
+from .._colour import parse_colour
+from ..bands import Band
+from ..exceptions import InputError
+from ..export import PNG_COMPRESS_LEVEL, encode_png, write_atomically
+from ..layout import KeySpec, assemble, resample
+from ..normalise import AxisLimits, flatten_onto
+from ..palette import Palette
 
 __all__ = ["Composite", "fits_product_paths"]
 
@@ -86,6 +86,7 @@ class Composite:
         title: str | None = None,
         credit: str | None = None,
         background: str | tuple | None = None,
+        size: int | None = None,
     ) -> np.ndarray:
         """The picture as published: 8-bit RGBA, row 0 = top (north up when the data are).
 
@@ -98,9 +99,18 @@ class Composite:
         background : str or tuple, optional
             Colour behind transparent pixels (``"black"``, ``"#102030"``);
             default transparent.
+        size : int, optional
+            Resample the composite (not the key) so its longer side has this
+            many pixels; default: one pixel per data pixel.
         """
         fill = _background(background)
-        display = flatten_onto(np.ascontiguousarray(self.rgba[::-1]), fill)
+        display = np.ascontiguousarray(self.rgba[::-1])
+        if size is not None:
+            try:
+                display = resample(display, size)
+            except ValueError as err:
+                raise InputError(str(err)) from err
+        display = flatten_onto(display, fill)
         return assemble(
             display, key=self.key_spec() if key else None, title=title, credit=credit, background=fill
         )
@@ -134,19 +144,22 @@ class Composite:
         title: str | None = None,
         credit: str | None = None,
         background: str | tuple | None = None,
+        size: int | None = None,
         compress_level: int | None = None,
         fits_prefix: str | Path | None = None,
     ) -> list[Path]:
         """Write the PNG (and optionally the FITS products) atomically.
 
         Nothing is written unless every file can be; inputs are never overwritten.
+        ``key``, ``title``, ``credit``, ``background`` and ``size`` are as in
+        :meth:`image`; ``fits_prefix`` also writes the FITS products.
 
         Returns
         -------
         list of Path
             The files written.
         """
-        picture = self.image(key=key, title=title, credit=credit, background=background)
+        picture = self.image(key=key, title=title, credit=credit, background=background, size=size)
         level = PNG_COMPRESS_LEVEL if compress_level is None else compress_level
         data = encode_png(picture, text=self.png_text(title=title, credit=credit), compress_level=level)
         files = [(path, lambda fh: fh.write(data))]
@@ -162,7 +175,7 @@ class Composite:
         temperature_path, opacity_path = fits_product_paths(prefix)
         products = (
             (temperature_path, self.temperature.to_value(u.K), "K", "brightness temperature"),
-            (opacity_path, self.opacity, "", "cloud opacity tau = -ln(I/I_clear)"),
+            (opacity_path, self.opacity, "", "cloud opacity tau = ln(I_clear/I)"),
         )
         writers = []
         for path, data, unit, what in products:
@@ -173,8 +186,7 @@ class Composite:
     def _product_hdu(self, data: np.ndarray, unit: str, what: str) -> fits.PrimaryHDU:
         hdu = fits.PrimaryHDU(data)
         header = hdu.header
-        if unit:
-            header["BUNIT"] = unit
+        header["BUNIT"] = (unit, "empty: dimensionless")
         header["CONTENT"] = (what[:60], "falsecolor product")
         source = self.temperature_band if unit == "K" else self.cloud_band
         if source is not None:
@@ -187,7 +199,8 @@ class Composite:
             header["DATE-OBS"] = self.temperature_band.date_obs
         header["ORIGIN"] = f"falsecolor {__version__}"
         for key, value in sorted(self.notes.items()):
-            header.add_history(_ascii(f"{key}: {value}")[:72])
+            if value:
+                header.add_history(_ascii(f"{key}: {value}"))
         return hdu
 
     def _repr_png_(self) -> bytes:

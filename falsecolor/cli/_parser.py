@@ -1,0 +1,211 @@
+"""The argument parser of the command line (no heavy imports here, so --help is instant)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+PROG = "falsecolor"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2) that point to the right --help."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def number(text: str) -> float:
+    """A finite number (argparse names this function in its messages)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _add_band_options(parser: argparse.ArgumentParser, role: str) -> None:
+    """--filter/--wavelength/--unit/--scale (or --t-*) for the temperature band, --cloud-* for the cloud."""
+    cloud = role == "cloud"
+
+    def names(option):
+        return [f"--cloud-{option}"] if cloud else [f"--{option}", f"--t-{option}"]
+
+    title = (
+        "cloud band (~5 µm; overrides its FITS header)"
+        if cloud
+        else "temperature band (overrides its FITS header; --t-filter etc. are the same options)"
+    )
+    group = parser.add_argument_group(title)
+    wave, filt = ("4.8um", "M-BAND") if cloud else ("13um", "NEII_2")
+    group.add_argument(
+        *names("filter"),
+        dest=f"{role}_filter",
+        metavar="NAME",
+        help=f"filter name, e.g. {filt} (see 'falsecolor filters'), or a curve file "
+        "(.csv, .dat, .fil; FILE.fil:NAME picks one of several)",
+    )
+    group.add_argument(
+        *names("wavelength"),
+        dest=f"{role}_wavelength",
+        metavar="W",
+        help=f"wavelength, wavenumber or frequency, e.g. {wave} or '769 cm-1' (monochromatic)",
+    )
+    group.add_argument(
+        *names("unit"),
+        dest=f"{role}_unit",
+        metavar="UNIT",
+        help="data unit, e.g. 'W m-2 sr-1 um-1', 'erg s-1 cm-2 sr-1 (cm-1)-1', MJy/sr, K, counts",
+    )
+    group.add_argument(
+        *names("scale"),
+        dest=f"{role}_scale",
+        metavar="Q",
+        help="radiance per count for data in counts, e.g. '1.2e-5 W m-2 sr-1 um-1'",
+    )
+    if cloud:
+        group.add_argument("--cloud-hdu", metavar="N", help="HDU of the cloud file (default: --hdu)")
+        group.add_argument(
+            "--cloud-plane", metavar="N", type=int, help="plane of a 3-D cloud file (default: --plane)"
+        )
+
+
+def _add_render(commands, common) -> None:
+    render = commands.add_parser(
+        "render",
+        parents=[common],
+        help="band images -> false-colour PNG",
+        allow_abbrev=False,
+        description="Render a false-colour composite: a thermal band (brightness temperature)\n"
+        "and a ~5 µm band (cloud opacity) through a two-axis palette, with a colour key.",
+        epilog="examples:\n"
+        "  falsecolor render --demo -o jupiter.png\n"
+        "  falsecolor render --temperature T13.fits --cloud M5.fits -o out.png\n"
+        "  falsecolor render -t T13.fits --opacity tau.fits --t-limits 120 135 -o out.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = render.add_argument_group("inputs")
+    source.add_argument(
+        "--temperature", "-t", metavar="FITS", help="thermal band (e.g. 13 µm): counts, radiance or K"
+    )
+    source.add_argument("--cloud", "-c", metavar="FITS", help="~5 µm band: counts, radiance or K")
+    source.add_argument("--opacity", metavar="FITS", help="a ready cloud-opacity map instead of --cloud")
+    source.add_argument("--demo", action="store_true", help="the built-in synthetic Jupiter (no files)")
+    source.add_argument(
+        "--demo-size", type=int, default=720, metavar="PX", help="side of the synthetic image (default 720)"
+    )
+    source.add_argument(
+        "--hdu", metavar="N", help="HDU index or EXTNAME of every input (default: first image)"
+    )
+    source.add_argument("--plane", metavar="N", type=int, help="plane of every 3-D input")
+    source.add_argument(
+        "--byteswap",
+        action="store_true",
+        help="read integer data whose bytes are swapped (non-standard FITS)",
+    )
+    _add_band_options(render, "temperature")
+    _add_band_options(render, "cloud")
+
+    axes = render.add_argument_group("colour axes")
+    axes.add_argument(
+        "--palette", "-p", default="visir", metavar="NAME|FILE",
+        help="palette name (see 'falsecolor palettes') or TOML file (default visir)",
+    )  # fmt: skip
+    axes.add_argument(
+        "--t-limits", nargs=2, type=number, metavar=("COLD", "WARM"),
+        help="temperatures (K) at the cold and warm edges (default: on-disc percentiles)",
+    )  # fmt: skip
+    axes.add_argument(
+        "--tau-limits", nargs=2, type=number, metavar=("CLEAR", "CLOUDY"),
+        help="cloud opacities at the clear and cloudy edges (default: on-disc percentiles)",
+    )  # fmt: skip
+    for axis in ("t", "tau"):
+        axes.add_argument(
+            f"--{axis}-percentiles", nargs=2, type=number, default=(2.0, 98.0), metavar=("LO", "HI"),
+            help=f"on-disc percentiles for the {'temperature' if axis == 't' else 'cloud'} axis "
+            "when no limits are given (default 2 98)",
+        )  # fmt: skip
+    axes.add_argument(
+        "--clear-sky", metavar="VALUE",
+        help="clear-sky 5 µm reference: a temperature (250K), a radiance with its unit, or a number "
+        "in the band's unit (default: a high on-disc percentile, the hot spots)",
+    )  # fmt: skip
+    axes.add_argument(
+        "--clear-percentile", type=number, default=99.5, metavar="P",
+        help="percentile of the on-disc 5 µm radiance taken as clear sky (default 99.5)",
+    )  # fmt: skip
+
+    output = render.add_argument_group("output")
+    output.add_argument("--output", "-o", required=True, metavar="PNG", help="PNG file to write")
+    output.add_argument(
+        "--key", action=argparse.BooleanOptionalAction, default=True,
+        help="draw the colour key labelled in K and τ (default on)",
+    )  # fmt: skip
+    output.add_argument("--title", help="title above the image")
+    output.add_argument("--credit", help="credit line below the image, e.g. 'ESO/L. N. Fletcher'")
+    output.add_argument(
+        "--background",
+        metavar="COLOUR",
+        help="colour behind off-disc pixels (default transparent), e.g. black",
+    )
+    output.add_argument(
+        "--size", type=int, metavar="PX",
+        help="resample the composite so its longer side is PX pixels (default: as the data)",
+    )  # fmt: skip
+    output.add_argument(
+        "--fits-out", metavar="PREFIX", help="also write PREFIX_temperature.fits and PREFIX_opacity.fits"
+    )
+    output.add_argument(
+        "--compress-level", type=int, default=None, choices=range(10), metavar="0-9",
+        help="PNG zlib level (default 4: within 10%% of level 6 in size, twice as fast)",
+    )  # fmt: skip
+    output.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+
+def _add_info(commands, common) -> None:
+    info = commands.add_parser(
+        "info",
+        parents=[common],
+        help="what falsecolor reads from FITS files",
+        allow_abbrev=False,
+        description="Show what falsecolor reads from each file: shape, unit, filter/wavelength, "
+        "date and on-disc fraction, and anything odd about the file.",
+    )
+    info.add_argument("files", nargs="+", metavar="FILE")
+    info.add_argument(
+        "--json", action="store_true", help="machine-readable output (a list for several files)"
+    )
+    info.add_argument("--hdu", metavar="N", help="HDU index or EXTNAME to read (default: first image)")
+    info.add_argument("--plane", type=int, metavar="N", help="plane of a 3-D cube (default 0)")
+    info.add_argument("--unit", metavar="UNIT", help="override BUNIT")
+    info.add_argument("--wavelength", metavar="W", help="override WAVELNTH, e.g. 13um")
+    info.add_argument("--filter", metavar="NAME", help="override FILTER")
+    info.add_argument("--byteswap", action="store_true", help="read integer data byte-swapped")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and the subcommand parsers by name (for their error messages)."""
+    from .. import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of errors"
+    )
+    parser = Parser(
+        prog=PROG,
+        allow_abbrev=False,
+        description="False-colour composites of thermal-infrared planetary images: brightness "
+        "temperature on one axis, cloud opacity on the other, through a two-axis palette.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    _add_render(commands, common)
+    _add_info(commands, common)
+    palettes = commands.add_parser("palettes", parents=[common], help="list the built-in palettes")
+    palettes.add_argument("--json", action="store_true", help="machine-readable output")
+    filters = commands.add_parser("filters", parents=[common], help="list the built-in filters")
+    filters.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser, dict(commands.choices)

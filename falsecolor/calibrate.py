@@ -6,13 +6,12 @@ count) measured on a standard star in the same filter (SCIENCE.md 3.2).
 
 from __future__ import annotations
 
-import numpy as np
 from astropy import units as u
 
 from ._units import is_radiance
 from .exceptions import UnitError
 
-__all__ = ["apply_conversion_factor", "conversion"]
+__all__ = ["conversion"]
 
 
 def conversion(factor: u.Quantity, *, counts_unit: u.UnitBase = u.count) -> tuple[float, u.UnitBase]:
@@ -38,12 +37,3 @@ def conversion(factor: u.Quantity, *, counts_unit: u.UnitBase = u.count) -> tupl
             "give it as e.g. '1.2e-5 W m-2 sr-1 um-1' (per count)"
         )
     return float(factor.value), unit
-
-
-def apply_conversion_factor(
-    counts: np.ndarray, factor: u.Quantity, *, counts_unit: u.UnitBase = u.count
-) -> tuple[np.ndarray, u.UnitBase]:
-    """Radiance = counts x factor; float32 stays float32. Returns the values and their unit."""
-    scale, unit = conversion(factor, counts_unit=counts_unit)
-    data = np.asarray(counts)
-    return (data * np.float64(scale)).astype(data.dtype, copy=False), unit

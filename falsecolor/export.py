@@ -20,19 +20,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from astropy.io import fits
 from PIL import Image, PngImagePlugin
 
 from .exceptions import OutputError
 
-__all__ = [
-    "PNG_COMPRESS_LEVEL",
-    "check_output",
-    "encode_png",
-    "write_atomically",
-    "write_fits",
-    "write_png",
-]
+__all__ = ["PNG_COMPRESS_LEVEL", "check_output", "encode_png", "write_atomically"]
 
 #: zlib level for PNG. Measured on rendered Jupiters (benchmarks/README.md): level 4 is the
 #: cheapest "lazy matching" level, 10-14 % smaller than level 1 for 1.3-1.5x its time, within
@@ -223,21 +215,3 @@ def encode_png(
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info, compress_level=compress_level)
     return buffer.getvalue()
-
-
-def write_png(
-    path: str | Path,
-    rgba: np.ndarray,
-    *,
-    text: dict[str, str] | None = None,
-    compress_level: int = PNG_COMPRESS_LEVEL,
-    inputs: Iterable[str | Path] = (),
-) -> Path:
-    """Encode and write a PNG atomically (see :func:`encode_png`)."""
-    data = encode_png(rgba, text=text, compress_level=compress_level)
-    return write_atomically([(path, lambda fh: fh.write(data))], inputs=inputs)[0]
-
-
-def write_fits(path: str | Path, hdul: fits.HDUList, *, inputs: Iterable[str | Path] = ()) -> Path:
-    """Write a FITS file atomically."""
-    return write_atomically([(path, lambda fh: hdul.writeto(fh))], inputs=inputs)[0]

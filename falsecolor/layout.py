@@ -154,7 +154,7 @@ def render_text(
         color=colour,
         fontsize=font,
         fontweight=weight,
-        path_effects=[patheffects.withStroke(linewidth=font / 4, foreground=outline)],
+        path_effects=[patheffects.withStroke(linewidth=max(1.0, font / 10), foreground=outline)],
     )
     return _to_array(figure)
 
@@ -216,7 +216,7 @@ def assemble(
     title_height = int(np.clip(0.07 * ny, 28, 120)) if title else 0
     credit_height = int(np.clip(0.035 * ny, 18, 60)) if credit else 0
     body_height = max(ny, key_tile.shape[0] if key_tile is not None else 0)
-    width = nx + (margin + key_tile.shape[1] if key_tile is not None else 0)
+    width = nx + (2 * margin + key_tile.shape[1] if key_tile is not None else 0)
     height = title_height + body_height + credit_height
     fill = np.round(np.asarray(background if background is not None else (0, 0, 0, 0)) * 255)
     canvas = np.empty((height, width, 4), dtype=np.uint8)
@@ -225,7 +225,8 @@ def assemble(
     canvas[top : top + ny, :nx] = image
     if key_tile is not None:
         key_top = title_height + (body_height - key_tile.shape[0]) // 2
-        canvas[key_top : key_top + key_tile.shape[0], nx + margin :] = key_tile
+        key_left = nx + margin
+        canvas[key_top : key_top + key_tile.shape[0], key_left : key_left + key_tile.shape[1]] = key_tile
     if title:
         _overlay(
             canvas, render_text(title, width=width, height=title_height, colour=ink, weight="bold"), 0, 0

@@ -1,7 +1,7 @@
-"""Normalising the two axes and flattening colour onto a background.
+"""The limits of the two palette axes, and flattening colour onto a background.
 
-The palette maps values between two limits per axis; this module decides the
-limits (given, or robust percentiles of the on-disc pixels through
+The palette maps values between two limits per axis (normalising them on the
+fly); this module decides the limits (given, or robust percentiles of the on-disc pixels through
 :mod:`astropy.visualization` intervals) and reports how much of the disc falls
 outside them.
 """
@@ -16,7 +16,7 @@ from astropy.visualization import AsymmetricPercentileInterval, ManualInterval
 from ._blocks import subsample
 from .exceptions import InputError
 
-__all__ = ["DEFAULT_PERCENTILES", "AxisLimits", "axis_limits", "flatten_onto", "normalise"]
+__all__ = ["DEFAULT_PERCENTILES", "AxisLimits", "axis_limits", "flatten_onto"]
 
 #: On-disc percentiles used for an axis when no limits are given (SCIENCE.md section 7).
 DEFAULT_PERCENTILES = (2.0, 98.0)
@@ -62,7 +62,7 @@ def axis_limits(
     values : ndarray
         Temperature (K) or opacity.
     limits : (float, float), optional
-        Explicit limits; ``low > high`` is allowed and reverses the axis.
+        Explicit limits, ``low < high`` (the cold/clear edge first).
     percentiles : (float, float)
         Lower and upper percentiles when ``limits`` is not given.
     mask : ndarray of bool, optional
@@ -75,13 +75,16 @@ def axis_limits(
     Raises
     ------
     InputError
-        When no pixel is usable, or the limits are not two different finite numbers.
+        When no pixel is usable, or the limits are not two increasing finite numbers.
     """
     sample = subsample(values, mask)
     if limits is not None:
         low, high = (float(v) for v in limits)
-        if not (np.isfinite(low) and np.isfinite(high)) or low == high:
-            raise InputError(f"{name} limits must be two different finite numbers, got {limits}")
+        if not (np.isfinite(low) and np.isfinite(high)) or not low < high:
+            raise InputError(
+                f"{name} limits must be two finite numbers, low then high (the palette's cold/clear "
+                f"edge first), got {low:g} {high:g}"
+            )
         interval = ManualInterval(low, high)
         source = "given"
     else:
@@ -96,19 +99,9 @@ def axis_limits(
     if limits is None and high - low < minimum_span:
         centre = 0.5 * (low + high)
         low, high = centre - 0.5 * minimum_span, centre + 0.5 * minimum_span
-    lo, hi = min(low, high), max(low, high)
-    below = float(np.mean(sample < lo)) if sample.size else 0.0
-    above = float(np.mean(sample > hi)) if sample.size else 0.0
-    if low > high:
-        below, above = above, below
+    below = float(np.mean(sample < low)) if sample.size else 0.0
+    above = float(np.mean(sample > high)) if sample.size else 0.0
     return AxisLimits(low, high, source, below, above)
-
-
-def normalise(values: np.ndarray, limits: AxisLimits | tuple[float, float]) -> np.ndarray:
-    """Values mapped linearly to [0, 1] between the limits and clipped; NaN stays NaN."""
-    low, high = limits
-    scaled = (np.asarray(values, dtype=np.float64) - low) / (high - low)
-    return np.clip(scaled, 0.0, 1.0)
 
 
 def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None) -> np.ndarray:

@@ -266,3 +266,36 @@ def test_real_spex_dates_and_europa_cube(data_dir):
     assert spex.date_obs.startswith("2016-10-18T18:53")
     europa = read_band(data_dir / "sphere_europa" / "europa.fits", plane=1)
     assert europa.shape == (208, 220)
+
+
+@pytest.mark.parametrize(
+    ("bunit", "kind"),
+    [
+        ("W / (sr um m2)", "radiance"),
+        ("Jy / sr", "radiance"),
+        ("erg / (cm s sr)", "radiance"),
+        ("ADU/s", "counts"),
+        ("counts / s", "counts"),
+        ("DN", "counts"),
+        ("", "opacity"),
+    ],
+)
+def test_bunit_spellings(tmp_path, write_fits, bunit, kind):
+    """astropy's own spelling (with '/'), count rates, and an empty BUNIT (dimensionless)."""
+    band = read_band(write_fits(tmp_path / "u.fits", smooth_image(), {"BUNIT": bunit}))
+    assert band.kind == kind
+
+
+def test_convfact_without_convunit_is_ignored_with_a_warning(tmp_path, write_fits):
+    from falsecolor.exceptions import FalsecolorWarning
+
+    path = write_fits(tmp_path / "c.fits", smooth_image(), {"BUNIT": "count", "CONVFACT": 2e-5})
+    with pytest.warns(FalsecolorWarning, match="no CONVUNIT"):
+        band = read_band(path)
+    assert band.conversion_factor is None
+
+
+def test_scale_option_with_a_per_wavenumber_unit(tmp_path, write_fits):
+    path = write_fits(tmp_path / "c.fits", smooth_image(), {"BUNIT": "count"})
+    band = read_band(path, scale="3e-4 erg s-1 cm-2 sr-1 (cm-1)-1")
+    assert band.conversion_factor.unit.is_equivalent(u.erg / (u.s * u.cm * u.sr))

@@ -169,3 +169,55 @@ def test_python_dash_m(tmp_path):
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_debug_after_the_subcommand_and_hints_name_the_subcommand(tmp_path, capsys):
+    with pytest.raises(Exception, match="does not exist"):
+        main(["info", str(tmp_path / "missing.fits"), "--debug"])
+    with pytest.raises(SystemExit) as info:
+        main(["render", "--demo", "-o", str(tmp_path / "x.png"), "--bogus"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --bogus" in err and "falsecolor render --help" in err
+    with pytest.raises(SystemExit):
+        main(["render", "--t-limits", "abc", "120", "--demo", "-o", str(tmp_path / "x.png")])
+    assert "'abc' is not a number" in capsys.readouterr().err
+
+
+def test_output_must_be_png_and_demo_takes_no_inputs(tmp_path, band_files, capsys):
+    assert main(["render", "--demo", "-o", str(tmp_path / "x.jpg")]) == 2
+    assert ".png" in capsys.readouterr().err and not (tmp_path / "x.jpg").exists()
+    assert main(["render", "--demo", "--cloud", str(band_files["cloud"]), "-o", str(tmp_path / "d.png")]) == 2
+    assert "drop --cloud" in capsys.readouterr().err
+
+
+def test_size_and_summary(tmp_path, capsys):
+    out = tmp_path / "small.png"
+    assert main(["render", "--demo", "--demo-size", "200", "--size", "120", "--no-key", "-o", str(out)]) == 0
+    assert decode(out).shape[:2] == (120, 120)
+    printed = capsys.readouterr().out
+    assert "temperature" in printed and "cloud opacity" in printed and printed.count("percentiles") == 2
+
+
+def test_one_filter_of_a_multi_filter_file(tmp_path, band_files):
+    text = ["2"]
+    for centre in (766.75, 563.97):
+        wavenumbers = np.linspace(centre - 8, centre + 8, 17)
+        text += [str(centre), "17"] + [f"{k} 0.6" for k in wavenumbers]
+    curves = tmp_path / "two.fil"
+    curves.write_text("\n".join(text))
+    out = tmp_path / "f.png"
+    argv = [
+        "render",
+        "-t",
+        str(band_files["temperature"]),
+        "-c",
+        str(band_files["cloud"]),
+        "-q",
+        "-o",
+        str(out),
+        "--filter",
+    ]
+    assert main([*argv, f"{curves}:13.04"]) == 0
+    assert main([*argv, f"{curves}:two_13.04um"]) == 0
+    assert main([*argv, str(curves)]) == 2  # several filters: must pick one

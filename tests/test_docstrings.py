@@ -1,4 +1,4 @@
-"""The Examples in the docstrings run."""
+"""The Examples in the docstrings run (every module, private ones included)."""
 
 import doctest
 import importlib
@@ -8,11 +8,29 @@ import pytest
 
 import falsecolor
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(falsecolor.__path__) if m.name != "__main__")
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(falsecolor.__path__, "falsecolor.")
+    if not m.name.endswith("__main__")
+)
 
 
-@pytest.mark.parametrize("name", ["__init__", *MODULES])
+def test_every_public_function_is_documented_with_an_example():
+    names = [
+        "render",
+        "compose",
+        "read_band",
+        "brightness_temperature",
+        "planck_radiance",
+        "cloud_opacity",
+        "synthetic_jupiter",
+    ]
+    for name in names:
+        assert ">>>" in (getattr(falsecolor, name).__doc__ or ""), name
+
+
+@pytest.mark.parametrize("name", ["falsecolor", *MODULES])
 def test_docstring_examples(name):
-    module = falsecolor if name == "__init__" else importlib.import_module(f"falsecolor.{name}")
+    module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

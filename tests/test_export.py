@@ -8,7 +8,12 @@ import pytest
 from PIL import Image
 
 from falsecolor.exceptions import OutputError
-from falsecolor.export import check_output, encode_png, write_atomically, write_png
+from falsecolor.export import check_output, encode_png, write_atomically
+
+
+def write_png(path, rgba):
+    data = encode_png(rgba)
+    return write_atomically([(path, lambda fh: fh.write(data))])[0]
 
 
 def _image(alpha=255):
@@ -118,3 +123,37 @@ def test_read_only_directory(tmp_path):
             write_png(locked / "out.png", _image())
     finally:
         locked.chmod(0o700)
+
+
+def test_a_failed_rename_restores_the_files_already_replaced(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.png", tmp_path / "b.fits"
+    first.write_bytes(b"old a")
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if str(target) == str(second):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OutputError, match=r"b\.fits: No space left"):
+        write_atomically([(first, lambda fh: fh.write(b"new a")), (second, lambda fh: fh.write(b"b"))])
+    monkeypatch.undo()
+    assert first.read_bytes() == b"old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_a_new_file_is_removed_when_a_later_rename_fails(tmp_path, monkeypatch):
+    first, second = tmp_path / "new.png", tmp_path / "b.fits"
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if str(target) == str(second):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OutputError, match="permission denied"):
+        write_atomically([(first, lambda fh: fh.write(b"a")), (second, lambda fh: fh.write(b"b"))])
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

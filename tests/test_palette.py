@@ -214,3 +214,40 @@ def test_palette_validation():
     corners = {k: (0, 0, 0, 1) for k in ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")}
     with pytest.raises(PaletteError):
         Palette("x", corners, size=1)
+
+
+def test_corners_are_the_linear_colours_of_the_science_recipe():
+    """SCIENCE.md 7 gives the corners in linear light; encode them independently of the package."""
+
+    def encode(c):
+        c = np.asarray(c, dtype=float)
+        return np.where(c <= 0.0031308, 12.92 * c, 1.055 * c ** (1 / 2.4) - 0.055)
+
+    linear = {
+        "cold_cloudy": (0.02, 0.02, 0.035),
+        "cold_clear": (0.08, 0.30, 1.00),
+        "warm_cloudy": (1.00, 0.42, 0.04),
+        "warm_clear": (1.00, 0.97, 0.92),
+    }
+    lut = get_palette("visir").lut8.astype(int)
+    cells = {
+        "cold_clear": lut[0, 0],
+        "warm_clear": lut[-1, 0],
+        "cold_cloudy": lut[0, -1],
+        "warm_cloudy": lut[-1, -1],
+    }
+    for name, value in linear.items():
+        np.testing.assert_allclose(cells[name][:3], np.round(encode(value) * 255), atol=1)
+
+
+def test_binning_with_physical_ranges_matches_float64_arithmetic():
+    palette = get_palette("visir")
+    rng = np.random.default_rng(5)
+    for low, high in ((120.0, 135.0), (128.0, 130.0), (250.0, 251.0)):
+        t = rng.uniform(low - 1, high + 1, 200_000).astype(np.float32)
+        tau = rng.uniform(-0.2, 4.7, 200_000).astype(np.float32)
+        ours = palette.lookup(t, tau, x_range=(low, high), y_range=(0, 4.5)).view(np.uint32).ravel()
+        ix = np.clip(np.floor((t.astype(np.float64) - low) / (high - low) * 256), 0, 255).astype(int)
+        iy = np.clip(np.floor(tau.astype(np.float64) / 4.5 * 256), 0, 255).astype(int)
+        expected = np.ascontiguousarray(palette.lut8[ix, iy]).view(np.uint32).ravel()
+        assert np.mean(ours != expected) < 1e-4

@@ -218,3 +218,111 @@ def test_inputs_are_not_modified(jupiter):
     before = jupiter.temperature_band.data.copy()
     render(jupiter.temperature_band, jupiter.cloud_band)
     np.testing.assert_array_equal(jupiter.temperature_band.data, before)
+
+
+@pytest.fixture(scope="module")
+def noisy_jupiter():
+    return falsecolor.synthetic_jupiter((256, 256), noise=0.02, seed=3)
+
+
+def test_noisy_data_mask_transparency_and_products_agree(noisy_jupiter, tmp_path):
+    composite = render(noisy_jupiter.temperature_band, noisy_jupiter.cloud_band)
+    on = noisy_jupiter.backplanes.on_disc
+    transparent = composite.rgba[..., 3] == 0
+    np.testing.assert_array_equal(transparent, composite.mask)  # drawn exactly where not masked
+    assert not (~composite.mask & ~on).any()  # no sky speckles
+    assert composite.mask[on].mean() < 0.01  # the disc survives the noise
+    assert np.isnan(composite.temperature.value[~on]).all() and np.isnan(composite.opacity[~on]).all()
+    composite.to_fits(tmp_path / "noisy")
+    with fits.open(tmp_path / "noisy_temperature.fits") as hdul:
+        assert np.isnan(hdul[0].data[~on]).all()
+
+
+def test_clear_sky_number_is_in_the_band_unit(flat_jupiter):
+    from falsecolor.planck import radiance_to_temperature
+
+    cloud = flat_jupiter.cloud_band
+    kelvin = radiance_to_temperature(cloud.data, falsecolor.get_filter("M-BAND"), cloud.unit)
+    as_kelvin = cloud.replace(data=np.nan_to_num(kelvin).astype(np.float32), unit=u.K)
+    a = render(flat_jupiter.temperature_band, as_kelvin, clear_sky=250.0)  # 250 means 250 K here
+    b = render(flat_jupiter.temperature_band, cloud, clear_sky=250 * u.K)
+    on = flat_jupiter.backplanes.on_disc
+    np.testing.assert_allclose(a.opacity[on], b.opacity[on], atol=1e-3)
+
+
+def test_clear_sky_radiance_needs_calibrated_counts(jupiter):
+    counts = jupiter.cloud_band.replace(unit=u.count)
+    with pytest.raises(UnitError, match="uncalibrated counts"):
+        render(jupiter.temperature_band, counts, clear_sky=0.05 * W_UM)
+
+
+def test_all_nan_cloud_band(jupiter):
+    nan = jupiter.cloud_band.replace(data=np.full((256, 256), np.nan, np.float32))
+    with pytest.raises(InputError):
+        render(jupiter.temperature_band, nan)
+
+
+def test_opacity_map_negatives_clip_to_zero_and_implausible_maps_warn(jupiter):
+    tau = np.nan_to_num(jupiter.opacity).astype(np.float32) - 0.5  # hot spots go below 0
+    composite = render(jupiter.temperature_band, opacity=Band(tau, u.dimensionless_unscaled))
+    assert np.nanmin(composite.opacity) == 0.0
+    with pytest.warns(falsecolor.FalsecolorWarning, match="really a cloud-opacity map"):
+        render(jupiter.temperature_band, opacity=Band(tau * 100, u.dimensionless_unscaled))
+
+
+def test_filter_option_is_checked_even_where_not_needed(jupiter):
+    kelvin = Band(
+        jupiter.temperature.value.astype(np.float32),
+        u.K,
+        filter_name="NEII_3",
+        provenance={"filter": "option"},
+    )
+    with pytest.raises(FilterError, match="NEII_3"):
+        render(kelvin, jupiter.cloud_band)
+    both = jupiter.temperature_band.replace(provenance={"filter": "option", "wavelength": "option"})
+    with pytest.raises(InputError, match="not both"):
+        render(both, jupiter.cloud_band)
+
+
+def test_concurrent_renders_are_identical(jupiter):
+    from concurrent.futures import ThreadPoolExecutor
+
+    reference = render(jupiter.temperature_band, jupiter.cloud_band).rgba
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: render(jupiter.temperature_band, jupiter.cloud_band).rgba, range(6))
+        )
+    for rgba in results:
+        np.testing.assert_array_equal(rgba, reference)
+
+
+def _render_in_child(queue):
+    jupiter = falsecolor.synthetic_jupiter((700, 700))
+    queue.put(int(render(jupiter.temperature_band, jupiter.cloud_band).rgba[350, 350, 3]))
+
+
+def test_rendering_after_a_fork_does_not_hang():
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    big = falsecolor.synthetic_jupiter((700, 700))  # large enough to use the thread pool
+    render(big.temperature_band, big.cloud_band)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_render_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "the forked child hung"
+    assert queue.get(timeout=5) == 255
+
+
+def test_image_size_resamples_the_composite_only(jupiter):
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
+    assert composite.image(key=False, size=512).shape[:2] == (512, 512)
+    assert composite.image(key=False, size=100).shape[:2] == (100, 100)
+    with pytest.raises(InputError):
+        composite.image(size=3)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from astropy import constants as const
 from astropy import units as u
 from astropy.modeling.physical_models import BlackBody
 
@@ -197,3 +198,41 @@ def test_band_outside_table_is_nan():
     radiance = np.array([1e-300, 1e6, 0.0, -1.0]) * W_UM
     assert np.all(np.isnan(brightness_temperature(radiance, filt).value))
     assert np.isnan(temperature_to_radiance(np.array([5.0, 5000.0]), filt, W_UM)).all()
+
+
+@pytest.mark.parametrize("name", ["M-BAND", "J7.9", "NEII_2", "Q3"])
+def test_band_table_accuracy_over_the_whole_range(name):
+    filt = get_filter(name)
+    for low, high, tolerance in ((10, 50, 1e-5), (50, 400, 5e-5), (400, 1500, 1e-3)):
+        temperatures = np.linspace(low, high, 97)
+        radiance = np.array([_band_radiance_exact(filt, t) for t in temperatures])
+        error = np.abs(radiance_to_temperature(radiance, filt, W_UM) - temperatures).max()
+        assert error < tolerance, (name, low, high, error)
+
+
+def test_band_tables_per_frequency_and_wavenumber_against_blackbody():
+    """Band averages in the frequency and wavenumber measures, integrated independently."""
+    filt = get_filter("PAH1")
+    lam = filt.curve_wavelength
+    frequency = lam.to(u.Hz, u.spectral())[::-1]
+    weight = filt.transmission[::-1]
+    for t in (120.0, 250.0):
+        b_nu = BlackBody(t * u.K)(frequency).to_value("Jy sr-1")
+        expected = np.trapezoid(weight * b_nu, frequency.value) / np.trapezoid(weight, frequency.value)
+        ours = planck_radiance(t * u.K, filt, unit=u.Jy / u.sr).value
+        assert ours == pytest.approx(expected, rel=1e-6)
+        wavenumber = lam.to(1 / u.cm, u.spectral())[::-1]
+        b_k = (BlackBody(t * u.K)(frequency) * const.c).to_value(ERG_CM * u.sr / u.sr)
+        expected_k = np.trapezoid(weight * b_k, wavenumber.value) / np.trapezoid(weight, wavenumber.value)
+        assert planck_radiance(t * u.K, filt, unit=ERG_CM).value == pytest.approx(expected_k, rel=1e-6)
+
+
+def test_swapped_arguments_are_caught():
+    with pytest.raises(UnitError, match="swapped"):
+        planck_radiance(13 * u.um, 130 * u.K)
+
+
+def test_array_of_wavelengths_inverts_a_spectrum():
+    wavelengths = np.array([8.0, 10.0, 13.0, 20.0]) * u.um
+    radiance = planck_radiance(130 * u.K, wavelengths)
+    np.testing.assert_allclose(brightness_temperature(radiance, wavelengths).value, 130.0, rtol=1e-12)

@@ -145,6 +145,19 @@ def read_band(
         Missing, empty, truncated or non-FITS file; no image HDU; byte-swapped data.
     UnitError
         Unknown unit in the header or in ``unit``.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from astropy.io import fits
+    >>> from falsecolor import read_band
+    >>> path = tempfile.mkdtemp() + "/t13.fits"
+    >>> hdu = fits.PrimaryHDU(np.full((4, 5), 0.0644, np.float32))
+    >>> hdu.header["BUNIT"], hdu.header["FILTER"] = "W m-2 sr-1 um-1", "NEII_2"
+    >>> hdu.writeto(path)
+    >>> band = read_band(path)
+    >>> band.kind, band.filter_name, band.shape
+    ('radiance', 'NEII_2', (4, 5))
     """
     path = Path(path)
     _fits.check_readable(path)

@@ -118,13 +118,13 @@ class Composite:
     def png_text(self, *, title: str | None = None, credit: str | None = None) -> dict[str, str]:
         """PNG text chunks describing the composite."""
         t, tau = self.t_limits, self.tau_limits
+        t_band = " ".join(filter(None, ["brightness temperature", self.notes.get("temperature_band")]))
+        tau_band = " ".join(filter(None, ["cloud opacity tau", self.notes.get("opacity_band")]))
         text = {
             "Software": f"falsecolor {__version__}",
             "Description": (
-                f"False-colour composite. Horizontal axis: brightness temperature "
-                f"{self.notes.get('temperature_band', '')} {t.low:.2f}-{t.high:.2f} K "
-                f"({t.source}). Vertical axis: cloud opacity tau "
-                f"{self.notes.get('opacity_band', '')} {tau.low:.3f}-{tau.high:.3f} "
+                f"False-colour composite. Horizontal axis: {t_band}, {t.low:.2f}-{t.high:.2f} K "
+                f"({t.source}). Vertical axis: {tau_band}, {tau.low:.3f}-{tau.high:.3f} "
                 f"({tau.source}). Palette: {self.palette.name}."
             ),
         }

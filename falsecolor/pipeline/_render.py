@@ -269,6 +269,16 @@ def compose(
     Returns
     -------
     Composite
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from falsecolor import compose
+    >>> temperature = np.array([[120.0, 135.0], [127.5, np.nan]]) * u.K
+    >>> opacity = np.array([[0.0, 4.5], [2.0, 1.0]])
+    >>> composite = compose(temperature, opacity, t_limits=(120, 135), tau_limits=(0, 4.5))
+    >>> composite.rgba[0, 0], composite.rgba[1, 1, 3]  # cold and clear: blue; NaN: transparent
+    (array([ 80, 149, 255, 255], dtype=uint8), np.uint8(0))
     """
     if not isinstance(temperature, u.Quantity):
         raise UnitError("temperature needs a unit: pass e.g. values * u.K")

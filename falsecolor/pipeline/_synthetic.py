@@ -129,6 +129,12 @@ def _zonal_opacity(latitude: np.ndarray) -> np.ndarray:
 
 
 def _hot_spots(latitude, longitude, *, count=9, depth=2.2, centre=7.5, phase=10.0):
+    """Gaussian dips in tau (SCIENCE.md 6.4: sigma 2.5 deg lon x 0.8 deg lat, 9 in 360 deg).
+
+    The depth is 2.2 rather than the section's assumed 2.0 so that the spot
+    centres reach the tabulated hot-spot opacity, tau ~ 0.3, from the ~2.5 of
+    the NEB's southern edge at 7.5 N.
+    """
     dip = np.zeros_like(latitude)
     for k in range(count):
         d_lon = _wrap(longitude - (phase + k * 360.0 / count))

@@ -83,15 +83,19 @@ def temperature_kernel(
     ratio = float(convention.amplitude * q**convention.power / scale)
 
     def kernel(x, t, buffer):
-        # T = C q / log1p(A q^p / I)
-        np.divide(ratio, x, out=buffer, dtype=np.float64)
-        np.log1p(buffer, out=buffer)
-        np.divide(numerator, buffer, out=buffer)
-        # I <= 0 gives T <= 0 (or NaN, which stays NaN); I = inf gives T = inf.
-        np.copyto(buffer, np.nan, where=(buffer <= 0) | (buffer == np.inf))
+        _invert(x, numerator, ratio, buffer)
         t[...] = buffer
 
     return Kernel(kernel, (np.float64,))
+
+
+def _invert(values, numerator, ratio, out: np.ndarray) -> None:
+    """T = numerator / log1p(ratio / I) into float64 ``out``; NaN where I <= 0 or I is not finite."""
+    np.divide(ratio, values, out=out, dtype=np.float64)
+    np.log1p(out, out=out)
+    np.divide(numerator, out, out=out)
+    # I <= 0 gives T <= 0 (or NaN, which stays NaN); I = inf gives T = inf.
+    np.copyto(out, np.nan, where=(out <= 0) | (out == np.inf))
 
 
 def radiance_to_temperature(
@@ -116,11 +120,12 @@ def radiance_to_temperature(
         # one spectral coordinate per value: plain broadcasting
         convention = CONVENTIONS[radiance_convention(unit)]
         q = coordinate(spectral, convention)
-        scale = unit.to(convention.radiance_unit)
+        ratio = convention.amplitude * q**convention.power / unit.to(convention.radiance_unit)
+        t = np.empty(np.broadcast_shapes(values.shape, q.shape))
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = convention.amplitude * q**convention.power / (values * scale)
-            t = np.asarray(convention.exponent * q / np.log1p(ratio))
-        t[~((t > 0) & (t < np.inf))] = np.nan
+            _invert(values, convention.exponent * q, ratio, t)
+        if out.shape != t.shape:
+            out = np.empty(t.shape, dtype=out.dtype)
         out[...] = t
         return out
     temperature_kernel(spectral, unit, weighting=weighting).run([values], [out])

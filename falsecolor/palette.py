@@ -207,25 +207,24 @@ class Palette:
         n = self.size
         # Flat cell index + 1 = floor(fx) * n + floor(fy) + 1; entry 0 of the packed table is
         # the bad colour, so NaN (which casts to a huge negative integer) lands on it via
-        # take(mode="clip") without a separate NaN test. The offset is subtracted in float64
-        # (no cancellation for narrow ranges such as 128-130 K); the rest is float32.
-        x_lo, y_lo = float(x_range[0]), float(y_range[0])
-        x_gain, y_gain = n / (x_range[1] - x_lo), n / (y_range[1] - y_lo)
+        # take(mode="clip") without a separate NaN test. The lower limit is subtracted before
+        # scaling, so narrow ranges (128-130 K) lose nothing to cancellation in float32.
+        x_lo, y_lo = np.float32(x_range[0]), np.float32(y_range[0])
+        x_gain = np.float32(n / (x_range[1] - x_range[0]))
+        y_gain = np.float32(n / (y_range[1] - y_range[0]))
         packed = self._packed
         top = np.float32(n - 1)
 
         def kernel(xs, ys, *rest):
             *excluded, word, fx, fy, index = rest
-            np.subtract(xs, x_lo, out=fx, dtype=np.float64, casting="unsafe")
+            np.subtract(xs, x_lo, out=fx, casting="unsafe")
             fx *= x_gain
-            np.maximum(fx, 0, out=fx)  # maximum/minimum keep NaN, as np.clip does, but faster
-            np.minimum(fx, top, out=fx)
+            np.clip(fx, 0, top, out=fx)  # NaN stays NaN
             np.floor(fx, out=fx)
             fx *= n
-            np.subtract(ys, y_lo, out=fy, dtype=np.float64, casting="unsafe")
+            np.subtract(ys, y_lo, out=fy, casting="unsafe")
             fy *= y_gain
-            np.maximum(fy, 0, out=fy)
-            np.minimum(fy, top, out=fy)
+            np.clip(fy, 0, top, out=fy)
             np.floor(fy, out=fy)
             fx += fy
             fx += 1.0

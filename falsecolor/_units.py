@@ -15,6 +15,7 @@ __all__ = [
     "WAVENUMBER_RADIANCE",
     "is_counts",
     "is_radiance",
+    "parse_quantity",
     "parse_unit",
 ]
 
@@ -94,3 +95,27 @@ def is_counts(unit: u.UnitBase) -> bool:
 def is_radiance(unit: u.UnitBase) -> bool:
     """True for a spectral radiance per wavelength, wavenumber or frequency."""
     return any(unit.is_equivalent(r) for r in RADIANCE_UNITS.values())
+
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def parse_quantity(text: str | float | u.Quantity) -> u.Quantity:
+    """A number with an optional unit, spelled as :func:`parse_unit` accepts (``'250K'``,
+    ``'2e-5 W m-2 sr-1 um-1'``, ``'1 erg s-1 cm-2 sr-1 (cm-1)-1'``, ``'5000 counts'``).
+
+    A bare number comes back dimensionless.
+
+    Raises
+    ------
+    UnitError
+        When the text is not a number followed by a unit.
+    """
+    if isinstance(text, u.Quantity):
+        return text
+    if isinstance(text, int | float):
+        return float(text) * u.dimensionless_unscaled
+    match = _QUANTITY.match(str(text))
+    if match is None:
+        raise UnitError(f"{text!r} is not a number with a unit, e.g. 250K or '2e-5 W m-2 sr-1 um-1'")
+    return float(match.group(1)) * parse_unit(match.group(2))

@@ -125,46 +125,77 @@ def _write_temporary(target: Path, writer: Callable[[BinaryIO], None]) -> str:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(temporary, _file_mode())
-    except OSError as err:
+    except BaseException as err:  # whatever the writer raised, leave no temporary behind
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+        raise
     return temporary
 
 
-def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
-    """Rename the temporaries onto their targets; on failure undo the renames already done."""
-    done: list[tuple[Path, str | None]] = []  # (target, backup of its old content)
+def _backup(target: Path) -> str | None:
+    """A hidden copy of an existing target's content (hard link if possible), or None if new."""
+    if not target.exists():
+        return None
+    backup = str(target.parent / f".{target.name}.{uuid.uuid4().hex}.old")
     try:
-        for target, temporary in zip(targets, temporaries, strict=True):
-            backup = None
-            if len(targets) > 1 and target.exists():
-                backup = str(target.parent / f".{target.name}.{uuid.uuid4().hex}.old")
-                try:
-                    os.link(target, backup)
-                except OSError:  # no hard links here: keep a copy instead
-                    shutil.copy2(target, backup)
+        try:
+            os.link(target, backup)
+        except OSError:  # no hard links on this file system: copy instead
+            shutil.copy2(target, backup)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(backup)
+        raise OutputError(f"cannot write {target}: {_reason(err)} (while keeping its old copy)") from err
+    return backup
+
+
+def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
+    """Rename the temporaries onto their targets, all or none.
+
+    With several targets, every existing target is first backed up; if a
+    rename fails, the targets already replaced get their old content back (or
+    are removed if they were new).
+    """
+    if len(targets) == 1:
+        try:
+            os.replace(temporaries[0], targets[0])
+        except OSError as err:
+            raise OutputError(f"cannot write {targets[0]}: {_reason(err)}") from err
+        return
+    backups: list[str | None] = []
+    try:
+        for target in targets:
+            backups.append(_backup(target))
+    except OutputError:
+        _discard(backups)
+        raise
+    done: list[int] = []
+    try:
+        for index, (target, temporary) in enumerate(zip(targets, temporaries, strict=True)):
             try:
                 os.replace(temporary, target)
             except OSError as err:
-                if backup:
-                    os.unlink(backup)
                 raise OutputError(f"cannot write {target}: {_reason(err)}") from err
-            done.append((target, backup))
+            done.append(index)
     except OutputError:
-        for target, backup in reversed(done):
+        for index in reversed(done):
             with contextlib.suppress(OSError):
-                if backup:
-                    os.replace(backup, target)
+                if backups[index]:
+                    os.replace(backups[index], targets[index])
                 else:
-                    os.unlink(target)
+                    os.unlink(targets[index])
         raise
-    except OSError as err:  # making a backup failed
-        raise OutputError(f"cannot write {targets[len(done)]}: {_reason(err)}") from err
-    for _, backup in done:
-        if backup:
+    finally:
+        _discard(backups)
+
+
+def _discard(paths: list[str | None]) -> None:
+    for path in paths:
+        if path:
             with contextlib.suppress(OSError):
-                os.unlink(backup)
+                os.unlink(path)
 
 
 def _reason(err: OSError) -> str:

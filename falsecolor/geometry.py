@@ -163,10 +163,29 @@ DISC_FRACTION = 0.02
 def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas: float = 5.0) -> float:
     """The brightness above which a pixel counts as on the disc (``inf`` when nothing is bright).
 
-    The larger of ``fraction`` times the 99.5th percentile of the finite values
-    and, when the image has a dark sky population, its median plus ``sigmas``
-    robust standard deviations (from the sky's lower half, which no disc pixel
-    contaminates). Estimated on an even sample of rows.
+    Parameters
+    ----------
+    image : ndarray
+        Thermal-band radiance, counts or brightness temperature.
+    fraction : float
+        The threshold is at least this fraction of the bright level (the
+        99.5th percentile).
+    sigmas : float
+        ... and at least this many robust standard deviations above the sky.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    The sky is the population of pixels below the current threshold. Its level
+    is their median and its spread 1.4826 times the median distance of the
+    values below that level (the lower half of the sky, which no disc pixel
+    contaminates). The sky set is re-selected up to ``level + 3 spread`` until
+    it stops changing, so a noisy sky is not truncated by a first guess; this
+    also works when the disc covers less than half a per cent of the frame.
+    Estimated on an even sample of rows.
     """
     sample = subsample(image)
     if sample.size == 0:
@@ -174,13 +193,20 @@ def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas
     bright = float(np.percentile(sample, 99.5))
     if not bright > 0:
         return float("inf")
-    threshold = fraction * bright
-    sky = sample[sample <= threshold]
-    if sky.size >= max(16, sample.size // 100):
+    floor = fraction * bright
+    cut, threshold = floor, floor
+    for _ in range(8):
+        sky = sample[sample <= cut]
+        if sky.size < max(16, sample.size // 100):
+            break
         level = float(np.median(sky))
         below = level - sky[sky <= level]
         spread = 1.4826 * float(np.median(below)) if below.size else 0.0
-        threshold = max(threshold, level + sigmas * spread)
+        threshold = max(floor, level + sigmas * spread)
+        new_cut = max(floor, level + 3.0 * spread)
+        if new_cut <= cut * (1 + 1e-6):
+            break
+        cut = new_cut
     return threshold
 
 

@@ -157,3 +157,36 @@ def test_a_new_file_is_removed_when_a_later_rename_fails(tmp_path, monkeypatch):
         write_atomically([(first, lambda fh: fh.write(b"a")), (second, lambda fh: fh.write(b"b"))])
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_backup_changes_nothing(tmp_path, monkeypatch):
+    import shutil
+
+    first, second = tmp_path / "a.png", tmp_path / "b.fits"
+    first.write_bytes(b"old a")
+    second.write_bytes(b"old b")
+
+    def no_links(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    def full_disk(source, target, **kwargs):
+        with open(target, "wb") as fh:
+            fh.write(b"parti")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(shutil, "copy2", full_disk)
+    with pytest.raises(OutputError, match="No space left"):
+        write_atomically([(first, lambda fh: fh.write(b"new a")), (second, lambda fh: fh.write(b"new b"))])
+    monkeypatch.undo()
+    assert (first.read_bytes(), second.read_bytes()) == (b"old a", b"old b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.fits"]
+
+
+def test_a_writer_failing_with_any_error_leaves_no_temporary(tmp_path):
+    def broken(fh):
+        raise ValueError("bad data")
+
+    with pytest.raises(ValueError, match="bad data"):
+        write_atomically([(tmp_path / "a.png", lambda fh: fh.write(b"a")), (tmp_path / "b.fits", broken)])
+    assert list(tmp_path.iterdir()) == []

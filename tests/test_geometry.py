@@ -83,3 +83,26 @@ def test_on_disc_mask():
     assert mask.sum() == 900 and not mask[0, 0]
     assert not on_disc_mask(np.full((4, 4), np.nan)).any()
     assert not on_disc_mask(np.zeros((4, 4))).any()
+
+
+@pytest.mark.parametrize("noise", [0.01, 0.05, 0.10])
+def test_disc_threshold_stays_five_sigma_above_a_noisy_sky(noise):
+    import falsecolor
+    from falsecolor.geometry import disc_threshold
+
+    jupiter = falsecolor.synthetic_jupiter((300, 300), noise=noise, seed=1)
+    image, on = jupiter.temperature_band.data, jupiter.backplanes.on_disc
+    threshold = disc_threshold(image)
+    assert threshold / np.std(image[~on]) == pytest.approx(5.0, rel=0.1)
+    assert (image[~on] > threshold).sum() <= 2
+
+
+def test_disc_threshold_for_a_small_disc_in_a_large_frame():
+    import falsecolor
+    from falsecolor.geometry import disc_threshold
+
+    jupiter = falsecolor.synthetic_jupiter((1500, 1500), equatorial_radius=30, noise=0.02, seed=2)
+    image, on = jupiter.temperature_band.data, jupiter.backplanes.on_disc
+    threshold = disc_threshold(image)
+    assert (image[~on] > threshold).sum() <= 3
+    assert (image[on] <= threshold).sum() == 0

@@ -90,5 +90,19 @@ def test_public_cloud_opacity_errors():
         cloud_opacity(np.ones(3) * u.Unit("W m-2 sr-1 um-1"), clear=250 * u.K)
     with pytest.raises(UnitError):
         cloud_opacity(np.ones(3), clear=1 * u.Unit("W m-2 sr-1 um-1"))
-    with pytest.raises(UnitError, match="does not match"):
+    with pytest.raises(UnitError, match="not a temperature, a radiance or counts"):
         cloud_opacity(np.ones(3) * u.Unit("W m-2 sr-1 um-1"), clear=1 * u.Jy)
+    with pytest.raises(InputError, match="spectral"):
+        cloud_opacity(np.full(3, 200.0) * u.K)  # a temperature map needs its wavelength
+
+
+def test_public_cloud_opacity_of_a_temperature_map_and_across_conventions():
+    kelvin = [250.0, 210.0, 200.0] * u.K
+    np.testing.assert_allclose(
+        cloud_opacity(kelvin, clear=250 * u.K, spectral=4.8 * u.um), [0.0, 2.28, 3.00], atol=0.005
+    )
+    per_wavenumber = planck_radiance(kelvin, 4.8 * u.um, unit="erg s-1 cm-2 sr-1 (cm-1)-1")
+    clear = planck_radiance(250 * u.K, 4.8 * u.um)  # per wavelength
+    np.testing.assert_allclose(
+        cloud_opacity(per_wavenumber, clear=clear, spectral=4.8 * u.um), [0.0, 2.28, 3.00], atol=0.005
+    )

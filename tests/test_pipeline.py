@@ -191,7 +191,7 @@ def test_errors_name_the_option(jupiter):
     weird = jupiter.temperature_band.replace(unit=u.m)
     with pytest.raises(UnitError, match="--unit"):
         render(weird, jupiter.cloud_band)
-    with pytest.raises(InputError, match="clear-sky temperature"):
+    with pytest.raises(InputError, match="uncalibrated counts: give --cloud-scale"):
         render(jupiter.temperature_band, jupiter.cloud_band.replace(unit=u.count), clear_sky=250 * u.K)
 
 
@@ -256,6 +256,33 @@ def test_clear_sky_radiance_needs_calibrated_counts(jupiter):
         render(jupiter.temperature_band, counts, clear_sky=0.05 * W_UM)
 
 
+@pytest.mark.parametrize(
+    "clear_sky",
+    [250 * u.K, "250K", 250.0 * u.K],
+)
+def test_clear_sky_with_calibrated_counts(flat_jupiter, clear_sky):
+    """Counts with a conversion factor: the reference must be scaled into counts."""
+    cloud = flat_jupiter.cloud_band
+    counts = cloud.replace(
+        data=(cloud.data / 1e-3).astype(np.float32), unit=u.count, conversion_factor=1e-3 * W_UM
+    )
+    on = flat_jupiter.backplanes.on_disc
+    reference = render(flat_jupiter.temperature_band, cloud, clear_sky=250 * u.K).opacity[on]
+    np.testing.assert_allclose(
+        render(flat_jupiter.temperature_band, counts, clear_sky=clear_sky).opacity[on], reference, atol=1e-4
+    )
+    band = falsecolor.get_filter("M-BAND")
+    radiance = falsecolor.planck_radiance(250 * u.K, band)
+    per_wavenumber = falsecolor.planck_radiance(250 * u.K, band, unit="erg s-1 cm-2 sr-1 (cm-1)-1")
+    per_frequency = falsecolor.planck_radiance(250 * u.K, band, unit="MJy/sr")
+    for value in (radiance, per_wavenumber, per_frequency):  # converted through T: exact
+        tau = render(flat_jupiter.temperature_band, counts, clear_sky=value).opacity[on]
+        np.testing.assert_allclose(tau, reference, atol=1e-4)
+    counts_reference = float(radiance.value / 1e-3)
+    tau = render(flat_jupiter.temperature_band, counts, clear_sky=f"{counts_reference} counts").opacity[on]
+    np.testing.assert_allclose(tau, reference, atol=1e-4)
+
+
 def test_all_nan_cloud_band(jupiter):
     nan = jupiter.cloud_band.replace(data=np.full((256, 256), np.nan, np.float32))
     with pytest.raises(InputError):
@@ -284,30 +311,43 @@ def test_filter_option_is_checked_even_where_not_needed(jupiter):
         render(both, jupiter.cloud_band)
 
 
-def test_concurrent_renders_are_identical(jupiter):
+@pytest.fixture(scope="module")
+def big_jupiter():
+    """Large enough (1024^2) that renders use the shared thread pool."""
+    return falsecolor.synthetic_jupiter((1024, 1024))
+
+
+def test_concurrent_renders_are_identical(big_jupiter):
     from concurrent.futures import ThreadPoolExecutor
 
-    reference = render(jupiter.temperature_band, jupiter.cloud_band).rgba
-    with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(lambda _: render(jupiter.temperature_band, jupiter.cloud_band).rgba, range(6))
-        )
+    from falsecolor import _blocks
+
+    def one(_):
+        return render(big_jupiter.temperature_band, big_jupiter.cloud_band).rgba
+
+    reference = one(0)
+    assert _blocks._pool is not None  # the shared pool was used
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(one, range(3)))
     for rgba in results:
         np.testing.assert_array_equal(rgba, reference)
 
 
 def _render_in_child(queue):
-    jupiter = falsecolor.synthetic_jupiter((700, 700))
-    queue.put(int(render(jupiter.temperature_band, jupiter.cloud_band).rgba[350, 350, 3]))
+    jupiter = falsecolor.synthetic_jupiter((1024, 1024))
+    queue.put(int(render(jupiter.temperature_band, jupiter.cloud_band).rgba[512, 512, 3]))
 
 
-def test_rendering_after_a_fork_does_not_hang():
+def test_rendering_after_a_fork_does_not_hang(big_jupiter):
+    """A child forked after a render inherits the pool object but not its threads."""
     import multiprocessing
+
+    from falsecolor import _blocks
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork on this platform")
-    big = falsecolor.synthetic_jupiter((700, 700))  # large enough to use the thread pool
-    render(big.temperature_band, big.cloud_band)
+    render(big_jupiter.temperature_band, big_jupiter.cloud_band)
+    assert _blocks._pool is not None  # the parent's pool exists when the child is forked
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_render_in_child, args=(queue,))

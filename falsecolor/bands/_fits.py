@@ -130,7 +130,10 @@ def to_float(
     data = raw.astype(dtype)
     if blank is not None:
         data[raw == blank] = np.nan
-    bscale, bzero = header.get("BSCALE", 1.0), header.get("BZERO", 0.0)
+    try:
+        bscale, bzero = float(header.get("BSCALE", 1.0)), float(header.get("BZERO", 0.0))
+    except (TypeError, ValueError) as err:
+        raise FileFormatError(f"{name} has a BSCALE or BZERO card that is not a number") from err
     if bscale != 1.0 or bzero != 0.0:
         data = data.astype(np.float64) * bscale + bzero
     return np.ascontiguousarray(data.astype(data.dtype.newbyteorder("=")))

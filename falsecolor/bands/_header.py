@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from astropy import units as u
 from astropy.time import Time
 
-from .._units import parse_unit
+from .._units import parse_quantity, parse_unit
 from ..exceptions import InputError, UnitError, warn
 
 _FILTER_KEYS = ("FILTER", "ESO INS FILT1 NAME", "FILTER1", "FILTNAME")
@@ -93,9 +91,6 @@ def filter_name(header, override, provenance) -> str | None:
     return None
 
 
-_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-
-
 def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity | None:
     """Radiance per count from ``--scale`` or the CONVFACT/CONVUNIT cards (None if neither)."""
     if override is not None:
@@ -119,16 +114,13 @@ def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity 
 
 
 def _scale_quantity(text: str | u.Quantity, option: str) -> u.Quantity:
-    if isinstance(text, u.Quantity):
-        value, unit = text.value, text.unit
-    else:
-        match = _QUANTITY.match(str(text))
-        if match is None:
-            raise InputError(f"{option} {text!r} is not a quantity: write e.g. '1.2e-5 W m-2 sr-1 um-1'")
-        value, unit = float(match.group(1)), parse_unit(match.group(2))
-    if unit == u.dimensionless_unscaled:
+    try:
+        factor = parse_quantity(text)
+    except UnitError as err:
+        raise InputError(f"{option} {text!r} is not a quantity: write e.g. '1.2e-5 W m-2 sr-1 um-1'") from err
+    if factor.unit == u.dimensionless_unscaled:
         raise UnitError(f"{option} {text!r} needs the radiance unit per count, e.g. '1.2e-5 W m-2 sr-1 um-1'")
-    return value * unit
+    return factor
 
 
 def date_obs(header, name, provenance) -> str | None:

@@ -39,20 +39,6 @@ def _band_options(args: argparse.Namespace, role: str) -> dict[str, Any]:
     }
 
 
-def _quantity_or_number(text: str | None):
-    if text is None:
-        return None
-    from astropy import units as u
-
-    from ..exceptions import InputError
-
-    try:
-        value = u.Quantity(text)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"--clear-sky {text!r} is not a number or quantity (e.g. 250K)") from err
-    return value.value.item() if value.unit == u.dimensionless_unscaled else value
-
-
 _BAND_OPTIONS = ("filter", "wavelength", "unit", "scale")
 
 
@@ -93,7 +79,7 @@ def _run_render(args: argparse.Namespace) -> int:
         tau_limits=args.tau_limits,
         t_percentiles=tuple(args.t_percentiles),
         tau_percentiles=tuple(args.tau_percentiles),
-        clear_sky=_quantity_or_number(args.clear_sky),
+        clear_sky=args.clear_sky,
         clear_percentile=args.clear_percentile,
     )
     if args.demo:

@@ -190,8 +190,8 @@ class Composite:
         header["CONTENT"] = (what[:60], "falsecolor product")
         source = self.temperature_band if unit == "K" else self.cloud_band
         if source is not None:
-            if source.filter_name:
-                header["FILTER"] = source.filter_name
+            if source.filter_name:  # a curve file is named by its file name
+                header["FILTER"] = _ascii(Path(source.filter_name).name)[:68]
             if source.wavelength is not None:
                 header["WAVELNTH"] = float(source.wavelength.to_value(u.um, equivalencies=u.spectral()))
                 header["WAVEUNIT"] = "um"

@@ -16,9 +16,10 @@ from astropy import units as u
 from .. import calibrate, filters, planck
 from .. import opacity as opacity_stage
 from .._blocks import Kernel, float_dtype
-from .._units import WAVELENGTH_RADIANCE, is_radiance
+from .._units import WAVELENGTH_RADIANCE
 from ..bands import Band
 from ..exceptions import FilterError, InputError, UnitError, warn
+from ._clear import clear_reference
 
 
 @dataclass(frozen=True)
@@ -131,52 +132,6 @@ def temperature_source(band: Band, prefix: str, notes: dict[str, str]) -> Source
     return Source(band.data, planck.temperature_kernel(spectral, unit, scale=scale), dtype)
 
 
-def _clear_reference(value, band: Band, scale: float, unit: u.UnitBase | None, prefix: str) -> float:
-    """A given clear-sky reference in the units of the values the opacity kernel reads.
-
-    ``value`` is a temperature (Quantity in K), a radiance (Quantity), or a
-    plain number in the band's own unit (kelvin for a band in K). ``scale`` and
-    ``unit`` say how the kernel's values become radiance (``unit`` None: counts
-    with no known calibration).
-    """
-    if not isinstance(value, u.Quantity) and band.kind == "temperature":
-        value = value * band.unit
-    if isinstance(value, u.Quantity) and value.unit.is_equivalent(u.K):
-        if unit is None:
-            raise InputError(
-                f"a clear-sky temperature needs the cloud band in radiance: give {prefix}scale "
-                f"or {prefix}unit for {band.label}, or use a percentile reference"
-            )
-        spectral, _ = spectral_of(band, prefix)
-        kelvin = value.to_value(u.K, equivalencies=u.temperature())
-        return float(planck.temperature_to_radiance(kelvin, spectral, unit)) / scale
-    if isinstance(value, u.Quantity) and value.unit != u.dimensionless_unscaled:
-        if unit is None:
-            raise UnitError(
-                f"clear-sky reference {value} is a radiance but {band.label} is in uncalibrated "
-                f"counts: give {prefix}scale, or the reference in counts"
-            )
-        try:
-            return float(value.to_value(unit, equivalencies=u.spectral_density(band_wavelength(band))))
-        except (u.UnitConversionError, TypeError) as err:
-            raise UnitError(
-                f"clear-sky reference {value} does not match the cloud band's unit {unit}"
-            ) from err
-    return float(getattr(value, "value", value))
-
-
-def band_wavelength(band: Band) -> u.Quantity:
-    """The band's wavelength for unit conversions (5 µm when nothing is known)."""
-    if band.wavelength is not None:
-        return band.wavelength
-    if band.filter_name:
-        try:
-            return filters.get_filter(band.filter_name).wavelength
-        except FilterError:
-            pass
-    return 5 * u.um
-
-
 def _opacity_map_kernel() -> Kernel:
     """A given opacity map: negative values (noise around clear sky) clip to 0, NaN stays."""
 
@@ -187,9 +142,9 @@ def _opacity_map_kernel() -> Kernel:
 
 
 def opacity_source(
-    cloud: Band | None,
-    opacity: Band | None,
+    band: Band,
     *,
+    is_opacity_map: bool,
     sample: slice | Any,
     sample_excluded: np.ndarray,
     clear_sky,
@@ -201,21 +156,30 @@ def opacity_source(
     ``sample`` selects the rows used for the percentile reference and
     ``sample_excluded`` marks their off-disc pixels.
     """
-    if opacity is not None:
-        unit_from_default = opacity.provenance.get("unit", "").startswith("default")
-        if opacity.kind != "opacity" and not unit_from_default:
-            raise UnitError(
-                f"{opacity.label} is in {opacity.unit}: an opacity map is dimensionless "
-                "(set BUNIT to '' or leave it out)"
-            )
-        notes["opacity"] = f"{opacity.label}: opacity map as given"
-        largest = np.nanmax(np.asarray(opacity.data)[sample]) if np.isfinite(opacity.data).any() else 0
-        if largest > 20:
-            warn(
-                f"{opacity.label} reaches tau = {largest:.3g}: is it really a cloud-opacity map? "
-                "A 5 µm image goes with --cloud"
-            )
-        return Source(opacity.data, _opacity_map_kernel(), float_dtype(opacity.data))
+    if is_opacity_map:
+        return _opacity_map_source(band, sample, notes)
+    return _cloud_band_source(band, sample, sample_excluded, clear_sky, clear_percentile, notes)
+
+
+def _opacity_map_source(opacity: Band, sample, notes: dict[str, str]) -> Source:
+    unit_from_default = opacity.provenance.get("unit", "").startswith("default")
+    if opacity.kind != "opacity" and not unit_from_default:
+        raise UnitError(
+            f"{opacity.label} is in {opacity.unit}: an opacity map is dimensionless "
+            "(set BUNIT to '' or leave it out)"
+        )
+    notes["opacity"] = f"{opacity.label}: opacity map as given"
+    values = np.asarray(opacity.data)[sample]
+    largest = np.nanmax(values) if np.isfinite(values).any() else 0.0
+    if largest > 20:
+        warn(
+            f"{opacity.label} reaches tau = {largest:.3g}: is it really a cloud-opacity map? "
+            "A 5 µm image goes with --cloud"
+        )
+    return Source(opacity.data, _opacity_map_kernel(), float_dtype(opacity.data))
+
+
+def _cloud_band_source(cloud: Band, sample, sample_excluded, clear_sky, clear_percentile, notes) -> Source:
     prefix = "--cloud-"
     values = cloud.data
     if cloud.kind == "temperature":
@@ -240,77 +204,18 @@ def opacity_source(
         shown = f"{clear * scale:.6g} {unit or 'counts'}"
         notes["clear_sky"] = f"{clear_percentile:g}th percentile of on-disc {label} = {shown}"
     else:
-        clear = _clear_reference(clear_sky, cloud, scale, unit, prefix)
+        clear = clear_reference(
+            clear_sky,
+            scale=scale,
+            radiance_unit=unit,
+            number_unit=cloud.unit if cloud.kind in ("temperature", "counts") else None,
+            data_in_counts=cloud.kind == "counts",
+            spectral=lambda: spectral_of(cloud, prefix)[0],
+            what=cloud.label,
+            scale_option=f"{prefix}scale",
+        )
         notes["clear_sky"] = f"given: {clear_sky} = {clear * scale:.6g} {unit or 'counts'}"
     notes["opacity"] = f"{cloud.label}: tau = ln(I_clear / I)"
     notes["opacity_band"] = label
     dtype = float_dtype(np.asarray(values))
     return Source(values, opacity_stage.opacity_kernel(clear, dtype=dtype), dtype)
-
-
-def cloud_opacity(
-    radiance: u.Quantity | np.ndarray,
-    *,
-    clear: u.Quantity | float | None = None,
-    percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
-    mask: np.ndarray | None = None,
-    spectral: Any = None,
-) -> np.ndarray:
-    """Cloud opacity tau = -ln(I / I_clear) from a ~5 um image.
-
-    Parameters
-    ----------
-    radiance : Quantity or ndarray
-        5 um radiance (any spectral-radiance unit) or plain counts.
-    clear : Quantity or float, optional
-        Clear-sky reference: a brightness temperature (needs a radiance and
-        ``spectral``), a radiance, or a number in the unit of ``radiance``.
-        Default: the ``percentile`` of the positive values where ``mask`` is False.
-    percentile : float
-        Percentile used when ``clear`` is not given (the hot spots: 99.5).
-    mask : ndarray of bool, optional
-        True where a pixel is off the disc (left out of the percentile).
-    spectral : Quantity or Filter, optional
-        Wavelength or filter of the image, for a clear-sky temperature.
-
-    Returns
-    -------
-    ndarray
-        tau >= 0, NaN where the radiance is not positive and finite; float32
-        for float32 input.
-
-    Notes
-    -----
-    tau = ln(I_clear / I) (SCIENCE.md 3.5): an effective absorption optical
-    depth of the cloud column. With a percentile reference it is relative to the
-    clearest columns (the 5 um hot spots), and the detector gain cancels.
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> from falsecolor import cloud_opacity, planck_radiance
-    >>> radiance = planck_radiance([210, 200] * u.K, 4.8 * u.um)
-    >>> cloud_opacity(radiance, clear=250 * u.K, spectral=4.8 * u.um).round(2)
-    array([2.28, 3.  ])
-    """
-    values = np.asarray(getattr(radiance, "value", radiance))
-    unit = radiance.unit if isinstance(radiance, u.Quantity) else None
-    if clear is None:
-        reference = opacity_stage.clear_sky_radiance(values, percentile=percentile, mask=mask)
-    elif isinstance(clear, u.Quantity) and clear.unit.is_equivalent(u.K):
-        if unit is None or not is_radiance(unit):
-            raise UnitError("a clear-sky temperature needs the radiance as a Quantity with its unit")
-        if spectral is None:
-            raise InputError("a clear-sky temperature needs spectral= (the wavelength or filter)")
-        kelvin = clear.to_value(u.K, equivalencies=u.temperature())
-        reference = float(planck.temperature_to_radiance(kelvin, spectral, unit))
-    elif isinstance(clear, u.Quantity):
-        if unit is None:
-            raise UnitError("give the radiance as a Quantity to compare it with a clear-sky radiance")
-        try:
-            reference = float(clear.to_value(unit))
-        except u.UnitConversionError as err:
-            raise UnitError(f"clear-sky reference {clear} does not match the radiance unit {unit}") from err
-    else:
-        reference = float(clear)
-    return opacity_stage.opacity_from_radiance(values, reference)

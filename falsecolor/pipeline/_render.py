@@ -11,7 +11,7 @@ from astropy import units as u
 
 from .. import geometry, normalise
 from .. import opacity as opacity_stage
-from .._blocks import map_blocks, sample_index
+from .._blocks import MAX_SAMPLES, map_blocks, sample_index
 from ..bands import Band, read_band
 from ..exceptions import InputError, UnitError
 from ..palette import Palette, get_palette
@@ -42,7 +42,7 @@ def render(
     tau_limits: tuple[float, float] | None = None,
     t_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
     tau_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
-    clear_sky: u.Quantity | float | None = None,
+    clear_sky: u.Quantity | float | str | None = None,
     clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
@@ -66,10 +66,11 @@ def render(
         Opacities at the clear and cloudy edges; default on-disc percentiles.
     t_percentiles, tau_percentiles : (float, float)
         Percentiles used when limits are not given.
-    clear_sky : Quantity or float, optional
-        Clear-sky reference of the cloud band: a temperature (K), a radiance,
-        or a number in the band's unit. Default: the ``clear_percentile``
-        percentile of the on-disc 5 um radiance.
+    clear_sky : Quantity, float or str, optional
+        Clear-sky reference of the cloud band: a temperature (``250 * u.K`` or
+        ``"250K"``), a radiance in any convention, counts, or a plain number in
+        the band's own unit. Default: the ``clear_percentile`` percentile of the
+        on-disc 5 um radiance.
     clear_percentile : float
         Percentile used when ``clear_sky`` is not given.
     temperature_options, cloud_options : mapping, optional
@@ -93,92 +94,104 @@ def render(
     >>> composite.rgba.shape
     (128, 128, 4)
     """
-    if (cloud is None) == (opacity is None):
-        raise InputError(
-            "give exactly one of a cloud band (--cloud, a ~5 µm image) or an opacity map (--opacity)"
-        )
-    t_band = resolve_band(temperature, role="temperature", options=temperature_options, option_prefix="--")
-    c_band = (
-        resolve_band(cloud, role="cloud", options=cloud_options, option_prefix="--cloud-")
-        if cloud is not None
-        else None
+    temperature_band, axis_band, is_opacity_map = _load_bands(
+        temperature, cloud, opacity, temperature_options, cloud_options
     )
-    o_band = (
-        resolve_band(opacity, role="opacity", options=cloud_options, option_prefix="--cloud-")
-        if opacity is not None
-        else None
-    )
-    axis_band = c_band if c_band is not None else o_band
-    if t_band.data.ndim != 2 or axis_band.data.ndim != 2:
-        raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
-    if t_band.shape != axis_band.shape:
-        raise InputError(
-            f"the bands differ in shape: {t_band.label} is {t_band.shape[1]}x{t_band.shape[0]}, "
-            f"{axis_band.label} is {axis_band.shape[1]}x{axis_band.shape[0]}: put them on one pixel "
-            "grid first"
-        )
-    _maps.check_filter_option(t_band, "--")
-    _maps.check_filter_option(axis_band, "--cloud-")
     notes: dict[str, str] = {}
-    t_source = _maps.temperature_source(t_band, "--", notes)
-    extra_mask = _combined_mask(t_band, axis_band)
-
-    # Limits and the clear-sky reference come from an even sample of rows ...
-    rows = sample_index(t_band.shape)
-    threshold = geometry.disc_threshold(t_band.data)
-    sample_t = _run(t_source, t_band.data[rows])
-    sample_excluded = ~(t_band.data[rows] > threshold) | np.isnan(sample_t)
-    if extra_mask is not None:
-        sample_excluded |= extra_mask[rows]
-    if sample_excluded.all():
-        raise InputError(
-            f"{t_band.label} has no usable pixel: its radiance is NaN, zero or "
-            "negative everywhere (check the file and its unit)"
-        )
-    c_source = _maps.opacity_source(
-        c_band,
-        o_band,
-        sample=rows,
-        sample_excluded=sample_excluded,
+    temperature_source = _maps.temperature_source(temperature_band, "--", notes)
+    extra_mask = _combined_mask(temperature_band, axis_band)
+    threshold = geometry.disc_threshold(temperature_band.data)
+    clear_rows, clear_excluded = _disc_sample(temperature_band, threshold, extra_mask, CLEAR_SKY_SAMPLES)
+    _check_usable(clear_excluded, temperature_band)
+    opacity_source = _maps.opacity_source(
+        axis_band,
+        is_opacity_map=is_opacity_map,
+        sample=clear_rows,
+        sample_excluded=clear_excluded,
         clear_sky=clear_sky,
         clear_percentile=clear_percentile,
         notes=notes,
     )
-    sample_tau = _run(c_source, np.asarray(c_source.values)[rows])
-    if np.isnan(sample_tau[~sample_excluded]).all():
-        raise InputError(
-            f"{axis_band.label} has no usable pixel on the disc (NaN, zero or negative everywhere): "
-            "check the file and its unit"
-        )
+    # Limits from an even sample of rows, masked exactly as the full image will be ...
+    rows, excluded = _disc_sample(temperature_band, threshold, extra_mask, MAX_SAMPLES)
+    sample_t = _run(temperature_source, temperature_band.data[rows])
+    sample_tau = _run(opacity_source, np.asarray(opacity_source.values)[rows])
+    _check_usable(excluded | np.isnan(sample_t), temperature_band)
+    excluded |= np.isnan(sample_t) | np.isnan(sample_tau)
+    _check_usable(excluded, axis_band)
     chosen = get_palette(palette)
-    t_axis = normalise.axis_limits(
-        sample_t, limits=t_limits, percentiles=t_percentiles, mask=sample_excluded, name="temperature"
-    )
-    tau_axis = normalise.axis_limits(
-        sample_tau,
-        limits=tau_limits,
-        percentiles=tau_percentiles,
-        mask=sample_excluded | np.isnan(sample_tau),
-        name="cloud opacity",
-        minimum_span=1e-3,
+    t_axis, tau_axis = _limits(
+        sample_t, sample_tau, excluded, t_limits, tau_limits, t_percentiles, tau_percentiles
     )
     # ... then temperature, opacity, mask and colour in one pass over the image.
     colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
-    temperature_map, opacity_map, excluded, rgba = _fused_pass(
-        t_source, c_source, colour, threshold, extra_mask
+    temperature_map, opacity_map, mask, rgba = _fused_pass(
+        temperature_source, opacity_source, colour, threshold, extra_mask
     )
     return Composite(
-        rgba,
-        u.Quantity(temperature_map, u.K, copy=False),
-        opacity_map,
-        excluded,
-        chosen,
-        t_axis,
-        tau_axis,
-        t_band,
-        axis_band,
-        notes,
+        rgba, u.Quantity(temperature_map, u.K, copy=False), opacity_map, mask, chosen, t_axis, tau_axis,
+        temperature_band, axis_band, notes,
+    )  # fmt: skip
+
+
+#: Pixels sampled for the clear-sky percentile: more than for the limits, since it is a tail
+#: statistic of the hot spots and goes into every tau value written out.
+CLEAR_SKY_SAMPLES = 1 << 21
+
+
+def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options):
+    """The temperature band, the cloud-axis band, and whether the latter is a ready opacity map."""
+    if (cloud is None) == (opacity is None):
+        raise InputError(
+            "give exactly one of a cloud band (--cloud, a ~5 µm image) or an opacity map (--opacity)"
+        )
+    temperature_band = resolve_band(
+        temperature, role="temperature", options=temperature_options, option_prefix="--"
     )
+    axis_input = cloud if cloud is not None else opacity
+    axis_band = resolve_band(
+        axis_input, role="cloud" if cloud is not None else "opacity", options=cloud_options,
+        option_prefix="--cloud-",
+    )  # fmt: skip
+    if temperature_band.data.ndim != 2 or axis_band.data.ndim != 2:
+        raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
+    if temperature_band.shape != axis_band.shape:
+        (ty, tx), (cy, cx) = temperature_band.shape, axis_band.shape
+        raise InputError(
+            f"the bands differ in shape: {temperature_band.label} is {tx}x{ty}, {axis_band.label} "
+            f"is {cx}x{cy}: put them on one pixel grid first"
+        )
+    _maps.check_filter_option(temperature_band, "--")
+    _maps.check_filter_option(axis_band, "--cloud-")
+    return temperature_band, axis_band, opacity is not None
+
+
+def _disc_sample(band: Band, threshold: float, extra_mask, max_samples: int):
+    """Rows of an even sample and which of their pixels are off the disc (or masked)."""
+    rows = sample_index(band.shape, max_samples=max_samples)
+    excluded = ~(band.data[rows] > threshold)
+    if extra_mask is not None:
+        excluded |= extra_mask[rows]
+    return rows, excluded
+
+
+def _check_usable(excluded: np.ndarray, band: Band) -> None:
+    if excluded.all():
+        raise InputError(
+            f"{band.label} has no usable pixel on the disc: its values are NaN, zero or negative "
+            "everywhere (check the file and its unit)"
+        )
+
+
+def _limits(sample_t, sample_tau, excluded, t_limits, tau_limits, t_percentiles, tau_percentiles):
+    t_axis = normalise.axis_limits(
+        sample_t, limits=t_limits, percentiles=t_percentiles, mask=excluded, name="temperature"
+    )
+    tau_axis = normalise.axis_limits(
+        sample_tau, limits=tau_limits, percentiles=tau_percentiles, mask=excluded,
+        name="cloud opacity", minimum_span=1e-3,
+    )  # fmt: skip
+    return t_axis, tau_axis
 
 
 def _run(source: _maps.Source, values: np.ndarray) -> np.ndarray:
@@ -199,19 +212,19 @@ def _combined_mask(*bands: Band) -> np.ndarray | None:
     return np.logical_or.reduce(masks) if masks else None
 
 
-def _fused_pass(t_source, c_source, colour, threshold: float, extra_mask):
+def _fused_pass(temperature_source, opacity_source, colour, threshold: float, extra_mask):
     """T, tau, the exclusion mask and the RGBA image, block by block on all cores.
 
     Off the disc (at or below ``threshold`` in the temperature band, or masked)
     T and tau are NaN; a pixel is excluded, and gets the bad colour, where
     either is NaN.
     """
-    shape = t_source.values.shape
-    temperature = np.empty(shape, dtype=t_source.dtype)
-    opacity = np.empty(shape, dtype=c_source.dtype)
+    shape = temperature_source.values.shape
+    temperature = np.empty(shape, dtype=temperature_source.dtype)
+    opacity = np.empty(shape, dtype=opacity_source.dtype)
     excluded = np.empty(shape, dtype=bool)
     rgba = np.empty((*shape, 4), dtype=np.uint8)
-    kernels = (t_source.kernel, c_source.kernel, colour)
+    kernels = (temperature_source.kernel, opacity_source.kernel, colour)
     split = np.cumsum([0, *(len(k.scratch) for k in kernels)])
     has_mask = extra_mask is not None
 
@@ -232,7 +245,7 @@ def _fused_pass(t_source, c_source, colour, threshold: float, extra_mask):
         excluded_out |= flag
         kernels[2].func(t_out, tau_out, excluded_out, words, *parts[2])
 
-    inputs = [t_source.values, c_source.values] + ([extra_mask] if has_mask else [])
+    inputs = [temperature_source.values, opacity_source.values] + ([extra_mask] if has_mask else [])
     outputs = [temperature, opacity, excluded, rgba.view(np.uint32).reshape(shape)]
     scratch = (np.bool_, *(dtype for k in kernels for dtype in k.scratch))
     map_blocks(fused, inputs, outputs, scratch=scratch)
@@ -288,8 +301,8 @@ def compose(
         raise InputError(
             f"temperature {kelvin.shape} and opacity {tau.shape} must be 2-D images of one shape"
         )
-    if mask is None:
-        mask = ~(np.isfinite(kelvin) & np.isfinite(tau))
+    undefined = ~(np.isfinite(kelvin) & np.isfinite(tau))
+    mask = undefined if mask is None else (np.asarray(mask, dtype=bool) | undefined)
     chosen = get_palette(palette)
     t_axis = normalise.axis_limits(
         kelvin, limits=t_limits, percentiles=t_percentiles, mask=mask, name="temperature"

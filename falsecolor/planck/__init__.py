@@ -19,8 +19,10 @@ mid-infrared x = hc/(lambda k T) is 2-30 and it is wrong by orders of magnitude.
 Band-integrated radiance over a filter curve R is the average of B weighted by
 R (times lambda for a photon-counting detector) in the measure of the radiance
 convention. Its inverse uses a table of exact nodes uniform in g = ln(1 + K/L),
-in which 1/T is nearly linear (exactly so for one wavelength): the error is
-below 3e-5 K at 50-400 K and below 1e-3 K over the whole 10-1500 K table.
+in which 1/T is nearly linear (exactly so for one wavelength). For the VISIR
+filters the error is below 1e-5 K at 50-400 K and below 2e-4 K up to 1500 K;
+wider filters do worse (a 3-30 um top-hat: 1e-4 K at 50-400 K). Outside the
+table (about 10-1500 K) the result is NaN.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def radiance_to_temperature(
     The array-level core of :func:`brightness_temperature`: no Quantity
     wrapping, optional ``out`` buffer, evaluated block-wise on all cores.
     Non-positive or non-finite radiance gives NaN; so does a band radiance
-    outside the 10-1500 K band table. float32 input gives float32 output.
+    outside the band table (about 10-1500 K). float32 input gives float32 output.
     """
     values = np.asarray(values)
     if out is None:
@@ -247,8 +249,8 @@ def brightness_temperature(
         selects the convention), any shape. float32 stays float32.
     spectral : Quantity or Filter
         Wavelength, wavenumber or frequency, or a filter for the band-averaged
-        inverse (look-up table: error < 3e-5 K at 50-400 K, < 1e-3 K over
-        10-1500 K, NaN outside).
+        inverse (look-up table over about 10-1500 K, NaN outside; error
+        < 1e-5 K at 50-400 K for the VISIR filters).
     weighting : {'energy', 'photon'}
         Band weighting, as in :func:`planck_radiance`.
 

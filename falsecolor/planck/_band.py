@@ -17,7 +17,7 @@ from ._conventions import CONVENTIONS, Weighting
 
 # Temperature range of the band tables; outside it the inverse returns NaN.
 T_MIN, T_MAX = 10.0, 1500.0
-_TABLE_SIZE = 4096
+_TABLE_SIZE = 8192
 _NEWTON_STEPS = 3
 
 
@@ -80,6 +80,11 @@ class _BandTable:
         self.step = float(g_cold - g_hot) / (_TABLE_SIZE - 1)
         grid = self.g0 + self.step * np.arange(_TABLE_SIZE)
         inverse = self._solve(grid)
+        if not np.all(np.isfinite(inverse)):
+            raise InputError(
+                "cannot tabulate the band radiance of this filter curve over 10-1500 K "
+                "(is it a mid-infrared filter?)"
+            )
         self.g = grid  # ascending in g, descending in T; exact at every node
         self.inv_t = inverse  # 1/T at each node (ascending)
         # NaN sentinels at both ends: any index that falls outside the table (hotter,
@@ -88,28 +93,39 @@ class _BandTable:
         self.slope = np.concatenate([[np.nan], np.diff(inverse), [np.nan, np.nan]])
 
     def _g(self, ln_l: np.ndarray) -> np.ndarray:
-        return np.log1p(self.k * np.exp(-ln_l))
+        """g = ln(1 + K / L), from ln L without overflow."""
+        return np.logaddexp(0.0, np.log(self.k) - ln_l)
 
     def _ln_band(self, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """ln L(T) and d ln L / dT, by direct integration over the curve (blocks of 512 T)."""
+        """ln L(T) and d ln L / dT, by direct integration over the curve (blocks of 512 T).
+
+        Works in logarithms (ln B = ln A + p ln q - ln(e^x - 1), shifted by its
+        maximum before exponentiating), so short wavelengths at low temperature
+        do not underflow to zero.
+        """
         kernel, q, weight, measure = self._terms
+        ln_amplitude = np.log(kernel.amplitude) + kernel.power * np.log(q)
         ln_l = np.empty(temperature.size)
         slope = np.empty(temperature.size)
         for start in range(0, temperature.size, 512):
             t = temperature[start : start + 512, None]
             x = kernel.exponent * q / t
-            with np.errstate(over="ignore"):
-                planck = kernel.amplitude * q**kernel.power / np.expm1(x)
-                # dB/dT = B x e^x / ((e^x - 1) T) = B x / ((1 - e^-x) T)
-                derivative = planck * x / (-np.expm1(-x) * t)
-            band = np.trapezoid(weight * planck, measure, axis=1)
-            ln_l[start : start + 512] = np.log(band) + self._ln_offset
-            slope[start : start + 512] = np.trapezoid(weight * derivative, measure, axis=1) / band
+            one_minus = -np.expm1(-x)  # 1 - e^-x
+            ln_planck = ln_amplitude - x - np.log(one_minus)  # ln B, since e^x - 1 = e^x (1 - e^-x)
+            peak = ln_planck.max(axis=1, keepdims=True)
+            relative = np.exp(ln_planck - peak)
+            band = np.trapezoid(weight * relative, measure, axis=1)
+            ln_l[start : start + 512] = np.log(band) + peak[:, 0] + self._ln_offset
+            # dB/dT = B x / ((1 - e^-x) T)
+            slope[start : start + 512] = (
+                np.trapezoid(weight * relative * x / (one_minus * t), measure, axis=1) / band
+            )
         return ln_l, slope
 
     def _solve(self, g_target: np.ndarray) -> np.ndarray:
         """1/T at which g(L(T)) equals each target: Newton on ln L from an interpolated guess."""
-        ln_target = np.log(self.k) - np.log(np.expm1(g_target))
+        # ln L = ln K - ln(e^g - 1), with ln(e^g - 1) = g + ln(1 - e^-g) for large g
+        ln_target = np.log(self.k) - (g_target + np.log(-np.expm1(-g_target)))
         coarse_t = np.geomspace(0.9 * T_MIN, 1.1 * T_MAX, 256)
         coarse_ln, _ = self._ln_band(coarse_t)
         t = 1.0 / np.interp(ln_target, coarse_ln, 1.0 / coarse_t)

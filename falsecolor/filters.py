@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,19 @@ def load_filters(path: str | Path) -> list[Filter]:
     """
     path = Path(path)
     try:
+        stat = path.stat()
+    except FileNotFoundError as err:
+        raise FileFormatError(f"filter curve {path} does not exist") from err
+    except OSError as err:
+        raise FileFormatError(f"cannot read filter curve {path}: {err}") from err
+    # Filters are immutable: reuse them while the file is unchanged.
+    return list(_load_filters(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=32)
+def _load_filters(name: str, mtime_ns: int, size: int) -> tuple[Filter, ...]:
+    path = Path(name)
+    try:
         text = path.read_text(encoding="utf-8", errors="strict")
     except FileNotFoundError as err:
         raise FileFormatError(f"filter curve {path} does not exist") from err
@@ -195,8 +209,8 @@ def load_filters(path: str | Path) -> list[Filter]:
         raise FileFormatError(f"cannot read filter curve {path}: {err}") from err
     try:
         if path.suffix.lower() == ".fil":
-            return _read_nemesis(text, path)
-        return [_read_table(text, path)]
+            return tuple(_read_nemesis(text, path))
+        return (_read_table(text, path),)
     except (ValueError, IndexError) as err:
         raise FileFormatError(f"{path} is not a readable filter curve: {err}") from err
 

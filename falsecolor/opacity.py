@@ -102,8 +102,22 @@ def opacity_from_radiance(radiance: np.ndarray, clear: float, *, out: np.ndarray
 def opacity_kernel(clear: float, *, dtype: np.dtype | type = np.float64) -> Kernel:
     """A block kernel: radiance -> tau = ln(I_clear) - ln(I), clipped at 0, NaN where undefined.
 
-    The logarithm is taken in ``dtype``'s precision when that is float32
-    (ample for tau) and in float64 otherwise.
+    Parameters
+    ----------
+    clear : float
+        Clear-sky radiance, in the units of the values the kernel will read.
+    dtype : dtype
+        dtype of those values: the logarithm is taken in float32 for float32
+        data (ample for tau) and in float64 otherwise.
+
+    Returns
+    -------
+    Kernel
+        ``func(values_block, tau_block, scratch)``.
+
+    Notes
+    -----
+    tau = ln I_clear - ln I; NaN for I <= 0, I = inf or NaN; tau < 0 is set to 0.
     """
     if not (np.isfinite(clear) and clear > 0):
         raise InputError(f"the clear-sky radiance must be positive, got {clear}")

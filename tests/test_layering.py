@@ -94,4 +94,4 @@ def test_interfaces_are_thin():
 
 def test_modules_stay_small():
     for path in PACKAGE.rglob("*.py"):
-        assert len(path.read_text(encoding="utf-8").splitlines()) < 450, path.name
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name

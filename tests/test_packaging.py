@@ -4,7 +4,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import falsecolor
-from falsecolor.palette import _palette_dirs
+from falsecolor.palette._files import _palette_dirs
 
 
 def test_version_matches_metadata():

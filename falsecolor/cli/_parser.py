@@ -86,6 +86,14 @@ def _add_render(commands, common) -> None:
         "  falsecolor render -t T13.fits --opacity tau.fits --t-limits 120 135 -o out.png",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_inputs(render)
+    _add_band_options(render, "temperature")
+    _add_band_options(render, "cloud")
+    _add_axes(render)
+    _add_output(render)
+
+
+def _add_inputs(render: argparse.ArgumentParser) -> None:
     source = render.add_argument_group("inputs")
     source.add_argument(
         "--temperature", "-t", metavar="FITS", help="thermal band (e.g. 13 µm): counts, radiance or K"
@@ -105,9 +113,9 @@ def _add_render(commands, common) -> None:
         action="store_true",
         help="read integer data whose bytes are swapped (non-standard FITS)",
     )
-    _add_band_options(render, "temperature")
-    _add_band_options(render, "cloud")
 
+
+def _add_axes(render: argparse.ArgumentParser) -> None:
     axes = render.add_argument_group("colour axes")
     axes.add_argument(
         "--palette", "-p", default="visir", metavar="NAME|FILE",
@@ -137,6 +145,8 @@ def _add_render(commands, common) -> None:
         help="percentile of the on-disc 5 µm radiance taken as clear sky (default 99.5)",
     )  # fmt: skip
 
+
+def _add_output(render: argparse.ArgumentParser) -> None:
     output = render.add_argument_group("output")
     output.add_argument("--output", "-o", required=True, metavar="PNG", help="PNG file to write")
     output.add_argument(

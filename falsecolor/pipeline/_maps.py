@@ -18,7 +18,7 @@ from .. import opacity as opacity_stage
 from .._blocks import Kernel, float_dtype
 from .._units import WAVELENGTH_RADIANCE
 from ..bands import Band
-from ..exceptions import FilterError, InputError, UnitError, warn
+from ..exceptions import FileFormatError, FilterError, InputError, UnitError, warn
 from ._clear import clear_reference
 
 
@@ -35,6 +35,16 @@ def _examples(prefix: str) -> tuple[str, str]:
     return ("5um", "M-BAND") if prefix.startswith("--cloud") else ("13um", "NEII_2")
 
 
+def known_filter(band: Band) -> filters.Filter | None:
+    """The band's filter when its name is built in or a readable curve file, else None."""
+    if not band.filter_name:
+        return None
+    try:
+        return filters.get_filter(band.filter_name)
+    except (FilterError, FileFormatError):
+        return None
+
+
 def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
     """The filter (band-integrated) or wavelength (monochromatic) of a band, and a label."""
     wave_example, filter_example = _examples(prefix)
@@ -43,8 +53,10 @@ def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
         try:
             filt = filters.get_filter(band.filter_name)
             return filt, f"{filt.name} {filt.wavelength.to_value(u.um):.2f} µm"
-        except FilterError:
+        except (FilterError, FileFormatError) as err:
             if band.wavelength is None:
+                if not str(err).startswith("unknown filter"):
+                    raise  # a curve file that cannot be used says why itself
                 raise FilterError(
                     f"unknown filter {band.filter_name!r} in {band.label}: give {prefix}filter "
                     f"with one of {', '.join(filters.list_filters())} or a curve file, "
@@ -93,11 +105,8 @@ def _kelvin_kernel(scale: float) -> Kernel:
 def label_of(band: Band) -> str:
     """``"NEII_2 13.04 µm"``, ``"13.00 µm"``, ``"NEII_2"`` or ``""``: the band as far as known."""
     wavelength = band.wavelength
-    if wavelength is None and band.filter_name:
-        try:
-            wavelength = filters.get_filter(band.filter_name).wavelength
-        except FilterError:
-            wavelength = None
+    if wavelength is None and (filt := known_filter(band)) is not None:
+        wavelength = filt.wavelength
     if wavelength is None:
         return band.filter_name or ""
     microns = wavelength.to_value(u.um, equivalencies=u.spectral())

@@ -207,20 +207,9 @@ def synthetic_jupiter(
     planes = backplanes(shape, geometry)
     on = planes.on_disc
     lat, lon, mu = planes.latitude[on], planes.longitude[on], planes.mu[on]
-    grs_lon = central_meridian + 25.0 if grs_longitude is None else grs_longitude
-
-    # 13 um brightness temperature: zonal mean, thermal wave at 15-20 N, GRS.
-    temperature = np.interp(lat, _ZONAL_T13[:, 0], _ZONAL_T13[:, 1])
-    temperature += _window(lat, 15.0, 20.0) * np.cos(np.radians(12.0 * lon))
-    r = _great_red_spot(lat, lon, grs_lon)
-    temperature += -3.5 * _inside(r, 1.0) + 2.0 * _inside(r, 0.3)
-
-    # 5 um cloud opacity: belts and zones, hot spots, GRS and its bright collar.
-    tau = _zonal_opacity(lat) - _hot_spots(lat, lon)
-    inside = _inside(r, 1.0)
-    collar = _inside(r, 1.3) - inside
-    tau = tau * (1 - inside - collar) + 4.5 * inside + 1.5 * collar
-    tau = np.clip(tau, 0.0, None)
+    grs = _great_red_spot(lat, lon, central_meridian + 25.0 if grs_longitude is None else grs_longitude)
+    temperature = _temperature_model(lat, lon, grs)
+    tau = _opacity_model(lat, lon, grs)
 
     b13, b5 = (LIMB_EXPONENT_13UM, LIMB_EXPONENT_5UM) if limb_darkening else (0.0, 0.0)
     t_filter, c_filter = get_filter("NEII_2"), get_filter("M-BAND")
@@ -229,53 +218,66 @@ def synthetic_jupiter(
     radiance5 = clear * np.exp(-tau) * mu**b5
 
     rng = np.random.default_rng(seed)
-    images = []
-    for values in (radiance13, radiance5):
-        image = np.zeros(shape, dtype=np.float64)
-        image[on] = values
-        if noise > 0:
-            image += rng.normal(0.0, noise * float(np.median(values)), size=shape)
-        images.append(image.astype(dtype))
-    truth_t = np.full(shape, np.nan)
-    truth_t[on] = temperature
-    truth_tau = np.full(shape, np.nan)
-    truth_tau[on] = tau
-
-    def band(image, filt, role):
-        header = fits.Header()
-        header["OBJECT"] = "Jupiter (synthetic)"
-        header["ORIGIN"] = ("falsecolor.synthetic", "SCIENCE.md section 6 model")
-        header["FC_ROLE"] = role
-        for key, value in (
-            ("FC_CY", geometry.centre[0]),
-            ("FC_CX", geometry.centre[1]),
-            ("FC_REQ", radius),
-            ("FC_B", sub_observer_latitude),
-            ("FC_PA", pole_angle),
-            ("FC_CML", central_meridian),
-        ):
-            header[key] = value
-        provenance = {"unit": "synthetic", "filter": "synthetic", "date_obs": "synthetic"}
-        return Band(
-            image,
-            WAVELENGTH_RADIANCE,
-            filt.wavelength,
-            filt.name,
-            date_obs,
-            None,
-            None,
-            header,
-            f"synthetic Jupiter {filt.name}",
-            provenance,
-        )
-
+    images = [_image(shape, on, values, noise, rng).astype(dtype) for values in (radiance13, radiance5)]
+    header = _header(geometry)
     return SyntheticJupiter(
-        temperature_band=band(images[0], t_filter, "temperature"),
-        cloud_band=band(images[1], c_filter, "cloud"),
-        temperature=truth_t * u.K,
-        opacity=truth_tau,
+        temperature_band=_band(images[0], t_filter, "temperature", header, date_obs),
+        cloud_band=_band(images[1], c_filter, "cloud", header, date_obs),
+        temperature=_image(shape, on, temperature, 0.0, rng, fill=np.nan) * u.K,
+        opacity=_image(shape, on, tau, 0.0, rng, fill=np.nan),
         clear_temperature=clear_temperature * u.K,
         geometry=geometry,
         backplanes=planes,
         limb_exponents={"temperature": b13, "cloud": b5},
     )
+
+
+def _temperature_model(lat: np.ndarray, lon: np.ndarray, grs: np.ndarray) -> np.ndarray:
+    """13 um brightness temperature: zonal mean, thermal wave at 15-20 N, GRS and its warm core."""
+    temperature = np.interp(lat, _ZONAL_T13[:, 0], _ZONAL_T13[:, 1])
+    temperature += _window(lat, 15.0, 20.0) * np.cos(np.radians(12.0 * lon))
+    return temperature - 3.5 * _inside(grs, 1.0) + 2.0 * _inside(grs, 0.3)
+
+
+def _opacity_model(lat: np.ndarray, lon: np.ndarray, grs: np.ndarray) -> np.ndarray:
+    """5 um cloud opacity: belts and zones, hot spots, the GRS and its bright collar."""
+    tau = _zonal_opacity(lat) - _hot_spots(lat, lon)
+    inside = _inside(grs, 1.0)
+    collar = _inside(grs, 1.3) - inside
+    tau = tau * (1 - inside - collar) + 4.5 * inside + 1.5 * collar
+    return np.clip(tau, 0.0, None)
+
+
+def _image(shape, on, values, noise, rng, *, fill=0.0) -> np.ndarray:
+    """A full image from on-disc values (``fill`` elsewhere), with optional Gaussian noise."""
+    image = np.full(shape, fill, dtype=np.float64)
+    image[on] = values
+    if noise > 0:
+        image += rng.normal(0.0, noise * float(np.median(values)), size=shape)
+    return image
+
+
+def _header(geometry: DiscGeometry) -> fits.Header:
+    header = fits.Header()
+    header["OBJECT"] = "Jupiter (synthetic)"
+    header["ORIGIN"] = ("falsecolor.synthetic", "synthetic Jupiter model")
+    for key, value in (
+        ("FC_CY", geometry.centre[0]),
+        ("FC_CX", geometry.centre[1]),
+        ("FC_REQ", geometry.equatorial_radius),
+        ("FC_B", geometry.sub_observer_latitude),
+        ("FC_PA", geometry.pole_angle),
+        ("FC_CML", geometry.central_meridian),
+    ):
+        header[key] = value
+    return header
+
+
+def _band(image: np.ndarray, filt, role: str, header: fits.Header, date_obs: str) -> Band:
+    header = header.copy()
+    header["FC_ROLE"] = role
+    provenance = {"unit": "synthetic", "filter": "synthetic", "date_obs": "synthetic"}
+    return Band(
+        image, WAVELENGTH_RADIANCE, filt.wavelength, filt.name, date_obs, None, None, header,
+        f"synthetic Jupiter {filt.name}", provenance,
+    )  # fmt: skip

@@ -72,6 +72,11 @@ def temperature_kernel(
     Kernel
         ``func(values_block, temperature_block, *scratch)``; NaN where the
         radiance is not positive and finite (or outside a band table).
+
+    Notes
+    -----
+    The pipeline chains this kernel with the opacity and palette kernels so a
+    render reads each pixel once. Formulas as in :func:`radiance_to_temperature`.
     """
     convention_name = radiance_convention(unit)
     convention = CONVENTIONS[convention_name]
@@ -112,8 +117,32 @@ def radiance_to_temperature(
 
     The array-level core of :func:`brightness_temperature`: no Quantity
     wrapping, optional ``out`` buffer, evaluated block-wise on all cores.
-    Non-positive or non-finite radiance gives NaN; so does a band radiance
-    outside the band table (about 10-1500 K). float32 input gives float32 output.
+
+    Parameters
+    ----------
+    values : ndarray
+        Radiance in ``unit``, any shape. float32 input gives float32 output.
+    spectral : Quantity or Filter
+        Wavelength, wavenumber or frequency (a scalar, or an array that
+        broadcasts against ``values``), or a filter.
+    unit : Unit
+        A spectral radiance unit; it selects the convention.
+    weighting : {'energy', 'photon'}
+        Band weighting (filters only).
+    out : ndarray, optional
+        Output buffer of the shape of ``values``.
+
+    Returns
+    -------
+    ndarray
+        T in K; NaN where the radiance is not positive and finite, and, for a
+        filter, outside the band table (about 10-1500 K).
+
+    Notes
+    -----
+    T = C q / log1p(A q^p / B) for one spectral coordinate q (SCIENCE.md 1.2);
+    the band inverse interpolates 1/T on exact nodes (:mod:`._band`).
+    Domain: B > 0; range: T > 0.
     """
     values = np.asarray(values)
     if out is None:
@@ -141,7 +170,29 @@ def temperature_to_radiance(
     *,
     weighting: Weighting = "energy",
 ) -> np.ndarray:
-    """Planck (or band-averaged Planck) radiance in ``unit`` of plain temperatures in K."""
+    """Planck (or band-averaged Planck) radiance in ``unit`` of plain temperatures in K.
+
+    Parameters
+    ----------
+    temperature : ndarray
+        Temperatures in K, any shape.
+    spectral : Quantity or Filter
+        Wavelength, wavenumber or frequency, or a filter (band average).
+    unit : Unit
+        Output spectral radiance unit; it selects the convention.
+    weighting : {'energy', 'photon'}
+        Band weighting (filters only).
+
+    Returns
+    -------
+    ndarray
+        Radiance in ``unit`` (float64); NaN where T <= 0 or, for a filter,
+        outside the band table.
+
+    Notes
+    -----
+    B = A q^p / expm1(C q / T). Domain: T > 0; range: B > 0.
+    """
     t = np.asarray(temperature, dtype=np.float64)
     convention_name = radiance_convention(unit)
     convention = CONVENTIONS[convention_name]

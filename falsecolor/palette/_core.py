@@ -1,58 +1,27 @@
-"""Two-axis palettes: temperature (cold -> warm) x cloud (clear -> cloudy) -> colour.
-
-A palette is a TOML file naming four corner colours and the colour space to
-blend them in (OKLab by default). It builds its look-up table once; mapping an
-image is then integer arithmetic and one gather from a packed RGBA table, with
-no per-pixel Python.
-
-Palette file format (``palettes/*.toml``)::
-
-    name = "visir"
-    description = "..."
-    interpolation = "oklab"          # or "linear-rgb", "srgb"
-    credit = "..."                   # optional
-    license = "CC0-1.0"              # optional
-
-    [axes]
-    x = "temperature: cold -> warm"
-    y = "cloud: clear -> cloudy"
-
-    [colors]                         # sRGB, "#rrggbb" or "#rrggbbaa" or a name
-    cold_clear = "#5095ff"
-    warm_clear = "#fffcf6"
-    cold_cloudy = "#272735"
-    warm_cloudy = "#ffad38"
-    bad = "#00000000"                # NaN and off-disc pixels (optional)
-"""
+"""The Palette: corner colours blended into a look-up table, and its block kernel."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from functools import cached_property
 
 import numpy as np
 
-from ._blocks import Kernel
-from ._colour import (
+from .._blocks import Kernel
+from .._colour import (
     linear_to_oklab,
     linear_to_srgb,
     map_into_gamut,
     oklab_to_linear,
-    parse_colour,
     srgb_to_linear,
 )
-from .exceptions import PaletteError
+from ..exceptions import PaletteError
 
-__all__ = ["DEFAULT_PALETTE", "Palette", "get_palette", "list_palettes", "load_palette"]
+__all__ = ["CORNERS", "DEFAULT_PALETTE", "INTERPOLATIONS", "Palette"]
 
 DEFAULT_PALETTE = "visir"
 CORNERS = ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")
 INTERPOLATIONS = ("oklab", "linear-rgb", "srgb")
-_TOP_KEYS = {"name", "description", "interpolation", "credit", "license", "axes", "colors"}
 _LUT_SIZE = 256
 
 
@@ -274,132 +243,3 @@ class Palette:
                 raise PaletteError("this matplotlib cannot register bivariate colormaps") from None
             store[key] = cmap.copy()
         return key
-
-
-# --------------------------------------------------------------------------------------
-# Files and the registry
-
-
-def _palette_dirs() -> list[Path]:
-    dirs = []
-    packaged = resources.files("falsecolor").joinpath("palettes")
-    if packaged.is_dir():
-        dirs.append(Path(str(packaged)))
-    source = Path(__file__).resolve().parent.parent / "palettes"
-    if not dirs and source.is_dir() and (source.parent / "pyproject.toml").is_file():
-        dirs.append(source)  # running from a source checkout
-    return dirs
-
-
-def list_palettes() -> list[str]:
-    """Names of the built-in palettes."""
-    names = {p.stem for d in _palette_dirs() for p in d.glob("*.toml")}
-    return sorted(names, key=lambda n: (n != DEFAULT_PALETTE, n))
-
-
-def get_palette(name: str | Path | Palette | None = None) -> Palette:
-    """A built-in palette by name, or a palette TOML file by path.
-
-    Parameters
-    ----------
-    name : str, Path or Palette, optional
-        ``None`` or ``"default"`` gives the default (``visir``).
-
-    Raises
-    ------
-    PaletteError
-        Unknown name (the valid names are listed) or malformed file.
-    """
-    if isinstance(name, Palette):
-        return name
-    if name is None or str(name) == "default":
-        name = DEFAULT_PALETTE
-    text = str(name)
-    if text.endswith(".toml") or "/" in text or Path(text).is_file():
-        return load_palette(text)
-    for directory in _palette_dirs():
-        candidate = directory / f"{text}.toml"
-        if candidate.is_file():
-            return load_palette(candidate)
-    known = ", ".join(list_palettes()) or "(none found: the package data is missing)"
-    raise PaletteError(f"unknown palette {text!r}: use one of {known}, or a .toml file")
-
-
-def load_palette(path: str | Path) -> Palette:
-    """Read and validate a palette TOML file (cached until the file changes).
-
-    Raises
-    ------
-    PaletteError
-        Missing file, TOML syntax error (with its line), unknown keys, bad colours.
-    """
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError as err:
-        raise PaletteError(f"palette file {path} does not exist") from err
-    except OSError as err:
-        raise PaletteError(f"cannot read palette file {path}: {err}") from err
-    # The Palette is immutable and builds its table once, so reuse it while the file is unchanged.
-    return _load_palette(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=32)
-def _load_palette(path: str, mtime_ns: int, size: int) -> Palette:
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise PaletteError(f"palette file {path} is not valid TOML: {err}") from err
-    except OSError as err:
-        raise PaletteError(f"cannot read palette file {path}: {err}") from err
-    return _from_document(doc, Path(path))
-
-
-def _from_document(doc: dict[str, Any], path: Path) -> Palette:
-    where = str(path)
-    unknown = set(doc) - _TOP_KEYS
-    if unknown:
-        raise PaletteError(
-            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP_KEYS))}"
-        )
-    colors = doc.get("colors")
-    if not isinstance(colors, dict):
-        raise PaletteError(f"{where}: needs a [colors] table with {', '.join(CORNERS)}")
-    allowed = set(CORNERS) | {"bad"}
-    extra = set(colors) - allowed
-    if extra:
-        raise PaletteError(
-            f"{where}: unknown colour(s) {', '.join(sorted(extra))} in [colors]; "
-            f"allowed: {', '.join(sorted(allowed))}"
-        )
-    parsed = {}
-    for key, value in colors.items():
-        if not isinstance(value, str):
-            raise PaletteError(f"{where}: colors.{key} must be a string like '#5095ff'")
-        try:
-            parsed[key] = parse_colour(value)
-        except ValueError as err:
-            raise PaletteError(f"{where}: colors.{key}: {err}") from err
-    axes = doc.get("axes", {})
-    if not isinstance(axes, dict) or set(axes) - {"x", "y"}:
-        raise PaletteError(f"{where}: [axes] takes only x and y labels")
-    strings = {}
-    for key in ("name", "description", "interpolation", "credit", "license"):
-        value = doc.get(key, "")
-        if not isinstance(value, str):
-            raise PaletteError(f"{where}: {key} must be a string")
-        strings[key] = value
-    bad = parsed.pop("bad", (0.0, 0.0, 0.0, 0.0))
-    return Palette(
-        name=strings["name"] or path.stem,
-        corners=parsed,
-        interpolation=strings["interpolation"] or "oklab",
-        bad=bad,
-        description=strings["description"],
-        x_label=str(axes.get("x", "temperature: cold → warm")),
-        y_label=str(axes.get("y", "cloud: clear → cloudy")),
-        credit=strings["credit"],
-        license=strings["license"],
-        source=where,
-    )

@@ -111,6 +111,7 @@ def test_render_bad_input(case, files, tmp_path, capsys):
 def test_unwritable_outputs(target, files, tmp_path, capsys):
     temperature = tmp_path / "x_temperature.fits"  # also the name of a --fits-out x product
     temperature.write_bytes(files["good_t"].read_bytes())
+    (tmp_path / "cloud_link.png").symlink_to(files["good_c"])  # a .png name for an input
     inputs = [temperature, files["good_c"]]
     before = _digest(inputs)
     base = ["render", "-t", str(temperature), "-c", str(files["good_c"])]
@@ -119,13 +120,20 @@ def test_unwritable_outputs(target, files, tmp_path, capsys):
         + {
             "missing_dir": ["-o", str(tmp_path / "no" / "such" / "dir" / "out.png")],
             "directory": ["-o", str(tmp_path)],
-            "input": ["-o", str(files["good_c"])],
+            "input": ["-o", str(tmp_path / "cloud_link.png")],
             "fits_onto_input": ["-o", str(tmp_path / "ok.png"), "--fits-out", str(tmp_path / "x")],
         }[target]
     )
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    expected = {
+        "missing_dir": "does not exist",
+        "directory": "is a directory",
+        "input": "one of the inputs",
+        "fits_onto_input": "one of the inputs",
+    }[target]
+    assert expected in err
     assert not (tmp_path / "ok.png").exists() and not (tmp_path / "x_opacity.fits").exists()
     assert _digest(inputs) == before
 

@@ -59,7 +59,7 @@ def test_options_override_headers(tmp_path, write_fits):
     assert band.unit == u.MJy / u.sr
     assert band.wavelength == 769.2 / u.cm
     assert band.filter_name == "NEII_2"
-    assert band.provenance["unit"] == "--unit"
+    assert band.provenance["unit"] == "option"
 
 
 def test_first_image_hdu_is_found_and_hdu_by_name(tmp_path):
@@ -299,3 +299,15 @@ def test_scale_option_with_a_per_wavenumber_unit(tmp_path, write_fits):
     path = write_fits(tmp_path / "c.fits", smooth_image(), {"BUNIT": "count"})
     band = read_band(path, scale="3e-4 erg s-1 cm-2 sr-1 (cm-1)-1")
     assert band.conversion_factor.unit.is_equivalent(u.erg / (u.s * u.cm * u.sr))
+
+
+def test_non_numeric_bscale_is_a_clear_error(tmp_path):
+    hdu = fits.PrimaryHDU(np.arange(20, dtype=np.int16).reshape(4, 5))
+    hdu.header["OBJECT"] = "XXXXXXXX"
+    hdu.writeto(tmp_path / "ok.fits")
+    raw = (tmp_path / "ok.fits").read_bytes()
+    start = raw.index(b"OBJECT  = 'XXXXXXXX'")
+    card = b"BSCALE  = 'two     '".ljust(80)
+    (tmp_path / "b.fits").write_bytes(raw[:start] + card + raw[start + 80 :])
+    with pytest.raises(FileFormatError, match="BSCALE"):
+        read_band(tmp_path / "b.fits", byteswap=False)

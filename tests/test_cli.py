@@ -229,3 +229,29 @@ def test_one_filter_of_a_multi_filter_file(tmp_path, band_files):
     assert main([*argv, f"{curves}:13.04"]) == 0
     assert main([*argv, f"{curves}:two_13.04um"]) == 0
     assert main([*argv, str(curves)]) == 2  # several filters: must pick one
+
+
+def test_fits_products_with_a_non_ascii_filter_file_name(tmp_path, band_files):
+    lam = np.linspace(12.9, 13.2, 40)
+    curve = tmp_path / "filtre_13µm.csv"
+    curve.write_text("wavelength,transmission\n" + "\n".join(f"{a},1" for a in lam), encoding="utf-8")
+    code = main(
+        [
+            "render",
+            "-t",
+            str(band_files["temperature"]),
+            "-c",
+            str(band_files["cloud"]),
+            "--filter",
+            str(curve),
+            "-o",
+            str(tmp_path / "p.png"),
+            "--fits-out",
+            str(tmp_path / "p"),
+            "-q",
+        ]
+    )
+    assert code == 0
+    from astropy.io import fits
+
+    assert fits.getheader(tmp_path / "p_temperature.fits")["FILTER"] == "filtre_13um.csv"

@@ -12,7 +12,7 @@ import falsecolor
 
 PACKAGE = Path(falsecolor.__file__).resolve().parent
 
-BASE = {"exceptions", "_blocks", "_units", "_colour"}
+BASE = {"exceptions", "_blocks", "_units", "_colour", "_options"}
 STAGES = {
     "bands",
     "filters",

@@ -179,19 +179,21 @@ def test_unknown_filter_with_wavelength_warns_and_uses_it(jupiter):
 
 def test_errors_name_the_option(jupiter):
     band = jupiter.temperature_band.replace(filter_name=None, wavelength=None)
-    with pytest.raises(FilterError, match="--wavelength"):
+    with pytest.raises(FilterError, match=r"temperature_options\['wavelength'\]"):
         render(band, jupiter.cloud_band)
+    with pytest.raises(FilterError, match="--wavelength"):
+        render(band, jupiter.cloud_band, option_style="cli")
     counts = jupiter.temperature_band.replace(unit=u.count)
-    with pytest.raises(InputError, match="--scale"):
+    with pytest.raises(InputError, match=r"temperature_options\['scale'\]"):
         render(counts, jupiter.cloud_band)
     with pytest.raises(InputError, match="differ in shape"):
         render(jupiter.temperature_band, jupiter.cloud_band.replace(data=jupiter.cloud_band.data[:10]))
     with pytest.raises(InputError, match="exactly one"):
         render(jupiter.temperature_band)
     weird = jupiter.temperature_band.replace(unit=u.m)
-    with pytest.raises(UnitError, match="--unit"):
+    with pytest.raises(UnitError, match=r"temperature_options\['unit'\]"):
         render(weird, jupiter.cloud_band)
-    with pytest.raises(InputError, match="uncalibrated counts: give --cloud-scale"):
+    with pytest.raises(InputError, match=r"uncalibrated counts: give cloud_options\['scale'\]"):
         render(jupiter.temperature_band, jupiter.cloud_band.replace(unit=u.count), clear_sky=250 * u.K)
 
 

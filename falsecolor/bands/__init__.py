@@ -106,7 +106,7 @@ def read_band(
     filter: str | None = None,
     scale: str | u.Quantity | None = None,
     byteswap: bool | None = None,
-    option_prefix: str = "--",
+    option_prefix: str = "",
 ) -> Band:
     """Read a band image from a FITS file.
 
@@ -132,8 +132,10 @@ def read_band(
         standard) are an error unless ``True`` (swap them) or ``False``
         (do not check).
     option_prefix : str
-        How options are spelled in error messages (``"--t-"`` names
-        ``--t-wavelength`` for the temperature band).
+        How error messages spell the options that fix a problem: ``""`` as
+        keywords of this function (``wavelength=...``), ``"--"`` or
+        ``"--cloud-"`` as command-line options, or a mapping name such as
+        ``"cloud_options"`` (see :func:`falsecolor._options.option`).
 
     Returns
     -------
@@ -177,7 +179,7 @@ def read_band(
     name = f"{path.name}[{index}]" if index else path.name
     data = _fits.to_float(raw, header, byteswap, name, option_prefix)
     data = _fits.select_plane(data, plane, name, option_prefix)
-    provenance: dict[str, str] = {"path": str(path), "hdu": str(index)}
+    provenance: dict[str, str] = {"path": str(path), "hdu": str(index), "dtype": raw.dtype.name}
     band_unit = _header.unit(header, unit, name, option_prefix, provenance)
     band_wavelength = _header.wavelength(header, wavelength, name, provenance)
     filter_name = _header.filter_name(header, filter, provenance)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
+from .._options import option
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, InputError
 
 IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
@@ -61,10 +62,13 @@ def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path, prefix: st
         index = int(hdu)
         if not 0 <= index < count:
             raise FileFormatError(
-                f"{path} has {count} HDU(s), numbered 0..{count - 1}: {prefix}hdu {index} is out of range"
+                f"{path} has {count} HDU(s), numbered 0..{count - 1}: "
+                f"{option(prefix, 'hdu', index)} is out of range"
             )
     if not has_image(hdul[index]):
-        raise FileFormatError(f"HDU {index} of {path} holds no image: choose another with {prefix}hdu")
+        raise FileFormatError(
+            f"HDU {index} of {path} holds no image: choose another with {option(prefix, 'hdu')}"
+        )
     return index
 
 
@@ -156,13 +160,16 @@ def select_plane(data: np.ndarray, plane: int | None, name: str, prefix: str) ->
         data = data[0]
     if data.ndim == 2:
         if plane not in (None, 0):
-            raise InputError(f"{name} is a 2-D image: {prefix}plane {plane} does not exist")
+            raise InputError(f"{name} is a 2-D image: {option(prefix, 'plane', plane)} does not exist")
         return data
     cube = data.reshape(-1, *data.shape[-2:])
     if plane is None:
         raise CubeError(
-            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with {prefix}plane N"
+            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with "
+            f"{option(prefix, 'plane')}"
         )
     if not 0 <= plane < cube.shape[0]:
-        raise InputError(f"{name} has planes 0..{cube.shape[0] - 1}: {prefix}plane {plane} does not exist")
+        raise InputError(
+            f"{name} has planes 0..{cube.shape[0] - 1}: {option(prefix, 'plane', plane)} does not exist"
+        )
     return np.ascontiguousarray(cube[plane])

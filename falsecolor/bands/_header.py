@@ -6,6 +6,7 @@ import numpy as np
 from astropy import units as u
 from astropy.time import Time
 
+from .._options import option
 from .._units import parse_quantity, parse_unit
 from ..exceptions import InputError, UnitError, warn
 
@@ -14,7 +15,7 @@ _FILTER_KEYS = ("FILTER", "ESO INS FILT1 NAME", "FILTER1", "FILTNAME")
 
 def unit(header, override, name, prefix, provenance) -> u.UnitBase:
     if override is not None:
-        provenance["unit"] = f"{prefix}unit"
+        provenance["unit"] = "option"
         return parse_unit(override)
     for key, note in (("BUNIT", "BUNIT"), ("UNITS", "UNITS card (non-standard)")):
         text = header.get(key)
@@ -34,7 +35,7 @@ def unit(header, override, name, prefix, provenance) -> u.UnitBase:
         except UnitError as err:
             raise UnitError(
                 f"unknown unit {text!r} in the {key} card of {name}: give the unit with "
-                f"{prefix}unit (e.g. 'W m-2 sr-1 um-1', K, counts)"
+                f"{option(prefix, 'unit')} (e.g. 'W m-2 sr-1 um-1', K, counts)"
             ) from err
         provenance["unit"] = note
         return unit
@@ -94,16 +95,19 @@ def filter_name(header, override, provenance) -> str | None:
 def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity | None:
     """Radiance per count from ``--scale`` or the CONVFACT/CONVUNIT cards (None if neither)."""
     if override is not None:
-        provenance["conversion_factor"] = f"{prefix}scale"
-        factor = _scale_quantity(override, f"{prefix}scale")
+        provenance["conversion_factor"] = "option"
+        factor = _scale_quantity(override, option(prefix, "scale"))
     elif header.get("CONVFACT") is not None:
         if not str(header.get("CONVUNIT", "")).strip():
-            warn(f"ignoring CONVFACT in {name}: there is no CONVUNIT card (give {prefix}scale with a unit)")
+            warn(
+                f"ignoring CONVFACT in {name}: there is no CONVUNIT card "
+                f"(give {option(prefix, 'scale')} with a unit)"
+            )
             return None
         try:
             factor = float(header["CONVFACT"]) * parse_unit(str(header["CONVUNIT"]))
         except (TypeError, ValueError, UnitError):
-            warn(f"ignoring unreadable CONVFACT/CONVUNIT in {name} (give {prefix}scale instead)")
+            warn(f"ignoring unreadable CONVFACT/CONVUNIT in {name} (give {option(prefix, 'scale')} instead)")
             return None
         provenance["conversion_factor"] = "CONVFACT/CONVUNIT"
     else:

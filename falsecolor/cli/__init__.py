@@ -69,10 +69,10 @@ def _run_render(args: argparse.Namespace) -> int:
     from ..exceptions import InputError
 
     _check_render_inputs(args)
-    if Path(args.output).suffix.lower() != ".png":
-        raise InputError(f"the output {args.output} must be a .png file (falsecolor writes PNG)")
     inputs = [p for p in (args.temperature, args.cloud, args.opacity) if p]
     pipeline.check_outputs(args.output, fits_prefix=args.fits_out, inputs=inputs)
+    if Path(args.output).suffix.lower() != ".png":
+        raise InputError(f"the output {args.output!r} must be a .png file (falsecolor writes PNG)")
     options = dict(
         palette=args.palette,
         t_limits=args.t_limits,
@@ -91,6 +91,7 @@ def _run_render(args: argparse.Namespace) -> int:
             opacity=args.opacity,
             temperature_options=_band_options(args, "temperature"),
             cloud_options=_band_options(args, "cloud"),
+            option_style="cli",
             **options,
         )
     written = composite.save(
@@ -127,7 +128,7 @@ def _run_info(args: argparse.Namespace) -> int:
     reports, status = [], 0
     for path in args.files:
         try:
-            reports.append(describe(path, **options))
+            reports.append(describe(path, option_style="cli", **options))
         except FalsecolorError as err:
             status = 2
             if len(args.files) == 1:

@@ -11,66 +11,103 @@ from astropy import units as u
 
 from .. import filters, geometry
 from ..bands import read_band
-from ..exceptions import ByteOrderError, CubeError, FilterError, InputError
+from ..exceptions import ByteOrderError, CubeError, FileFormatError, FilterError, InputError
 from ..export import check_output
 from ..palette import get_palette
 from ._composite import Composite, fits_product_paths
 from ._render import render
 
 
-def describe(path: str | Path, **options: Any) -> dict[str, Any]:
+def describe(path: str | Path, *, option_style: str = "python", **options: Any) -> dict[str, Any]:
     """What falsecolor reads from a FITS file, as a JSON-ready dict.
 
-    Keys: ``path``, ``hdu``, ``shape``, ``dtype``, ``unit``, ``unit_source``,
-    ``kind``, ``filter``, ``filter_known``, ``wavelength_um``, ``date_obs``,
-    ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``.
+    Parameters
+    ----------
+    path : str or Path
+        FITS file.
+    option_style : {'python', 'cli'}
+        How error messages name options.
+    **options
+        :func:`~falsecolor.read_band` keywords (``hdu``, ``plane``, ``unit``,
+        ``wavelength``, ``filter``, ``byteswap``). A filter given here must
+        exist; one named in the header only earns a note when it does not.
+
+    Returns
+    -------
+    dict
+        ``path``, ``hdu``, ``shape``, ``dtype`` (as stored in the file),
+        ``unit``, ``unit_source``, ``kind``, ``filter``, ``filter_known``,
+        ``wavelength_um`` (from WAVELNTH or the filter), ``date_obs``,
+        ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from astropy.io import fits
+    >>> from falsecolor import describe
+    >>> path = tempfile.mkdtemp() + "/t.fits"
+    >>> hdu = fits.PrimaryHDU(np.full((3, 4), 130.0, np.float32))
+    >>> hdu.header["BUNIT"], hdu.header["FILTER"] = "K", "NEII_2"
+    >>> hdu.writeto(path)
+    >>> report = describe(path)
+    >>> report["kind"], report["shape"], round(report["wavelength_um"], 2)
+    ('temperature', [3, 4], 13.04)
     """
+    prefix = "--" if option_style == "cli" else ""
     notes: list[str] = []
-    try:
-        band = read_band(path, **options)
-    except ByteOrderError as err:
-        notes.append(f"{err}; shown here read swapped")
-        band = read_band(path, **{**options, "byteswap": True})
-    except CubeError as err:
-        notes.append(f"{err}; shown here: plane 0")
-        band = read_band(path, **{**options, "plane": 0})
+    band = _read_for_description(path, prefix, options, notes)
     data = np.asarray(band.data)
     finite = np.isfinite(data)
-    disc = geometry.on_disc_mask(data)
-    known = None
-    if band.filter_name:
-        try:
-            filters.get_filter(band.filter_name)
-            known = True
-        except FilterError:
-            known = False
-            notes.append(f"filter {band.filter_name!r} is not built in: give a curve or a wavelength")
-    wavelength = (
-        float(band.wavelength.to_value(u.um, equivalencies=u.spectral()))
-        if band.wavelength is not None
-        else None
-    )
+    filt, known = _filter_report(band, notes)
+    wavelength = band.wavelength if band.wavelength is not None else getattr(filt, "wavelength", None)
     for key, value in band.provenance.items():
-        if "not ISO" in value or "default" in value or "non-standard" in value:
+        if key != "unit" and ("not ISO" in value or "default" in value):
             notes.append(f"{key}: {value}")
     return {
         "path": str(path),
         "hdu": int(band.provenance["hdu"]),
         "shape": list(band.shape),
-        "dtype": str(data.dtype),
+        "dtype": band.provenance.get("dtype", str(data.dtype)),
         "unit": band.unit.to_string() or "dimensionless",
         "unit_source": band.provenance.get("unit", ""),
         "kind": band.kind,
         "filter": band.filter_name,
         "filter_known": known,
-        "wavelength_um": wavelength,
+        "wavelength_um": (
+            float(wavelength.to_value(u.um, equivalencies=u.spectral())) if wavelength is not None else None
+        ),
         "date_obs": band.date_obs,
         "finite_fraction": float(finite.mean()),
-        "on_disc_fraction": float(disc.mean()),
+        "on_disc_fraction": float(geometry.on_disc_mask(data).mean()),
         "min": float(np.nanmin(data)) if finite.any() else None,
         "max": float(np.nanmax(data)) if finite.any() else None,
         "notes": notes,
     }
+
+
+def _read_for_description(path, prefix: str, options: dict, notes: list[str]):
+    """read_band, but a byte-swapped file or a cube is shown (swapped, plane 0) with a note."""
+    try:
+        return read_band(path, option_prefix=prefix, **options)
+    except ByteOrderError as err:
+        notes.append(f"{err}; shown here read swapped")
+        return read_band(path, option_prefix=prefix, **{**options, "byteswap": True})
+    except CubeError as err:
+        notes.append(f"{err}; shown here: plane 0")
+        return read_band(path, option_prefix=prefix, **{**options, "plane": 0})
+
+
+def _filter_report(band, notes: list[str]):
+    """The band's filter and whether it is known; a filter the user named must exist."""
+    if not band.filter_name:
+        return None, None
+    try:
+        return filters.get_filter(band.filter_name), True
+    except (FilterError, FileFormatError):
+        if band.provenance.get("filter") == "option":
+            raise
+        notes.append(f"filter {band.filter_name!r} is not built in: give a curve or a wavelength")
+        return None, False
 
 
 def check_outputs(

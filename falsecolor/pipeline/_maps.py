@@ -16,6 +16,7 @@ from astropy import units as u
 from .. import calibrate, filters, planck
 from .. import opacity as opacity_stage
 from .._blocks import Kernel, float_dtype
+from .._options import option
 from .._units import WAVELENGTH_RADIANCE
 from ..bands import Band
 from ..exceptions import FileFormatError, FilterError, InputError, UnitError, warn
@@ -32,7 +33,7 @@ class Source:
 
 
 def _examples(prefix: str) -> tuple[str, str]:
-    return ("5um", "M-BAND") if prefix.startswith("--cloud") else ("13um", "NEII_2")
+    return ("5um", "M-BAND") if "cloud" in prefix else ("13um", "NEII_2")
 
 
 def known_filter(band: Band) -> filters.Filter | None:
@@ -58,9 +59,9 @@ def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
                 if not str(err).startswith("unknown filter"):
                     raise  # a curve file that cannot be used says why itself
                 raise FilterError(
-                    f"unknown filter {band.filter_name!r} in {band.label}: give {prefix}filter "
+                    f"unknown filter {band.filter_name!r} in {band.label}: give {option(prefix, 'filter')} "
                     f"with one of {', '.join(filters.list_filters())} or a curve file, "
-                    f"or {prefix}wavelength (e.g. {wave_example})"
+                    f"or {option(prefix, 'wavelength')} (e.g. {wave_example})"
                 ) from None
             warn(
                 f"unknown filter {band.filter_name!r} in {band.label}; using its wavelength "
@@ -71,7 +72,8 @@ def spectral_of(band: Band, prefix: str) -> tuple[Any, str]:
         return band.wavelength, f"{wavelength.value:.2f} µm"
     raise FilterError(
         f"cannot tell the wavelength of {band.label} (no WAVELNTH or FILTER card): give "
-        f"{prefix}wavelength (e.g. {wave_example}) or {prefix}filter (e.g. {filter_example})"
+        f"{option(prefix, 'wavelength')} (e.g. {wave_example}) or {option(prefix, 'filter')} "
+        f"(e.g. {filter_example})"
     )
 
 
@@ -82,13 +84,13 @@ def radiance_scale(band: Band, prefix: str) -> tuple[float, u.UnitBase]:
     if band.kind == "counts":
         if band.conversion_factor is None:
             raise InputError(
-                f"{band.label} is in counts: give {prefix}scale with the radiance per count "
-                f"(e.g. '1.2e-5 W m-2 sr-1 um-1'), or {prefix}unit if it is already calibrated"
+                f"{band.label} is in counts: give {option(prefix, 'scale')} with the radiance per count "
+                f"(e.g. '1.2e-5 W m-2 sr-1 um-1'), or {option(prefix, 'unit')} if it is already calibrated"
             )
         return calibrate.conversion(band.conversion_factor, counts_unit=band.unit)
     raise UnitError(
         f"{band.label} is in {band.unit}, not counts or a spectral radiance: "
-        f"give the right unit with {prefix}unit"
+        f"give the right unit with {option(prefix, 'unit')}"
     )
 
 
@@ -117,7 +119,10 @@ def check_filter_option(band: Band, prefix: str) -> None:
     """A filter the user named on the command line must exist, even where it is not needed."""
     if band.provenance.get("filter") == "option" and band.filter_name:
         if band.provenance.get("wavelength") == "option":
-            raise InputError(f"give either {prefix}filter or {prefix}wavelength for {band.label}, not both")
+            raise InputError(
+                f"give either {option(prefix, 'filter')} or {option(prefix, 'wavelength')} "
+                f"for {band.label}, not both"
+            )
         filters.get_filter(band.filter_name)
 
 
@@ -132,7 +137,7 @@ def temperature_source(band: Band, prefix: str, notes: dict[str, str]) -> Source
     if band.kind not in ("radiance", "counts"):
         raise UnitError(
             f"{band.label} is in {band.unit or 'no unit'}: the temperature band must be "
-            f"counts, a spectral radiance or K ({prefix}unit sets it)"
+            f"counts, a spectral radiance or K ({option(prefix, 'unit')} sets it)"
         )
     spectral, label = spectral_of(band, prefix)
     scale, unit = radiance_scale(band, prefix)
@@ -153,6 +158,7 @@ def _opacity_map_kernel() -> Kernel:
 def opacity_source(
     band: Band,
     *,
+    prefix: str,
     is_opacity_map: bool,
     sample: slice | Any,
     sample_excluded: np.ndarray,
@@ -167,7 +173,7 @@ def opacity_source(
     """
     if is_opacity_map:
         return _opacity_map_source(band, sample, notes)
-    return _cloud_band_source(band, sample, sample_excluded, clear_sky, clear_percentile, notes)
+    return _cloud_band_source(band, prefix, sample, sample_excluded, clear_sky, clear_percentile, notes)
 
 
 def _opacity_map_source(opacity: Band, sample, notes: dict[str, str]) -> Source:
@@ -188,8 +194,9 @@ def _opacity_map_source(opacity: Band, sample, notes: dict[str, str]) -> Source:
     return Source(opacity.data, _opacity_map_kernel(), float_dtype(opacity.data))
 
 
-def _cloud_band_source(cloud: Band, sample, sample_excluded, clear_sky, clear_percentile, notes) -> Source:
-    prefix = "--cloud-"
+def _cloud_band_source(
+    cloud: Band, prefix: str, sample, sample_excluded, clear_sky, clear_percentile, notes
+) -> Source:
     values = cloud.data
     if cloud.kind == "temperature":
         spectral, label = spectral_of(cloud, prefix)
@@ -204,7 +211,7 @@ def _cloud_band_source(cloud: Band, sample, sample_excluded, clear_sky, clear_pe
     else:
         raise UnitError(
             f"{cloud.label} is in {cloud.unit}: the cloud band must be counts, a "
-            f"spectral radiance or K (--cloud-unit sets it)"
+            f"spectral radiance or K ({option(prefix, 'unit')} sets it)"
         )
     if clear_sky is None:
         clear = opacity_stage.clear_sky_radiance(
@@ -221,7 +228,7 @@ def _cloud_band_source(cloud: Band, sample, sample_excluded, clear_sky, clear_pe
             data_in_counts=cloud.kind == "counts",
             spectral=lambda: spectral_of(cloud, prefix)[0],
             what=cloud.label,
-            scale_option=f"{prefix}scale",
+            scale_option=option(prefix, "scale"),
         )
         notes["clear_sky"] = f"given: {clear_sky} = {clear * scale:.6g} {unit or 'counts'}"
     notes["opacity"] = f"{cloud.label}: tau = ln(I_clear / I)"

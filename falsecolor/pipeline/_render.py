@@ -22,7 +22,7 @@ BandLike = Band | str | Path
 
 
 def resolve_band(
-    value: BandLike, *, role: str, options: Mapping[str, Any] | None = None, option_prefix: str = "--"
+    value: BandLike, *, role: str, options: Mapping[str, Any] | None = None, option_prefix: str = ""
 ) -> Band:
     """A Band from a Band or a FITS path (read with ``options`` as :func:`read_band` keywords)."""
     if isinstance(value, Band):
@@ -46,6 +46,7 @@ def render(
     clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
+    option_style: str = "python",
 ) -> Composite:
     """Render a false-colour composite from a temperature band and a 5 um band.
 
@@ -74,7 +75,10 @@ def render(
     clear_percentile : float
         Percentile used when ``clear_sky`` is not given.
     temperature_options, cloud_options : mapping, optional
-        :func:`~falsecolor.read_band` keywords used when the inputs are paths.
+        :func:`~falsecolor.read_band` keywords used when the inputs are paths
+        (``{"wavelength": "13um"}``, ``{"filter": "M-BAND"}``, ...).
+    option_style : {'python', 'cli'}
+        How error messages name the options that fix a problem.
 
     Returns
     -------
@@ -94,17 +98,19 @@ def render(
     >>> composite.rgba.shape
     (128, 128, 4)
     """
+    prefixes = ("--", "--cloud-") if option_style == "cli" else ("temperature_options", "cloud_options")
     temperature_band, axis_band, is_opacity_map = _load_bands(
-        temperature, cloud, opacity, temperature_options, cloud_options
+        temperature, cloud, opacity, temperature_options, cloud_options, prefixes
     )
     notes: dict[str, str] = {}
-    temperature_source = _maps.temperature_source(temperature_band, "--", notes)
+    temperature_source = _maps.temperature_source(temperature_band, prefixes[0], notes)
     extra_mask = _combined_mask(temperature_band, axis_band)
     threshold = geometry.disc_threshold(temperature_band.data)
     clear_rows, clear_excluded = _disc_sample(temperature_band, threshold, extra_mask, CLEAR_SKY_SAMPLES)
     _check_usable(clear_excluded, temperature_band)
     opacity_source = _maps.opacity_source(
         axis_band,
+        prefix=prefixes[1],
         is_opacity_map=is_opacity_map,
         sample=clear_rows,
         sample_excluded=clear_excluded,
@@ -139,19 +145,19 @@ def render(
 CLEAR_SKY_SAMPLES = 1 << 21
 
 
-def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options):
+def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options, prefixes):
     """The temperature band, the cloud-axis band, and whether the latter is a ready opacity map."""
     if (cloud is None) == (opacity is None):
         raise InputError(
             "give exactly one of a cloud band (--cloud, a ~5 µm image) or an opacity map (--opacity)"
         )
     temperature_band = resolve_band(
-        temperature, role="temperature", options=temperature_options, option_prefix="--"
+        temperature, role="temperature", options=temperature_options, option_prefix=prefixes[0]
     )
     axis_input = cloud if cloud is not None else opacity
     axis_band = resolve_band(
         axis_input, role="cloud" if cloud is not None else "opacity", options=cloud_options,
-        option_prefix="--cloud-",
+        option_prefix=prefixes[1],
     )  # fmt: skip
     if temperature_band.data.ndim != 2 or axis_band.data.ndim != 2:
         raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
@@ -161,8 +167,8 @@ def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options)
             f"the bands differ in shape: {temperature_band.label} is {tx}x{ty}, {axis_band.label} "
             f"is {cx}x{cy}: put them on one pixel grid first"
         )
-    _maps.check_filter_option(temperature_band, "--")
-    _maps.check_filter_option(axis_band, "--cloud-")
+    _maps.check_filter_option(temperature_band, prefixes[0])
+    _maps.check_filter_option(axis_band, prefixes[1])
     return temperature_band, axis_band, opacity is not None
 
 

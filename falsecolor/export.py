@@ -45,7 +45,7 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
     """
     path = Path(path)
     if path.is_dir():
-        raise OutputError(f"output {path} is a directory: give a file name, e.g. {path / 'out.png'}")
+        raise OutputError(f"output {path} is a directory: choose a file name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"output directory {parent} does not exist: create it first")

@@ -100,12 +100,13 @@ _VISIR = {
     "Q3": (19.50, 511.97345, 19.316, 19.743),
 }
 
+_CURVE_SUFFIXES = {".csv", ".fil", ".dat", ".txt"}
 _ALIASES = {"M": "M-BAND", "MBAND": "M-BAND", "M_BAND": "M-BAND", "J7_9": "J7.9"}
 
 
 def _visir_filter(name: str) -> Filter:
     nominal, wavenumber, low, high = _VISIR[name]
-    effective = (1e4 / wavenumber if wavenumber else nominal) * u.um
+    effective = (1e4 / wavenumber if wavenumber else 0.5 * (low + high)) * u.um
     source = (
         "top-hat of the JIRAM M channel, 4.78 ± 0.24 µm"
         if name == "M-BAND"
@@ -156,8 +157,11 @@ def get_filter(name: str | Filter) -> Filter:
     path, _, selector = str(name).rpartition(":")
     if path and Path(path).is_file():
         return _pick(load_filters(path), selector, path)
-    if Path(name).suffix.lower() in {".csv", ".fil", ".dat", ".txt"} and Path(name).is_file():
-        return load_filter(name)
+    file_name = path if path and Path(path).suffix.lower() in _CURVE_SUFFIXES else str(name)
+    if Path(file_name).suffix.lower() in _CURVE_SUFFIXES or "/" in file_name:
+        if Path(file_name).is_file():
+            return load_filter(file_name)
+        raise FileFormatError(f"filter curve {file_name} does not exist: check the path")
     raise FilterError(
         f"unknown filter {name!r}: use one of {', '.join(list_filters())}, "
         "a curve file (.csv, .dat, .fil, FILE.fil:NAME), or give the wavelength instead"

@@ -14,6 +14,8 @@ import numpy as np
 __all__ = ["KeySpec", "assemble", "render_key", "render_text", "resample"]
 
 _DPI = 100.0
+#: Largest side of a resampled composite (16384^2 RGBA is 1 GiB).
+MAX_SIDE = 16384
 _DARK_PANEL = (0.06, 0.06, 0.07, 1.0)
 
 
@@ -167,8 +169,8 @@ def resample(image: np.ndarray, longest_side: int) -> np.ndarray:
     """
     from PIL import Image
 
-    if longest_side < 16:
-        raise ValueError(f"the output size must be at least 16 pixels, got {longest_side}")
+    if not 16 <= longest_side <= MAX_SIDE:
+        raise ValueError(f"the output size must be 16..{MAX_SIDE} pixels, got {longest_side}")
     ny, nx = image.shape[:2]
     scale = longest_side / max(ny, nx)
     size = (max(1, round(nx * scale)), max(1, round(ny * scale)))

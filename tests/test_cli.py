@@ -125,12 +125,15 @@ def test_help_and_version(capsys):
     with pytest.raises(SystemExit) as info:
         main(["render", "--help"])
     assert info.value.code == 0 and "--t-limits" in capsys.readouterr().out
-    assert main([]) == 2
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
 
 
-def test_debug_shows_the_traceback(tmp_path):
-    with pytest.raises(Exception, match="does not exist"):
-        main(["--debug", "info", str(tmp_path / "missing.fits")])
+def test_debug_shows_the_traceback_and_keeps_the_status(tmp_path, capsys):
+    assert main(["--debug", "info", str(tmp_path / "missing.fits")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().endswith("does not exist: check the path")
 
 
 def _console_script():
@@ -180,8 +183,12 @@ def test_python_dash_m(tmp_path):
 
 
 def test_debug_after_the_subcommand_and_hints_name_the_subcommand(tmp_path, capsys):
-    with pytest.raises(Exception, match="does not exist"):
-        main(["info", str(tmp_path / "missing.fits"), "--debug"])
+    assert main(["info", str(tmp_path / "missing.fits"), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--bogus", "render", "--demo", "-o", str(tmp_path / "x.png")])
+    err = capsys.readouterr().err
+    assert err.startswith("falsecolor: error: unrecognized arguments: --bogus")
     with pytest.raises(SystemExit) as info:
         main(["render", "--demo", "-o", str(tmp_path / "x.png"), "--bogus"])
     assert info.value.code == 2
@@ -255,3 +262,28 @@ def test_fits_products_with_a_non_ascii_filter_file_name(tmp_path, band_files):
     from astropy.io import fits
 
     assert fits.getheader(tmp_path / "p_temperature.fits")["FILTER"] == "filtre_13um.csv"
+
+
+def test_a_closed_pipe_is_not_an_error(monkeypatch, capsys):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["filters"]) == 0
+    monkeypatch.undo()
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_limits_and_size_are_checked(tmp_path, capsys):
+    out = str(tmp_path / "x.png")
+    assert main(["render", "--demo", "--demo-size", "64", "-o", out, "--t-limits", "-5", "120"]) == 2
+    assert "positive" in capsys.readouterr().err
+    assert main(["render", "--demo", "--demo-size", "64", "-o", out, "--tau-limits", "-1", "4"]) == 2
+    assert "negative" in capsys.readouterr().err
+    assert main(["render", "--demo", "--demo-size", "64", "-o", out, "--size", "100000"]) == 2
+    assert "16..16384" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

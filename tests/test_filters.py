@@ -45,7 +45,9 @@ def test_registry_has_the_visir_set_bluest_first():
 def test_effective_wavelengths_follow_the_leicester_wavenumbers():
     assert get_filter("NEII_2").wavelength.to_value(u.um) == pytest.approx(1e4 / 766.75227)
     assert get_filter("J7.9").wavelength.to_value(u.um) == pytest.approx(7.980, abs=1e-3)
-    assert get_filter("NEII").wavelength.to_value(u.um) == pytest.approx(12.81)
+    # without an effective wavenumber: the centre of the top-hat (the measured curve's mean)
+    assert get_filter("NEII").wavelength.to_value(u.um) == pytest.approx(12.794)
+    assert get_filter("M-BAND").wavelength.to_value(u.um) == pytest.approx(4.78)
 
 
 @pytest.mark.parametrize("alias", ["neii_2", " NEII_2 ", "NeII_2"])
@@ -126,6 +128,9 @@ def test_broken_curve_files_are_clear_errors(tmp_path, content):
 def test_missing_curve_file(tmp_path):
     with pytest.raises(FileFormatError, match="does not exist"):
         load_filter(tmp_path / "none.csv")
+    for name in (str(tmp_path / "none.fil"), f"{tmp_path / 'none.fil'}:13.04", str(tmp_path / "x" / "y")):
+        with pytest.raises(FileFormatError, match="does not exist"):
+            get_filter(name)
 
 
 def test_curve_file_path_works_as_filter_name(tmp_path):

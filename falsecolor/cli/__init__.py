@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -201,15 +203,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser, subcommands = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
-        if extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        parser.print_help()
-        return 2
+        parser.error("choose a command: render, info, palettes or filters")
     if extra:
-        subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        before_command = argv.index(args.command) > argv.index(extra[0]) if extra[0] in argv else False
+        (parser if before_command else subcommands[args.command]).error(
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     from ..exceptions import FalsecolorError, FalsecolorWarning
 
     with warnings.catch_warnings():
@@ -222,15 +225,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
         except FalsecolorError as err:
             if args.debug:
-                raise
+                traceback.print_exc()
             print(f"{PROG}: error: {err}", file=sys.stderr)
             return 2
+        except BrokenPipeError:
+            # the reader of our output went away (`falsecolor filters | head -1`): not an error
+            _silence_stdout()
+            return 0
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted", file=sys.stderr)
             return 130
         except Exception as err:
             if args.debug:
-                raise
+                traceback.print_exc()
             print(
                 f"{PROG}: internal error: {type(err).__name__}: {err} "
                 "(rerun with --debug for the traceback, and please report it)",
@@ -239,6 +246,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             warnings.showwarning = previous
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file: nothing to silence
+        pass
 
 
 def console_main() -> None:

@@ -186,7 +186,7 @@ class Composite:
     def _product_hdu(self, data: np.ndarray, unit: str, what: str) -> fits.PrimaryHDU:
         hdu = fits.PrimaryHDU(data)
         header = hdu.header
-        header["BUNIT"] = (unit, "empty: dimensionless")
+        header["BUNIT"] = (unit, "kelvin" if unit == "K" else "empty: dimensionless")
         header["CONTENT"] = (what[:60], "falsecolor product")
         source = self.temperature_band if unit == "K" else self.cloud_band
         if source is not None:

@@ -190,6 +190,10 @@ def _check_usable(excluded: np.ndarray, band: Band) -> None:
 
 
 def _limits(sample_t, sample_tau, excluded, t_limits, tau_limits, t_percentiles, tau_percentiles):
+    if t_limits is not None and min(t_limits) <= 0:
+        raise InputError(f"temperature limits are in kelvin and must be positive, got {t_limits}")
+    if tau_limits is not None and min(tau_limits) < 0:
+        raise InputError(f"cloud-opacity limits cannot be negative (tau >= 0), got {tau_limits}")
     t_axis = normalise.axis_limits(
         sample_t, limits=t_limits, percentiles=t_percentiles, mask=excluded, name="temperature"
     )

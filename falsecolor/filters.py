@@ -40,6 +40,14 @@ class Filter:
         Transmission at ``curve_wavelength`` (any scale; only the shape matters).
     description : str
         Where the curve comes from.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from falsecolor import Filter
+    >>> f = Filter.top_hat("mine", 12.9 * u.um, 13.2 * u.um)
+    >>> f.wavelength
+    <Quantity 13.05 um>
     """
 
     name: str
@@ -146,6 +154,15 @@ def get_filter(name: str | Filter) -> Filter:
     ------
     FilterError
         When the name is not known, listing the known names.
+    FileFormatError
+        When a named curve file does not exist or cannot be read.
+
+    Examples
+    --------
+    >>> from falsecolor import get_filter
+    >>> f = get_filter("neii_2")
+    >>> f.name, round(f.wavelength.value, 3)
+    ('NEII_2', 13.042)
     """
     if isinstance(name, Filter):
         return name
@@ -169,7 +186,14 @@ def get_filter(name: str | Filter) -> Filter:
 
 
 def list_filters() -> list[str]:
-    """Names of the built-in filters, bluest first."""
+    """Names of the built-in filters, bluest first.
+
+    Examples
+    --------
+    >>> from falsecolor import list_filters
+    >>> list_filters()[:3]
+    ['M-BAND', 'J7.9', 'PAH1']
+    """
     return sorted(_VISIR, key=lambda n: _VISIR[n][0])
 
 
@@ -190,6 +214,11 @@ def load_filters(path: str | Path) -> list[Filter]:
     - whitespace ``.dat``/``.txt`` tables in the same two-column sense. A
       curve whose peak exceeds 1.5 is taken as percent; negative values are
       set to zero.
+
+    Returns
+    -------
+    list of Filter
+        In file order. Results are cached until the file changes.
     """
     path = Path(path)
     try:
@@ -220,7 +249,24 @@ def _load_filters(name: str, mtime_ns: int, size: int) -> tuple[Filter, ...]:
 
 
 def load_filter(path: str | Path) -> Filter:
-    """Read a single-filter curve file (see :func:`load_filters` for the formats)."""
+    r"""Read a single-filter curve file (see :func:`load_filters` for the formats).
+
+    Raises
+    ------
+    FilterError
+        When the file holds several filters (pick one with ``FILE:NAME`` in
+        :func:`get_filter`, or use :func:`load_filters`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from falsecolor import load_filter
+    >>> path = tempfile.mkdtemp() + "/curve.csv"
+    >>> _ = open(path, "w").write("wavelength,transmission\n12.9,0\n13.0,1\n13.1,1\n13.2,0\n")
+    >>> f = load_filter(path)
+    >>> f.name, round(f.wavelength.value, 2)
+    ('curve', 13.05)
+    """
     filters = load_filters(path)
     if len(filters) != 1:
         names = ", ".join(f.name for f in filters)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KeySpec", "assemble", "render_key", "render_text", "resample"]
+__all__ = ["KeySpec", "assemble", "enlarge", "render_key", "render_text", "resample"]
 
 _DPI = 100.0
 #: Largest side of a resampled composite (16384^2 RGBA is 1 GiB).
@@ -130,20 +130,33 @@ def _crop(tile: np.ndarray, fill: np.ndarray, *, margin: int) -> np.ndarray:
     return np.ascontiguousarray(tile[r0:r1, c0:c1])
 
 
+def text_width(text: str, fontsize: float, *, weight: str = "normal") -> float:
+    """Width in pixels of one line of text at ``fontsize`` points (at the layout's 100 dpi)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), text, size=fontsize, prop=FontProperties(weight=weight))
+    return path.get_extents().width * _DPI / 72.0
+
+
 def render_text(
     text: str,
     *,
     width: int,
     height: int,
+    fontsize: float | None = None,
     colour: str = "white",
     align: str = "center",
     weight: str = "normal",
 ) -> np.ndarray:
-    """One line of text on a transparent tile ``(height, width, 4)``, row 0 = top."""
+    """One line of text on a transparent tile ``(height, width, 4)``, row 0 = top.
+
+    ``fontsize`` is in points; by default it follows the tile height.
+    """
     from matplotlib import patheffects
 
     figure = _figure(width, height, (0, 0, 0, 0))
-    font = height / _DPI * 72.0 * 0.55
+    font = fontsize if fontsize is not None else height / _DPI * 72.0 * 0.55
     x = {"left": 0.01, "center": 0.5, "right": 0.99}[align]
     # A contrasting outline keeps the text readable over any page colour.
     outline = "black" if colour == "white" else "white"
@@ -178,6 +191,19 @@ def resample(image: np.ndarray, longest_side: int) -> np.ndarray:
         return image
     resized = Image.fromarray(np.ascontiguousarray(image), "RGBA").resize(size, Image.Resampling.LANCZOS)
     return np.asarray(resized)
+
+
+def enlarge(image: np.ndarray, minimum: int = 320) -> np.ndarray:
+    """Repeat each pixel (a whole number of times) until the longer side reaches ``minimum``.
+
+    Small images (a 60 x 55 archival disc) are enlarged this way before a key
+    and text are drawn beside them, so the picture is not dwarfed by its key;
+    every data pixel stays a uniform square, nothing is interpolated.
+    """
+    factor = int(np.ceil(minimum / max(image.shape[:2])))
+    if factor <= 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
 def assemble(
@@ -215,32 +241,64 @@ def assemble(
     key_tile = None
     if key is not None:
         key_tile = render_key(key, size=int(np.clip(0.34 * ny, 150, 700)), background=background)
-    title_height = int(np.clip(0.07 * ny, 28, 120)) if title else 0
-    credit_height = int(np.clip(0.035 * ny, 18, 60)) if credit else 0
+    body_width = nx + (margin + key_tile.shape[1] if key_tile is not None else 0)
     body_height = max(ny, key_tile.shape[0] if key_tile is not None else 0)
-    width = nx + (2 * margin + key_tile.shape[1] if key_tile is not None else 0)
-    height = title_height + body_height + credit_height
+    lines = [
+        _Line(title, int(np.clip(0.07 * ny, 28, 120)), "bold", "center") if title else None,
+        _Line(credit, int(np.clip(0.035 * ny, 18, 60)), "normal", "right") if credit else None,
+    ]
+    # Text that would not fit shrinks, down to a readable size; then the page widens instead.
+    width = max([body_width] + [line.width_needed(body_width) for line in lines if line]) + 2 * margin
+    title_height = lines[0].height if lines[0] else 0
+    credit_height = lines[1].height if lines[1] else 0
+    height = title_height + body_height + credit_height + 2 * margin
     fill = np.round(np.asarray(background if background is not None else (0, 0, 0, 0)) * 255)
     canvas = np.empty((height, width, 4), dtype=np.uint8)
     canvas[...] = fill.astype(np.uint8)
-    top = title_height + (body_height - ny) // 2
-    canvas[top : top + ny, :nx] = image
+    left = margin + (width - 2 * margin - body_width) // 2
+    top = margin + title_height + (body_height - ny) // 2
+    canvas[top : top + ny, left : left + nx] = image
     if key_tile is not None:
-        key_top = title_height + (body_height - key_tile.shape[0]) // 2
-        key_left = nx + margin
+        key_top = margin + title_height + (body_height - key_tile.shape[0]) // 2
+        key_left = left + nx + margin
         canvas[key_top : key_top + key_tile.shape[0], key_left : key_left + key_tile.shape[1]] = key_tile
-    if title:
-        _overlay(
-            canvas, render_text(title, width=width, height=title_height, colour=ink, weight="bold"), 0, 0
-        )
-    if credit:
-        _overlay(
-            canvas,
-            render_text(credit, width=width, height=credit_height, colour=ink, align="right"),
-            height - credit_height,
-            0,
-        )
+    inner = width - 2 * margin
+    for line, row in ((lines[0], margin), (lines[1], height - margin - credit_height)):
+        if line:
+            tile = render_text(
+                line.text, width=inner, height=line.height, fontsize=line.fontsize(inner),
+                colour=ink, align=line.align, weight=line.weight,
+            )  # fmt: skip
+            _overlay(canvas, tile, row, margin)
     return canvas
+
+
+#: Text is never set smaller than this (points at 100 dpi: about 11 pixels tall).
+_MIN_FONT = 8.0
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A title or credit line: its text, strip height, weight and alignment."""
+
+    text: str
+    height: int
+    weight: str
+    align: str
+
+    @property
+    def nominal(self) -> float:
+        return self.height / _DPI * 72.0 * 0.55
+
+    def fontsize(self, width: int) -> float:
+        """The nominal size, shrunk to fit ``width`` pixels but not below the minimum."""
+        needed = text_width(self.text, self.nominal, weight=self.weight)
+        return max(_MIN_FONT, min(self.nominal, self.nominal * 0.96 * width / max(needed, 1.0)))
+
+    def width_needed(self, width: int) -> int:
+        """Page width the line needs: ``width``, or more when even the minimum size is too wide."""
+        at_minimum = text_width(self.text, _MIN_FONT, weight=self.weight) / 0.96
+        return max(width, int(np.ceil(at_minimum)))
 
 
 def _overlay(canvas: np.ndarray, tile: np.ndarray, row: int, column: int) -> None:

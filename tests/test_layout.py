@@ -55,10 +55,16 @@ def test_assemble_copies_the_composite_exactly():
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (300, 400, 4), dtype=np.uint8)
     page = assemble(image, key=_spec(), title="Jupiter", credit="ESO")
-    rows = np.flatnonzero(np.all(page[:, :400] == image[0], axis=(1, 2)))
-    assert rows.size == 1
-    top = rows[0]
-    np.testing.assert_array_equal(page[top : top + 300, :400], image)
+    found = [
+        (r, c)
+        for r in range(page.shape[0] - 299)
+        for c in range(page.shape[1] - 399)
+        if np.array_equal(page[r, c : c + 400], image[0])
+    ]
+    assert len(found) == 1
+    top, left = found[0]
+    np.testing.assert_array_equal(page[top : top + 300, left : left + 400], image)
+    assert top > 0 and left > 0  # a margin all round
     assert page.shape[1] > 400 and page.shape[0] > 300
     assert assemble(image) is image
 
@@ -66,3 +72,15 @@ def test_assemble_copies_the_composite_exactly():
 def test_text_tile_is_transparent_outside_the_glyphs():
     tile = render_text("Jupiter", width=300, height=40)
     assert tile[0, 0, 3] == 0 and tile[..., 3].max() == 255
+
+
+def test_long_titles_shrink_then_widen_the_page():
+    from falsecolor.layout import text_width
+
+    image = np.zeros((60, 55, 4), np.uint8)
+    image[..., 3] = 255
+    title = "IRTF 1987 October 25, 10.74 um x 7.8 um, raw counts with an assumed scale"
+    page = assemble(image, title=title, credit="NASA IRTF / a long credit line for a tiny image")
+    assert page.shape[1] >= text_width(title, 8.0, weight="bold")  # the whole title fits
+    drawn = np.flatnonzero(page[:40, :, 3].any(axis=0))
+    assert drawn[0] > 0 and drawn[-1] < page.shape[1] - 1  # not clipped at either side

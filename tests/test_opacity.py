@@ -106,3 +106,11 @@ def test_public_cloud_opacity_of_a_temperature_map_and_across_conventions():
     np.testing.assert_allclose(
         cloud_opacity(per_wavenumber, clear=clear, spectral=4.8 * u.um), [0.0, 2.28, 3.00], atol=0.005
     )
+
+
+def test_public_cloud_opacity_of_a_band(flat_jupiter):
+    tau = cloud_opacity(flat_jupiter.cloud_band, clear=250 * u.K)  # the band's own filter
+    on = flat_jupiter.backplanes.on_disc
+    np.testing.assert_allclose(tau[on], flat_jupiter.opacity[on], atol=0.01)
+    with pytest.raises(InputError, match="positive"):
+        cloud_opacity(flat_jupiter.cloud_band, clear=0)

@@ -56,6 +56,16 @@ class Band:
         File the band was read from (``path[hdu]``).
     provenance : dict
         Where each fact came from, e.g. ``{"unit": "BUNIT"}``.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from falsecolor import Band
+    >>> band = Band(np.full((2, 3), 0.0644), u.Unit("W m-2 sr-1 um-1"), filter_name="NEII_2")
+    >>> band.kind, band.shape
+    ('radiance', (2, 3))
+    >>> band.replace(unit=u.K).kind
+    'temperature'
     """
 
     data: np.ndarray = field(repr=False)

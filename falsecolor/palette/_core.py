@@ -44,6 +44,16 @@ class Palette:
         What the palette is and what its axes mean.
     size : int
         Cells per axis of the look-up table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from falsecolor import get_palette
+    >>> palette = get_palette("visir")
+    >>> palette.lut8[0, 0]  # cold and clear: blue
+    array([ 80, 149, 255, 255], dtype=uint8)
+    >>> palette.lookup(np.array([130.0]), np.array([4.0]), x_range=(120, 135), y_range=(0, 4.5))
+    array([[180, 137,  91, 255]], dtype=uint8)
     """
 
     name: str

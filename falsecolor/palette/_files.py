@@ -27,7 +27,14 @@ def _palette_dirs() -> list[Path]:
 
 
 def list_palettes() -> list[str]:
-    """Names of the built-in palettes."""
+    """Names of the built-in palettes, the default first.
+
+    Examples
+    --------
+    >>> from falsecolor import list_palettes
+    >>> list_palettes()
+    ['visir', 'visir-linear']
+    """
     names = {p.stem for d in _palette_dirs() for p in d.glob("*.toml")}
     return sorted(names, key=lambda n: (n != DEFAULT_PALETTE, n))
 
@@ -44,6 +51,12 @@ def get_palette(name: str | Path | Palette | None = None) -> Palette:
     ------
     PaletteError
         Unknown name (the valid names are listed) or malformed file.
+
+    Examples
+    --------
+    >>> from falsecolor import get_palette
+    >>> get_palette().name, get_palette("visir-linear").interpolation
+    ('visir', 'linear-rgb')
     """
     if isinstance(name, Palette):
         return name

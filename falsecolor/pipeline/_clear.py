@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
+from .. import filters, planck
 from .. import opacity as opacity_stage
-from .. import planck
 from .._units import is_counts, is_radiance, parse_quantity
+from ..bands import Band
 from ..exceptions import InputError, UnitError
 
 
@@ -53,6 +54,8 @@ def clear_reference(
     band averages.
     """
     quantity = parse_quantity(value)
+    if not (np.all(np.isfinite(quantity.value)) and np.all(quantity.value > 0)):
+        raise InputError(f"the clear-sky reference must be a positive number, got {value}")
     if quantity.unit == u.dimensionless_unscaled:
         if number_unit is None:
             return float(quantity.value)
@@ -89,9 +92,10 @@ def cloud_opacity(
 
     Parameters
     ----------
-    radiance : Quantity or ndarray
+    radiance : Band, Quantity or ndarray
         5 um spectral radiance (any convention), a brightness-temperature map
-        (Quantity in K; needs ``spectral``), or plain counts.
+        (Quantity in K; needs ``spectral``), plain counts, or a Band (whose
+        filter or wavelength then serves as ``spectral``).
     clear : Quantity or float, optional
         Clear-sky reference: a brightness temperature, a radiance (any
         convention; needs ``spectral`` to cross conventions), or a number in
@@ -131,6 +135,12 @@ def cloud_opacity(
             raise InputError("give spectral= (the wavelength or filter of the image)")
         return spectral
 
+    if isinstance(radiance, Band):
+        if spectral is None and (radiance.filter_name or radiance.wavelength is not None):
+            spectral = (
+                filters.get_filter(radiance.filter_name) if radiance.filter_name else radiance.wavelength
+            )
+        radiance = radiance.data * radiance.unit
     unit = radiance.unit if isinstance(radiance, u.Quantity) else None
     values = np.asarray(getattr(radiance, "value", radiance))
     if unit is not None and unit.is_equivalent(u.K):

@@ -15,7 +15,7 @@ from .._colour import parse_colour
 from ..bands import Band
 from ..exceptions import InputError
 from ..export import PNG_COMPRESS_LEVEL, encode_png, write_atomically
-from ..layout import KeySpec, assemble, resample
+from ..layout import KeySpec, assemble, enlarge, resample
 from ..normalise import AxisLimits, flatten_onto
 from ..palette import Palette
 
@@ -101,7 +101,9 @@ class Composite:
             default transparent.
         size : int, optional
             Resample the composite (not the key) so its longer side has this
-            many pixels; default: one pixel per data pixel.
+            many pixels. Default: one pixel per data pixel, except that an image
+            smaller than 320 pixels drawn with a key, title or credit has its
+            pixels repeated a whole number of times to reach that size.
         """
         fill = _background(background)
         display = np.ascontiguousarray(self.rgba[::-1])
@@ -110,6 +112,8 @@ class Composite:
                 display = resample(display, size)
             except ValueError as err:
                 raise InputError(str(err)) from err
+        elif key or title or credit:
+            display = enlarge(display)
         display = flatten_onto(display, fill)
         return assemble(
             display, key=self.key_spec() if key else None, title=title, credit=credit, background=fill

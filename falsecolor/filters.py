@@ -46,7 +46,7 @@ class Filter:
     >>> import astropy.units as u
     >>> from falsecolor import Filter
     >>> f = Filter.top_hat("mine", 12.9 * u.um, 13.2 * u.um)
-    >>> f.wavelength
+    >>> f.wavelength.round(3)
     <Quantity 13.05 um>
     """
 
@@ -259,10 +259,10 @@ def load_filter(path: str | Path) -> Filter:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, pathlib
     >>> from falsecolor import load_filter
-    >>> path = tempfile.mkdtemp() + "/curve.csv"
-    >>> _ = open(path, "w").write("wavelength,transmission\n12.9,0\n13.0,1\n13.1,1\n13.2,0\n")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "curve.csv"
+    >>> _ = path.write_text("wavelength,transmission\n12.9,0\n13.0,1\n13.1,1\n13.2,0\n")
     >>> f = load_filter(path)
     >>> f.name, round(f.wavelength.value, 2)
     ('curve', 13.05)

@@ -161,7 +161,7 @@ def get_filter(name: str | Filter) -> Filter:
     --------
     >>> from falsecolor import get_filter
     >>> f = get_filter("neii_2")
-    >>> f.name, round(f.wavelength.value, 3)
+    >>> f.name, round(float(f.wavelength.value), 3)
     ('NEII_2', 13.042)
     """
     if isinstance(name, Filter):
@@ -264,7 +264,7 @@ def load_filter(path: str | Path) -> Filter:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "curve.csv"
     >>> _ = path.write_text("wavelength,transmission\n12.9,0\n13.0,1\n13.1,1\n13.2,0\n")
     >>> f = load_filter(path)
-    >>> f.name, round(f.wavelength.value, 2)
+    >>> f.name, round(float(f.wavelength.value), 2)
     ('curve', 13.05)
     """
     filters = load_filters(path)

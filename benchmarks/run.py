@@ -49,7 +49,7 @@ def row(label: str, seconds: float, baseline: float | None = None, megapixels: f
     ms = seconds * 1e3
     per_mp = f"{ms / megapixels:8.2f}" if megapixels else " " * 8
     ratio = f"{seconds / baseline:6.2f}x" if baseline else " " * 7
-    return f"  {label:58s} {ms:9.1f} ms {per_mp} ms/MP  {ratio}"
+    return f"  {label:64s} {ms:9.1f} ms {per_mp} ms/MP  {ratio}"
 
 
 def bench_brightness_temperature(size: int, repeat: int) -> list[str]:
@@ -98,7 +98,7 @@ def bench_palette_lookup(size: int, repeat: int) -> list[str]:
         f"Palette look-up, {size}x{size}, same 256x256 LUT (target >= 10x faster than matplotlib)",
         row("matplotlib BivarColormapFromImage (baseline)", base, None, mp),
         row("plain numpy fancy indexing", times["fancy"], base, mp),
-        row("falsecolor Palette.lookup (packed uint32 take, NaN/mask aware)", times["ours"], base, mp),
+        row("falsecolor Palette.lookup (packed uint32, NaN and mask aware)", times["ours"], base, mp),
     ]
 
 

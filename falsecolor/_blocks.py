@@ -149,15 +149,15 @@ class Kernel:
 
 
 #: Percentiles and limits are estimated on at most about this many pixels.
-MAX_SAMPLES = 1 << 19
+MAX_SAMPLES = 1 << 18
 
 
 def sample_index(shape: tuple[int, ...], *, max_samples: int = MAX_SAMPLES) -> slice:
     """The rows (first axis) of an even, deterministic sample of at most ~``max_samples`` values.
 
     Whole rows are contiguous in memory, so the sample costs a fraction of a
-    pass over the image, and percentiles from half a million evenly spread pixels
-    are as good as from all of them for display limits. (astropy's ``n_samples``
+    pass over the image, and percentiles from a quarter of a million evenly
+    spread pixels are as good as from all of them for display limits. (astropy's ``n_samples``
     draws randomly, which would make renders irreproducible.) An image with fewer
     rows than the stride is sampled whole.
     """

@@ -142,7 +142,7 @@ def render(
 
 #: Pixels sampled for the clear-sky percentile: more than for the limits, since it is a tail
 #: statistic of the hot spots and goes into every tau value written out.
-CLEAR_SKY_SAMPLES = 1 << 21
+CLEAR_SKY_SAMPLES = 1 << 20
 
 
 def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options, prefixes):

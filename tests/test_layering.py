@@ -12,7 +12,7 @@ import falsecolor
 
 PACKAGE = Path(falsecolor.__file__).resolve().parent
 
-BASE = {"exceptions", "_blocks", "_units", "_colour", "_options"}
+BASE = {"exceptions", "_blocks", "_units", "_colour", "_options", "_toml"}
 STAGES = {
     "bands",
     "filters",

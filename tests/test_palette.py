@@ -183,22 +183,31 @@ def test_user_palette_file(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("extra = 1\n" + GOOD, "unknown key"),
-        (GOOD.replace('"#ff8000"', '"orangish"'), "colors.warm_cloudy"),
-        (GOOD.replace('warm_cloudy = "#ff8000"', ""), "lacks corner"),
+        ("extra = 1\n" + GOOD, r"bad.toml:1: extra: unknown key; allowed: name"),
+        (GOOD.replace('"#ff8000"', '"orangish"'), r"bad.toml:8: colors.warm_cloudy: 'orangish' is not a colour"),
+        (GOOD.replace('warm_cloudy = "#ff8000"', ""), r"bad.toml:4: colors: needs the corner colour\(s\) warm_cloudy"),
         (
             GOOD.replace('cold_clear = "#0000ff"', 'cold_clear = "#0000ff"\nmiddle = "#888888"'),
-            "unknown colour",
+            r"bad.toml:6: colors.middle: unknown key",
         ),
-        (GOOD + 'interpolation = "hsv"\n', "interpolation"),
+        (GOOD.replace('name = "mine"', 'name = "mine"\ninterpolation = "hsv"'), r"bad.toml:3: interpolation: 'hsv'"),
         ("name = [", "not valid TOML"),
         ('name = "x"\n', "needs a \\[colors\\] table"),
-        (GOOD.replace('description = "test"', "description = 5"), "description must be a string"),
+        (GOOD.replace('description = "test"', "description = 5"), r"bad.toml:3: description: must be a string"),
+        (GOOD.replace('"#ff8000"', "5"), r"bad.toml:8: colors.warm_cloudy: must be a colour string"),
+        (GOOD + 'background = "#000"\n', r"bad.toml:9: colors.background: unknown key"),
+        ("[colors]\n" + "x = [" * 2000 + "]" * 2000, "(nested too deeply|not valid TOML)"),
+        ("# " + "x" * (1 << 20) + "\n" + GOOD, "larger than 1024 KiB"),
+        (b"\xff\xfe name", "not UTF-8"),
     ],
 )
 def test_malformed_palette_files(tmp_path, text, message):
+    """Every malformed file gives one PaletteError naming the file, line and key."""
     path = tmp_path / "bad.toml"
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
     with pytest.raises(PaletteError, match=message):
         load_palette(path)
 

@@ -17,21 +17,29 @@ Palette file format (``palettes/*.toml``)::
     x = "temperature: cold -> warm"
     y = "cloud: clear -> cloudy"
 
+    background = "#000000"           # optional: the page it is designed for
+
     [colors]                         # sRGB, "#rrggbb" or "#rrggbbaa" or a name
     cold_clear = "#5095ff"
     warm_clear = "#fffcf6"
     cold_cloudy = "#272735"
     warm_cloudy = "#ffad38"
+    # optional control points: clear_middle, cloudy_middle, cold_middle, warm_middle, centre
     bad = "#00000000"                # NaN and off-disc pixels (optional)
+
+A palette may also be a square PNG image of the table itself: columns cold
+(left) to warm (right), rows cloudy (top) to clear (bottom).
 """
 
-from ._core import CORNERS, DEFAULT_PALETTE, INTERPOLATIONS, Palette
+from ._core import CORNERS, DEFAULT_PALETTE, FINE_LUT_SIZE, INTERPOLATIONS, MIDPOINTS, Palette
 from ._files import get_palette, list_palettes, load_palette
 
 __all__ = [
     "CORNERS",
     "DEFAULT_PALETTE",
+    "FINE_LUT_SIZE",
     "INTERPOLATIONS",
+    "MIDPOINTS",
     "Palette",
     "get_palette",
     "list_palettes",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -17,12 +17,23 @@ from .._colour import (
 )
 from ..exceptions import PaletteError
 
-__all__ = ["CORNERS", "DEFAULT_PALETTE", "INTERPOLATIONS", "Palette"]
+__all__ = ["CORNERS", "DEFAULT_PALETTE", "INTERPOLATIONS", "MIDPOINTS", "Palette"]
 
 DEFAULT_PALETTE = "visir"
 CORNERS = ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")
+#: Optional control points: the middles of the four edges and the centre of the square.
+MIDPOINTS = ("clear_middle", "cloudy_middle", "cold_middle", "warm_middle", "centre")
 INTERPOLATIONS = ("oklab", "linear-rgb", "srgb")
 _LUT_SIZE = 256
+#: Cells per axis of the table behind 16-bit output: finer steps than 8-bit output can show.
+FINE_LUT_SIZE = 1024
+
+# Where each control point sits on the 3 x 3 grid [temperature node, cloud node].
+_GRID = {
+    "cold_clear": (0, 0), "warm_clear": (2, 0), "cold_cloudy": (0, 2), "warm_cloudy": (2, 2),
+    "clear_middle": (1, 0), "cloudy_middle": (1, 2), "cold_middle": (0, 1), "warm_middle": (2, 1),
+    "centre": (1, 1),
+}  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,15 +46,28 @@ class Palette:
         Palette name.
     corners : dict
         sRGB RGBA colours (floats in [0, 1]) of the four corners
-        ``cold_clear``, ``warm_clear``, ``cold_cloudy``, ``warm_cloudy``.
+        ``cold_clear``, ``warm_clear``, ``cold_cloudy``, ``warm_cloudy``, and
+        optionally of the edge middles and centre (:data:`MIDPOINTS`). A
+        missing edge middle is the mean of its two corners, a missing centre
+        the mean of the four edge middles, so four corners alone give a
+        bilinear blend.
     interpolation : {'oklab', 'linear-rgb', 'srgb'}
-        Space in which the corners are blended bilinearly.
+        Space in which the control points are blended (piecewise bilinear).
+        OKLab colours outside sRGB are brought inside by reducing chroma at
+        constant lightness and hue, never by clipping channels.
     bad : tuple
         sRGB RGBA colour of NaN and excluded pixels (default transparent).
+    background : tuple, optional
+        Page colour the palette is designed for (e.g. black for a
+        dark-background palette); used when the user chooses none.
     description, x_label, y_label, credit, license : str
         What the palette is and what its axes mean.
     size : int
         Cells per axis of the look-up table.
+    table : ndarray, optional
+        A ready float sRGB RGBA table ``(size, size, 4)`` indexed
+        ``[temperature, cloud]`` (a palette read from a PNG image); the
+        control points are then its corners.
 
     Examples
     --------
@@ -67,11 +91,26 @@ class Palette:
     license: str = ""
     size: int = _LUT_SIZE
     source: str | None = field(default=None, repr=False)
+    background: tuple[float, float, float, float] | None = None
+    table: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
+        if self.table is not None:
+            table = np.array(self.table, dtype=np.float64)
+            if table.ndim != 3 or table.shape[0] != table.shape[1] or table.shape[2] != 4:
+                raise PaletteError(f"palette {self.name!r}: the table must be (n, n, 4), got {table.shape}")
+            table.setflags(write=False)
+            object.__setattr__(self, "table", table)
+            object.__setattr__(self, "size", table.shape[0])
+            if not self.corners:
+                ends = {"cold_clear": (0, 0), "warm_clear": (-1, 0), "cold_cloudy": (0, -1), "warm_cloudy": (-1, -1)}
+                object.__setattr__(self, "corners", {k: tuple(table[i, j]) for k, (i, j) in ends.items()})
         missing = [c for c in CORNERS if c not in self.corners]
         if missing:
             raise PaletteError(f"palette {self.name!r} lacks corner colour(s) {', '.join(missing)}")
+        unknown = set(self.corners) - set(_GRID)
+        if unknown:
+            raise PaletteError(f"palette {self.name!r}: unknown control point(s) {', '.join(sorted(unknown))}")
         if self.interpolation not in INTERPOLATIONS:
             raise PaletteError(
                 f"palette {self.name!r}: interpolation must be one of {', '.join(INTERPOLATIONS)}, "
@@ -88,33 +127,43 @@ class Palette:
 
         Index 0 of the first axis is cold, of the second axis clear.
         """
-        t = np.linspace(0.0, 1.0, self.size)[:, None, None]
-        c = np.linspace(0.0, 1.0, self.size)[None, :, None]
-        corners = {k: np.asarray(v, dtype=np.float64) for k, v in self.corners.items()}
-        rgb = {k: v[:3] for k, v in corners.items()}
+        if self.table is not None:
+            return self.table
+        grid = self._control_grid()
+        # Piecewise-linear "hat" weights on the nodes 0, 0.5, 1 of each axis: the 3 x 3 grid
+        # blended bilinearly within each quarter of the square.
+        s = np.linspace(0.0, 1.0, self.size)
+        hats = np.maximum(0.0, 1.0 - np.abs(2.0 * s[:, None] - np.arange(3)[None, :]))
+        blend = np.einsum("ti,cj,ijk->tck", hats, hats, grid)
+        colour, alpha = blend[..., :3], blend[..., 3:]
         if self.interpolation == "oklab":
-            rgb = {k: linear_to_oklab(srgb_to_linear(v)) for k, v in rgb.items()}
+            colour = linear_to_srgb(oklab_to_linear(map_into_gamut(colour)))
         elif self.interpolation == "linear-rgb":
-            rgb = {k: srgb_to_linear(v) for k, v in rgb.items()}
-        blend = (
-            (1 - t) * (1 - c) * rgb["cold_clear"]
-            + t * (1 - c) * rgb["warm_clear"]
-            + (1 - t) * c * rgb["cold_cloudy"]
-            + t * c * rgb["warm_cloudy"]
-        )
-        if self.interpolation == "oklab":
-            blend = linear_to_srgb(oklab_to_linear(map_into_gamut(blend)))
-        elif self.interpolation == "linear-rgb":
-            blend = linear_to_srgb(blend)
-        alpha = (
-            (1 - t) * (1 - c) * corners["cold_clear"][3]
-            + t * (1 - c) * corners["warm_clear"][3]
-            + (1 - t) * c * corners["cold_cloudy"][3]
-            + t * c * corners["warm_cloudy"][3]
-        )
-        table = np.clip(np.concatenate([blend, alpha], axis=-1), 0.0, 1.0)
+            colour = linear_to_srgb(colour)
+        table = np.clip(np.concatenate([colour, alpha], axis=-1), 0.0, 1.0)
         table.setflags(write=False)
         return table
+
+    def _control_grid(self) -> np.ndarray:
+        """The 3 x 3 control points ``[temperature node, cloud node]`` in the blending space."""
+        grid = np.full((3, 3, 4), np.nan)
+        for name, rgba in self.corners.items():
+            value = np.asarray(rgba, dtype=np.float64)
+            colour = value[:3]
+            if self.interpolation == "oklab":
+                colour = linear_to_oklab(srgb_to_linear(colour))
+            elif self.interpolation == "linear-rgb":
+                colour = srgb_to_linear(colour)
+            grid[_GRID[name]] = np.append(colour, value[3])
+        for (i, j), ends in {
+            (1, 0): ((0, 0), (2, 0)), (1, 2): ((0, 2), (2, 2)),
+            (0, 1): ((0, 0), (0, 2)), (2, 1): ((2, 0), (2, 2)),
+        }.items():  # fmt: skip
+            if np.isnan(grid[i, j, 0]):
+                grid[i, j] = 0.5 * (grid[ends[0]] + grid[ends[1]])
+        if np.isnan(grid[1, 1, 0]):
+            grid[1, 1] = 0.25 * (grid[1, 0] + grid[1, 2] + grid[0, 1] + grid[2, 1])
+        return grid
 
     @cached_property
     def lut8(self) -> np.ndarray:
@@ -124,11 +173,33 @@ class Palette:
         return table
 
     @cached_property
+    def lut16(self) -> np.ndarray:
+        """The table as 16-bit sRGB RGBA ``(size, size, 4)``."""
+        table = np.round(self.lut * 65535.0).astype(np.uint16)
+        table.setflags(write=False)
+        return table
+
+    def fine(self, size: int = FINE_LUT_SIZE) -> Palette:
+        """This palette with a ``size``-cell table (for 16-bit output); a fixed table is kept."""
+        if self.table is not None or size == self.size:
+            return self
+        return replace(self, size=size)
+
+    @cached_property
     def _packed(self) -> np.ndarray:
         """uint32 RGBA words: the bad colour, then the table flattened ``[1 + t * size + c]``."""
-        bad = np.round(np.asarray(self.bad) * 255.0).astype(np.uint8)
-        flat = np.concatenate([bad[None, :], self.lut8.reshape(-1, 4)])
-        return np.ascontiguousarray(flat).view(np.uint32).ravel()
+        return self._pack(8)
+
+    @cached_property
+    def _packed16(self) -> np.ndarray:
+        """uint64 words of 16-bit RGBA, laid out as :attr:`_packed`."""
+        return self._pack(16)
+
+    def _pack(self, depth: int) -> np.ndarray:
+        table, word, full = (self.lut8, np.uint32, 255.0) if depth == 8 else (self.lut16, np.uint64, 65535.0)
+        bad = np.round(np.asarray(self.bad) * full).astype(table.dtype)
+        flat = np.concatenate([bad[None, :], table.reshape(-1, 4)])
+        return np.ascontiguousarray(flat).view(word).ravel()
 
     # -- mapping data -------------------------------------------------------------------
 
@@ -141,8 +212,9 @@ class Palette:
         y_range: tuple[float, float] = (0.0, 1.0),
         mask: np.ndarray | None = None,
         out: np.ndarray | None = None,
+        depth: int = 8,
     ) -> np.ndarray:
-        """Colour every pixel: 8-bit sRGB RGBA ``x.shape + (4,)``.
+        """Colour every pixel: sRGB RGBA ``x.shape + (4,)``, 8-bit (or 16-bit with ``depth=16``).
 
         Parameters
         ----------
@@ -153,8 +225,10 @@ class Palette:
             edges; values beyond are clipped to the edge colours.
         mask : ndarray of bool, optional
             True where a pixel is excluded (gets the bad colour), as NaN does.
-        out : ndarray of uint8, optional
+        out : ndarray of uint8 (uint16), optional
             Output buffer ``x.shape + (4,)``, C-contiguous.
+        depth : {8, 16}
+            Bits per channel of the result.
 
         Notes
         -----
@@ -165,10 +239,12 @@ class Palette:
         y = np.asarray(y)
         if x.shape != y.shape:
             raise ValueError(f"x and y differ in shape: {x.shape} and {y.shape}")
+        if depth not in (8, 16):
+            raise ValueError(f"depth must be 8 or 16, got {depth}")
         if out is None:
-            out = np.empty((*x.shape, 4), dtype=np.uint8)
-        words = out.view(np.uint32).reshape(x.shape)
-        kernel = self.kernel(x_range=x_range, y_range=y_range, masked=mask is not None)
+            out = np.empty((*x.shape, 4), dtype=np.uint8 if depth == 8 else np.uint16)
+        words = out.view(np.uint32 if depth == 8 else np.uint64).reshape(x.shape)
+        kernel = self.kernel(x_range=x_range, y_range=y_range, masked=mask is not None, depth=depth)
         kernel.run([x, y] if mask is None else [x, y, mask], [words])
         return out
 
@@ -178,8 +254,13 @@ class Palette:
         x_range: tuple[float, float] = (0.0, 1.0),
         y_range: tuple[float, float] = (0.0, 1.0),
         masked: bool = False,
+        depth: int = 8,
     ) -> Kernel:
-        """A block kernel ``(x, y[, mask]) -> packed RGBA words (uint32)`` for chained passes."""
+        """A block kernel ``(x, y[, mask]) -> packed RGBA words`` for chained passes.
+
+        The words are uint32 (four 8-bit channels) or, with ``depth=16``,
+        uint64 (four 16-bit channels).
+        """
         for name, (lo, hi) in (("x_range", x_range), ("y_range", y_range)):
             if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
                 raise ValueError(f"{name} needs two different finite limits, got ({lo}, {hi})")
@@ -191,7 +272,7 @@ class Palette:
         x_lo, y_lo = np.float32(x_range[0]), np.float32(y_range[0])
         x_gain = np.float32(n / (x_range[1] - x_range[0]))
         y_gain = np.float32(n / (y_range[1] - y_range[0]))
-        packed = self._packed
+        packed = self._packed if depth == 8 else self._packed16
         top = np.float32(n - 1)
 
         def kernel(xs, ys, *rest):
@@ -219,6 +300,10 @@ class Palette:
     def key_image(self) -> np.ndarray:
         """The table as an image for display: rows = cloud (clear at row 0), columns = temperature."""
         return np.ascontiguousarray(self.lut.transpose(1, 0, 2))
+
+    def lut_image(self) -> np.ndarray:
+        """The table as a palette PNG holds it: 8-bit RGBA, columns cold -> warm, rows cloudy (top) -> clear."""
+        return np.ascontiguousarray(self.lut8.transpose(1, 0, 2)[::-1])
 
     def to_matplotlib(self):
         """This palette as a :class:`matplotlib.colors.BivarColormapFromImage`.

@@ -22,7 +22,9 @@ __all__ = ["MAX_TOML_BYTES", "TomlDocument", "key_lines"]
 MAX_TOML_BYTES = 1 << 20
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]\[]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"""^\s*((?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_\-]+))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
 _PART = re.compile(r"""\s*("[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)""")
 
 _TYPE_NAMES = {
@@ -186,9 +188,8 @@ class TomlDocument:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if not self._is(value, kinds):
             raise self.fail(path, f"must be {' or '.join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)}")
-        if isinstance(value, list) and length is not None:
-            if len(value) != length:
-                raise self.fail(path, f"must hold {length} values, got {len(value)}")
+        if isinstance(value, list) and length is not None and len(value) != length:
+            raise self.fail(path, f"must hold {length} values, got {len(value)}")
         elements = value if isinstance(value, list) else [value]
         for item in elements:
             if isinstance(value, list) and items is not None:
@@ -201,7 +202,7 @@ class TomlDocument:
             if isinstance(item, int | float) and not isinstance(item, bool):
                 if not math.isfinite(item):
                     raise self.fail(path, f"must be finite, got {item}")
-                if low is not None and item < low or high is not None and item > high:
+                if (low is not None and item < low) or (high is not None and item > high):
                     raise self.fail(path, f"{item} is out of range {_range(low, high)}")
         if check is not None:
             problem = check(value)

@@ -19,6 +19,7 @@ __all__ = [
     "InputError",
     "OutputError",
     "PaletteError",
+    "RecipeError",
     "UnitError",
     "warn",
 ]
@@ -58,6 +59,10 @@ class FilterError(InputError):
 
 class PaletteError(InputError):
     """A palette name is unknown or a palette file is malformed."""
+
+
+class RecipeError(InputError):
+    """A recipe file is malformed or asks for something impossible."""
 
 
 class OutputError(FalsecolorError, OSError):

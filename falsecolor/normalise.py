@@ -16,7 +16,17 @@ from astropy.visualization import AsymmetricPercentileInterval, ManualInterval
 from ._blocks import subsample
 from .exceptions import InputError
 
-__all__ = ["DEFAULT_PERCENTILES", "AxisLimits", "axis_limits", "flatten_onto"]
+__all__ = [
+    "DEFAULT_PERCENTILES",
+    "GREY_PERCENTILES",
+    "AxisLimits",
+    "axis_limits",
+    "flatten_onto",
+    "grey_image",
+]
+
+#: Percentiles of the on-disc pixels spanning black to white in a grey band panel.
+GREY_PERCENTILES = (0.5, 99.5)
 
 #: On-disc percentiles used for an axis when no limits are given (SCIENCE.md section 7).
 DEFAULT_PERCENTILES = (2.0, 98.0)
@@ -105,16 +115,43 @@ def axis_limits(
 
 
 def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None) -> np.ndarray:
-    """Composite 8-bit RGBA over an opaque background colour; ``None`` keeps transparency.
+    """Composite 8- or 16-bit RGBA over an opaque background colour; ``None`` keeps transparency.
 
-    Blending is done on the 8-bit sRGB values, as image viewers do.
+    Blending is done on the sRGB-encoded values, as image viewers do.
     """
     if background is None:
         return rgba
-    bg = np.round(np.asarray(background[:3]) * 255.0)
-    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    full = float(np.iinfo(rgba.dtype).max)
+    bg = np.round(np.asarray(background[:3]) * full)
+    alpha = rgba[..., 3:4].astype(np.float32) / full
     rgb = rgba[..., :3].astype(np.float32) * alpha + bg.astype(np.float32) * (1.0 - alpha)
     out = np.empty_like(rgba)
-    out[..., :3] = np.round(rgb).astype(np.uint8)
-    out[..., 3] = 255
+    out[..., :3] = np.round(rgb).astype(rgba.dtype)
+    out[..., 3] = np.iinfo(rgba.dtype).max
+    return out
+
+
+def grey_image(
+    values: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    percentiles: tuple[float, float] = GREY_PERCENTILES,
+    dtype: type = np.uint8,
+) -> np.ndarray:
+    """A band as a grey RGBA image: linear from the low to the high on-disc percentile.
+
+    Pixels under ``mask`` (or not finite) are transparent. Returns ``values.shape + (4,)``
+    of ``dtype`` (uint8 or uint16), in the orientation of ``values``.
+    """
+    data = np.asarray(values, dtype=np.float32)
+    excluded = ~np.isfinite(data)
+    if mask is not None:
+        excluded |= np.asarray(mask, dtype=bool)
+    limits = axis_limits(data, percentiles=percentiles, mask=excluded, name="band", minimum_span=1e-30)
+    full = np.iinfo(dtype).max
+    scaled = (data - np.float32(limits.low)) * np.float32(full / (limits.high - limits.low))
+    grey = np.clip(np.nan_to_num(scaled, nan=0.0), 0, full).round().astype(dtype)
+    out = np.empty((*data.shape, 4), dtype=dtype)
+    out[..., :3] = grey[..., None]
+    out[..., 3] = np.where(excluded, 0, full)
     return out

@@ -200,8 +200,8 @@ def test_debug_after_the_subcommand_and_hints_name_the_subcommand(tmp_path, caps
 
 
 def test_output_must_be_png_and_demo_takes_no_inputs(tmp_path, band_files, capsys):
-    assert main(["render", "--demo", "-o", str(tmp_path / "x.jpg")]) == 2
-    assert ".png" in capsys.readouterr().err and not (tmp_path / "x.jpg").exists()
+    assert main(["render", "--demo", "-o", str(tmp_path / "x.gif")]) == 2
+    assert ".png" in capsys.readouterr().err and not (tmp_path / "x.gif").exists()
     assert main(["render", "--demo", "--cloud", str(band_files["cloud"]), "-o", str(tmp_path / "d.png")]) == 2
     assert "drop --cloud" in capsys.readouterr().err
 

@@ -8,7 +8,29 @@ import pytest
 from PIL import Image
 
 from falsecolor.exceptions import OutputError
-from falsecolor.export import check_output, encode_png, write_atomically
+from falsecolor.export import (
+    XMP_KEY,
+    AvmBand,
+    avm_xmp,
+    check_output,
+    encode_jpeg,
+    encode_png,
+    encode_tiff,
+    format_of,
+    srgb_icc_profile,
+    write_atomically,
+)
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    """Chunk types of a PNG file, in order."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        chunks.append(data[at + 4 : at + 8])
+        at += 12 + length
+    return chunks
 
 
 def write_png(path, rgba):
@@ -30,7 +52,77 @@ def test_png_round_trip_srgb_and_text():
     assert image.mode == "RGB"  # opaque images are written without alpha
     np.testing.assert_array_equal(np.asarray(image), _image()[..., :3])
     assert image.info["Software"] == "falsecolor" and image.info["Title"] == "Jupiter τ"
-    assert b"sRGB" in data and b"gAMA" in data and b"cHRM" in data
+    chunks = png_chunks(data)
+    # an embedded sRGB profile, and (per the PNG spec) then no sRGB chunk; gAMA/cHRM as fallback
+    assert b"iCCP" in chunks and b"sRGB" not in chunks
+    assert b"gAMA" in chunks and b"cHRM" in chunks
+    assert chunks.index(b"iCCP") < chunks.index(b"IDAT")
+
+
+def test_icc_profile_is_srgb_and_fixed():
+    from PIL import ImageCms
+
+    profile = srgb_icc_profile()
+    assert profile == srgb_icc_profile()
+    assert profile[36:40] == b"acsp" and profile[16:20] == b"RGB " and profile[12:16] == b"mntr"
+    opened = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    assert "sRGB" in ImageCms.getProfileDescription(opened)
+    # a colour-managed conversion through the embedded profile leaves sRGB pixels as they are
+    image = Image.open(io.BytesIO(encode_png(_image())))
+    embedded = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
+    converted = ImageCms.profileToProfile(image, embedded, ImageCms.createProfile("sRGB"))
+    assert np.abs(np.asarray(converted).astype(int) - _image()[..., :3]).max() <= 1
+
+
+def test_png_compressed_text_xmp_and_dpi():
+    xmp = avm_xmp(title="Jupiter", credit="ESO", bands=[AvmBand("NEII_2", 13040.0)])
+    data = encode_png(_image(), compressed_text={"falsecolor:recipe": "a = 1\n" * 100}, xmp=xmp, dpi=300)
+    image = Image.open(io.BytesIO(data))
+    assert image.info["falsecolor:recipe"] == "a = 1\n" * 100
+    assert image.info[XMP_KEY].encode() == xmp
+    assert tuple(round(v) for v in image.info["dpi"]) == (300, 300)
+    assert b"zTXt" in png_chunks(data) or b"iTXt" in png_chunks(data)
+
+
+def test_tiff_master_keeps_16_bits_and_metadata():
+    import tifffile
+
+    rgba = np.zeros((20, 30, 4), np.uint16)
+    rgba[..., 0] = np.arange(30, dtype=np.uint16)[None, :] * 2000 + 7
+    rgba[..., 3] = 65535
+    rgba[0, 0, 3] = 0
+    xmp = avm_xmp(title="Jupiter")
+    data = encode_tiff(rgba, description="Jupiter τ", software="falsecolor", artist="ESO", xmp=xmp, dpi=300)
+    assert data == encode_tiff(
+        rgba, description="Jupiter τ", software="falsecolor", artist="ESO", xmp=xmp, dpi=300
+    )
+    with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        page = tif.pages[0]
+        np.testing.assert_array_equal(page.asarray(), rgba)
+        tags = {tag.name: tag.value for tag in page.tags.values()}
+    assert tags["InterColorProfile"] == srgb_icc_profile()
+    assert tags["ImageDescription"] == "Jupiter tau" and tags["Artist"] == "ESO"
+    assert tags["XMP"] == xmp and tags["XResolution"] == (300, 1)
+    assert "DateTime" not in tags
+
+
+def test_jpeg_is_opaque_srgb_with_xmp():
+    xmp = avm_xmp(title="Jupiter")
+    data = encode_jpeg(_image(), xmp=xmp, dpi=150)
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "RGB" and image.info["icc_profile"] == srgb_icc_profile()
+    assert np.abs(np.asarray(image).astype(int) - _image()[..., :3]).mean() < 3
+    assert xmp in data
+    with pytest.raises(ValueError, match="transparency"):
+        encode_jpeg(_image(alpha=0))
+
+
+def test_format_of():
+    assert [format_of(p) for p in ("a.png", "b.TIF", "c.tiff", "d.jpg", "e.jpeg")] == [
+        "png", "tiff", "tiff", "jpeg", "jpeg",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="format"):
+        format_of("a.gif")
 
 
 def test_png_keeps_alpha_and_is_deterministic():

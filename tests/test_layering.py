@@ -24,6 +24,7 @@ STAGES = {
     "normalise",
     "layout",
     "export",
+    "recipe",
 }
 WIRING = {"pipeline"}
 INTERFACE = {"cli", "__main__", "__init__", "synthetic"}

@@ -184,16 +184,28 @@ def test_user_palette_file(tmp_path):
     ("text", "message"),
     [
         ("extra = 1\n" + GOOD, r"bad.toml:1: extra: unknown key; allowed: name"),
-        (GOOD.replace('"#ff8000"', '"orangish"'), r"bad.toml:8: colors.warm_cloudy: 'orangish' is not a colour"),
-        (GOOD.replace('warm_cloudy = "#ff8000"', ""), r"bad.toml:4: colors: needs the corner colour\(s\) warm_cloudy"),
+        (
+            GOOD.replace('"#ff8000"', '"orangish"'),
+            r"bad.toml:8: colors.warm_cloudy: 'orangish' is not a colour",
+        ),
+        (
+            GOOD.replace('warm_cloudy = "#ff8000"', ""),
+            r"bad.toml:4: colors: needs the corner colour\(s\) warm_cloudy",
+        ),
         (
             GOOD.replace('cold_clear = "#0000ff"', 'cold_clear = "#0000ff"\nmiddle = "#888888"'),
             r"bad.toml:6: colors.middle: unknown key",
         ),
-        (GOOD.replace('name = "mine"', 'name = "mine"\ninterpolation = "hsv"'), r"bad.toml:3: interpolation: 'hsv'"),
+        (
+            GOOD.replace('name = "mine"', 'name = "mine"\ninterpolation = "hsv"'),
+            r"bad.toml:3: interpolation: 'hsv'",
+        ),
         ("name = [", "not valid TOML"),
         ('name = "x"\n', "needs a \\[colors\\] table"),
-        (GOOD.replace('description = "test"', "description = 5"), r"bad.toml:3: description: must be a string"),
+        (
+            GOOD.replace('description = "test"', "description = 5"),
+            r"bad.toml:3: description: must be a string",
+        ),
         (GOOD.replace('"#ff8000"', "5"), r"bad.toml:8: colors.warm_cloudy: must be a colour string"),
         (GOOD + 'background = "#000"\n', r"bad.toml:9: colors.background: unknown key"),
         ("[colors]\n" + "x = [" * 2000 + "]" * 2000, "(nested too deeply|not valid TOML)"),

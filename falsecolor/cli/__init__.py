@@ -19,100 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ._parser import PROG, build_parser
+from ._render import run_render
 
 __all__ = ["build_parser", "console_main", "main"]
-
-
-def _band_options(args: argparse.Namespace, role: str) -> dict[str, Any]:
-    """read_band keywords for one band; --hdu/--plane/--byteswap apply to every input."""
-
-    def own_or_shared(name):
-        value = getattr(args, f"{role}_{name}", None)
-        return value if value is not None else getattr(args, name, None)
-
-    return {
-        "hdu": own_or_shared("hdu"),
-        "plane": own_or_shared("plane"),
-        "unit": getattr(args, f"{role}_unit"),
-        "wavelength": getattr(args, f"{role}_wavelength"),
-        "filter": getattr(args, f"{role}_filter"),
-        "scale": getattr(args, f"{role}_scale"),
-        "byteswap": True if args.byteswap else None,
-    }
-
-
-_BAND_OPTIONS = ("filter", "wavelength", "unit", "scale")
-
-
-def _check_render_inputs(args: argparse.Namespace) -> None:
-    from ..exceptions import InputError
-
-    if args.demo:
-        given = [f"--{o}" for o in ("temperature", "cloud", "opacity") if getattr(args, o)]
-        given += [
-            f"--{'cloud-' if role == 'cloud' else ''}{o}"
-            for role in ("temperature", "cloud")
-            for o in _BAND_OPTIONS
-            if getattr(args, f"{role}_{o}") is not None
-        ]
-        if given:
-            raise InputError(f"--demo uses the built-in synthetic Jupiter: drop {', '.join(given)}")
-        return
-    if not args.temperature:
-        raise InputError("give --temperature FILE (with --cloud or --opacity), or --demo")
-    if not (args.cloud or args.opacity):
-        raise InputError("give the cloud axis: --cloud FILE (a ~5 µm image) or --opacity FILE")
-    if args.cloud and args.opacity:
-        raise InputError("give either --cloud or --opacity, not both")
-
-
-def _run_render(args: argparse.Namespace) -> int:
-    from .. import pipeline
-    from ..exceptions import InputError
-
-    _check_render_inputs(args)
-    inputs = [p for p in (args.temperature, args.cloud, args.opacity) if p]
-    pipeline.check_outputs(args.output, fits_prefix=args.fits_out, inputs=inputs)
-    if Path(args.output).suffix.lower() != ".png":
-        raise InputError(f"the output {args.output!r} must be a .png file (falsecolor writes PNG)")
-    options = dict(
-        palette=args.palette,
-        t_limits=args.t_limits,
-        tau_limits=args.tau_limits,
-        t_percentiles=tuple(args.t_percentiles),
-        tau_percentiles=tuple(args.tau_percentiles),
-        clear_sky=args.clear_sky,
-        clear_percentile=args.clear_percentile,
-    )
-    if args.demo:
-        composite = pipeline.render_demo(args.demo_size, **options)
-    else:
-        composite = pipeline.render(
-            args.temperature,
-            args.cloud,
-            opacity=args.opacity,
-            temperature_options=_band_options(args, "temperature"),
-            cloud_options=_band_options(args, "cloud"),
-            option_style="cli",
-            **options,
-        )
-    written = composite.save(
-        args.output,
-        key=args.key,
-        title=args.title,
-        credit=args.credit,
-        background=args.background,
-        size=args.size,
-        fits_prefix=args.fits_out,
-        compress_level=args.compress_level,
-    )
-    if not args.quiet:
-        t, tau = composite.t_limits, composite.tau_limits
-        print(f"wrote {', '.join(str(p) for p in written)}")
-        print(f"  temperature {t.low:.2f} .. {t.high:.2f} K ({t.source})")
-        print(f"  cloud opacity {tau.low:.3f} .. {tau.high:.3f} ({tau.source})")
-        print(f"  palette {composite.palette.name}")
-    return 0
 
 
 def _run_info(args: argparse.Namespace) -> int:
@@ -167,16 +76,63 @@ def _format_info(report: dict[str, Any]) -> str:
 
 
 def _run_palettes(args: argparse.Namespace) -> int:
-    from ..pipeline import palette_catalogue
+    from .. import pipeline
 
-    rows = palette_catalogue()
+    names = args.names or None
+    if args.preview:
+        directory = Path(args.preview)
+        if not directory.is_dir():
+            from ..exceptions import OutputError
+
+            raise OutputError(f"preview directory {directory} does not exist: create it first")
+        written = pipeline.palette_previews(directory, names)
+        print(f"wrote {len(written)} swatches to {directory}", file=sys.stderr if args.json else sys.stdout)
+    if args.check:
+        reports = pipeline.palette_report(names)
+        if args.json:
+            print(json.dumps(reports, indent=2, ensure_ascii=False))
+        else:
+            print(_format_report(reports))
+        return 0
+    if args.preview:
+        return 0
+    rows = pipeline.palette_catalogue(names)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         width = max(len(row["name"]) for row in rows) + 2
         for row in rows:
             print(f"{row['name']:{width}s}{row['description']}")
     return 0
+
+
+def _format_report(reports: list[dict[str, Any]]) -> str:
+    """The quality table, then each palette's warnings."""
+    head = (
+        f"{'palette':14s} {'ΔE00 step':>15s} {'L* range':>11s} {'L* rises':>8s} "
+        f"{'corner ΔE00: normal deut prot trit':>35s} {'grey ΔL*':>8s}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in reports:
+        c = r["corner_distance"]
+        low, high = r["lightness_range"]
+        lines.append(
+            f"{r['name']:14s} {r['step_min']:6.3f} / {r['step_mean']:6.3f} {low:5.1f}-{high:5.1f} "
+            f"{100 * r['lightness_monotonic']:7.0f}% "
+            f"{c['normal']:>20.1f} {c['deuteranopia']:4.1f} {c['protanopia']:4.1f} {c['tritanopia']:4.1f} "
+            f"{r['greyscale_corner_distance']:8.1f}"
+        )
+    lines.append("")
+    lines.append("ΔE00 step: smallest / mean CIEDE2000 difference between neighbouring table cells;")
+    lines.append("L* rises: share of cloud rows whose lightness rises at every step from cold to warm;")
+    lines.append("corner ΔE00: the closest two corners, normally and under simulated deuteranopia,")
+    lines.append(
+        "protanopia and tritanopia (Machado et al. 2009); grey ΔL*: the closest corners in greyscale."
+    )
+    for r in reports:
+        for warning in r["warnings"]:
+            lines.append(f"{r['name']}: {warning}")
+    return "\n".join(lines)
 
 
 def _run_filters(args: argparse.Namespace) -> int:
@@ -194,7 +150,7 @@ def _run_filters(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"render": _run_render, "info": _run_info, "palettes": _run_palettes, "filters": _run_filters}
+_COMMANDS = {"render": run_render, "info": _run_info, "palettes": _run_palettes, "filters": _run_filters}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

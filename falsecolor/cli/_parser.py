@@ -79,17 +79,25 @@ def _add_render(commands, common) -> None:
         help="band images -> false-colour PNG",
         allow_abbrev=False,
         description="Render a false-colour composite: a thermal band (brightness temperature)\n"
-        "and a ~5 µm band (cloud opacity) through a two-axis palette, with a colour key.",
+        "and a ~5 µm band (cloud opacity) through a two-axis palette, with a colour key.\n"
+        "Every choice can come from a recipe (TOML); options given here change it.",
         epilog="examples:\n"
         "  falsecolor render --demo -o jupiter.png\n"
-        "  falsecolor render --temperature T13.fits --cloud M5.fits -o out.png\n"
-        "  falsecolor render -t T13.fits --opacity tau.fits --t-limits 120 135 -o out.png",
+        "  falsecolor render --temperature T13.fits --cloud M5.fits -o out.png -o master.tif\n"
+        "  falsecolor render -t T13.fits --opacity tau.fits --t-limits 120 135 -o out.png\n"
+        "  falsecolor render recipe.toml                    # outputs named in the recipe\n"
+        "  falsecolor render recipe.toml --inputs 'epoch*/' -o 'out/{name}.png' --strip strip.png\n"
+        "  falsecolor render --from-image old.png -o again.png",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    render.add_argument(
+        "recipe", nargs="?", metavar="RECIPE.toml", help="a recipe holding every choice (see README)"
     )
     _add_inputs(render)
     _add_band_options(render, "temperature")
     _add_band_options(render, "cloud")
     _add_axes(render)
+    _add_picture(render)
     _add_output(render)
 
 
@@ -102,8 +110,16 @@ def _add_inputs(render: argparse.ArgumentParser) -> None:
     source.add_argument("--opacity", metavar="FITS", help="a ready cloud-opacity map instead of --cloud")
     source.add_argument("--demo", action="store_true", help="the built-in synthetic Jupiter (no files)")
     source.add_argument(
-        "--demo-size", type=int, default=720, metavar="PX", help="side of the synthetic image (default 720)"
+        "--demo-size", type=int, metavar="PX", help="side of the synthetic image (default 720)"
     )
+    source.add_argument(
+        "--from-image", metavar="PNG", help="re-render from the recipe embedded in a falsecolor PNG"
+    )
+    source.add_argument(
+        "--inputs", metavar="GLOB",
+        help="time series: run over every directory matching GLOB (quote it), input paths relative to "
+        "each, with limits shared by all; outputs get {name} (the directory name) or -NAME",
+    )  # fmt: skip
     source.add_argument(
         "--hdu", metavar="N", help="HDU index or EXTNAME of every input (default: first image)"
     )
@@ -118,8 +134,8 @@ def _add_inputs(render: argparse.ArgumentParser) -> None:
 def _add_axes(render: argparse.ArgumentParser) -> None:
     axes = render.add_argument_group("colour axes")
     axes.add_argument(
-        "--palette", "-p", default="visir", metavar="NAME|FILE",
-        help="palette name (see 'falsecolor palettes') or TOML file (default visir)",
+        "--palette", "-p", metavar="NAME|FILE",
+        help="palette name (see 'falsecolor palettes'), TOML file or PNG table (default visir)",
     )  # fmt: skip
     axes.add_argument(
         "--t-limits", nargs=2, type=number, metavar=("COLD", "WARM"),
@@ -131,7 +147,7 @@ def _add_axes(render: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     for axis in ("t", "tau"):
         axes.add_argument(
-            f"--{axis}-percentiles", nargs=2, type=number, default=(2.0, 98.0), metavar=("LO", "HI"),
+            f"--{axis}-percentiles", nargs=2, type=number, metavar=("LO", "HI"),
             help=f"on-disc percentiles for the {'temperature' if axis == 't' else 'cloud'} axis "
             "when no limits are given (default 2 98)",
         )  # fmt: skip
@@ -141,35 +157,81 @@ def _add_axes(render: argparse.ArgumentParser) -> None:
         "in the band's unit (default: a high on-disc percentile, the hot spots)",
     )  # fmt: skip
     axes.add_argument(
-        "--clear-percentile", type=number, default=99.5, metavar="P",
+        "--clear-percentile", type=number, metavar="P",
         help="percentile of the on-disc 5 µm radiance taken as clear sky (default 99.5)",
+    )  # fmt: skip
+
+
+def _add_picture(render: argparse.ArgumentParser) -> None:
+    picture = render.add_argument_group("picture")
+    picture.add_argument(
+        "--key", action=argparse.BooleanOptionalAction, default=None,
+        help="draw the colour key labelled in K and τ (default on)",
+    )  # fmt: skip
+    picture.add_argument("--key-position", choices=("right", "left", "bottom"), help="where the key goes")
+    picture.add_argument(
+        "--key-size", type=number, metavar="F", help="key square as a fraction of the image height (0.34)"
+    )
+    picture.add_argument("--title", help="title above the image")
+    picture.add_argument("--credit", help="credit line below the image, e.g. 'ESO/L. N. Fletcher'")
+    picture.add_argument(
+        "--caption", metavar="TEXT", help="a line under the image; 'auto' gives date, instrument and bands"
+    )
+    picture.add_argument(
+        "--background", metavar="COLOUR",
+        help="page and off-disc colour, e.g. black (default: the palette's, else transparent)",
+    )  # fmt: skip
+    picture.add_argument(
+        "--scale-bar", action="store_true", default=None,
+        help="draw a scale bar in km (needs the pixel scale: from the file or --km-per-pixel)",
+    )  # fmt: skip
+    picture.add_argument(
+        "--north-arrow", action="store_true", default=None,
+        help="draw an arrow to the planet's north (from the file or --north-angle)",
+    )  # fmt: skip
+    picture.add_argument(
+        "--km-per-pixel", type=number, metavar="KM", help="size of a data pixel at the planet"
+    )
+    picture.add_argument(
+        "--north-angle", type=number, metavar="DEG", help="position angle of north, from up towards the left"
+    )
+    picture.add_argument("--t-label", metavar="TEXT", help="title of the key's temperature axis")
+    picture.add_argument("--cloud-label", metavar="TEXT", help="title of the key's cloud axis")
+    picture.add_argument(
+        "--sheet", action="store_true", default=None, help="show each input band in grey beside the composite"
+    )
+    picture.add_argument(
+        "--size", type=int, metavar="PX",
+        help="resample the composite so its longer side is PX pixels (default: as the data)",
     )  # fmt: skip
 
 
 def _add_output(render: argparse.ArgumentParser) -> None:
     output = render.add_argument_group("output")
-    output.add_argument("--output", "-o", required=True, metavar="PNG", help="PNG file to write")
     output.add_argument(
-        "--key", action=argparse.BooleanOptionalAction, default=True,
-        help="draw the colour key labelled in K and τ (default on)",
-    )  # fmt: skip
-    output.add_argument("--title", help="title above the image")
-    output.add_argument("--credit", help="credit line below the image, e.g. 'ESO/L. N. Fletcher'")
-    output.add_argument(
-        "--background",
-        metavar="COLOUR",
-        help="colour behind off-disc pixels (default transparent), e.g. black",
-    )
-    output.add_argument(
-        "--size", type=int, metavar="PX",
-        help="resample the composite so its longer side is PX pixels (default: as the data)",
+        "--output", "-o", action="append", metavar="FILE",
+        help="file to write; repeat for several: .png (8-bit, with metadata and recipe), .tif "
+        "(16-bit master), .jpg (web); default: the recipe's [output] files",
     )  # fmt: skip
     output.add_argument(
         "--fits-out", metavar="PREFIX", help="also write PREFIX_temperature.fits and PREFIX_opacity.fits"
     )
+    output.add_argument("--strip", metavar="PNG", help="with --inputs: every epoch side by side, one key")
+    output.add_argument("--recipe-out", metavar="TOML", help="also write the recipe of this run")
+    output.add_argument("--dpi", type=number, metavar="DPI", help="resolution recorded in the files")
+    output.add_argument(
+        "--print-width", metavar="LENGTH", help="with --dpi: size the composite for a print width, e.g. 20cm"
+    )
     output.add_argument(
         "--compress-level", type=int, default=None, choices=range(10), metavar="0-9",
         help="PNG zlib level (default 4: within 10%% of level 6 in size, twice as fast)",
+    )  # fmt: skip
+    output.add_argument(
+        "--jpeg-quality", type=int, choices=range(1, 101), metavar="1-100", help="JPEG quality (default 92)"
+    )
+    output.add_argument(
+        "--timestamp", action="store_true", default=None,
+        help="record the creation time (breaks byte-identical repeats unless SOURCE_DATE_EPOCH is set)",
     )  # fmt: skip
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -214,7 +276,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     _add_render(commands, common)
     _add_info(commands, common)
-    palettes = commands.add_parser("palettes", parents=[common], help="list the built-in palettes")
+    palettes = commands.add_parser(
+        "palettes", parents=[common], help="list, check and preview palettes", allow_abbrev=False,
+        description="List the built-in palettes (or the named ones / palette files), check their "
+        "perceptual quality, and write preview swatches.",
+    )  # fmt: skip
+    palettes.add_argument("names", nargs="*", metavar="NAME|FILE", help="palettes to show (default: all)")
+    palettes.add_argument(
+        "--check", action="store_true",
+        help="quality report: CIEDE2000 steps, lightness order, corners under colour-vision deficiency, "
+        "greyscale",
+    )  # fmt: skip
+    palettes.add_argument("--preview", metavar="DIR", help="write a swatch PNG per palette into DIR")
     palettes.add_argument("--json", action="store_true", help="machine-readable output")
     filters = commands.add_parser("filters", parents=[common], help="list the built-in filters")
     filters.add_argument("--json", action="store_true", help="machine-readable output")

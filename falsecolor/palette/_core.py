@@ -103,14 +103,21 @@ class Palette:
             object.__setattr__(self, "table", table)
             object.__setattr__(self, "size", table.shape[0])
             if not self.corners:
-                ends = {"cold_clear": (0, 0), "warm_clear": (-1, 0), "cold_cloudy": (0, -1), "warm_cloudy": (-1, -1)}
+                ends = {
+                    "cold_clear": (0, 0),
+                    "warm_clear": (-1, 0),
+                    "cold_cloudy": (0, -1),
+                    "warm_cloudy": (-1, -1),
+                }
                 object.__setattr__(self, "corners", {k: tuple(table[i, j]) for k, (i, j) in ends.items()})
         missing = [c for c in CORNERS if c not in self.corners]
         if missing:
             raise PaletteError(f"palette {self.name!r} lacks corner colour(s) {', '.join(missing)}")
         unknown = set(self.corners) - set(_GRID)
         if unknown:
-            raise PaletteError(f"palette {self.name!r}: unknown control point(s) {', '.join(sorted(unknown))}")
+            raise PaletteError(
+                f"palette {self.name!r}: unknown control point(s) {', '.join(sorted(unknown))}"
+            )
         if self.interpolation not in INTERPOLATIONS:
             raise PaletteError(
                 f"palette {self.name!r}: interpolation must be one of {', '.join(INTERPOLATIONS)}, "
@@ -302,7 +309,7 @@ class Palette:
         return np.ascontiguousarray(self.lut.transpose(1, 0, 2))
 
     def lut_image(self) -> np.ndarray:
-        """The table as a palette PNG holds it: 8-bit RGBA, columns cold -> warm, rows cloudy (top) -> clear."""
+        """The table as a palette PNG holds it: 8-bit RGBA, columns cold -> warm, rows cloudy -> clear."""
         return np.ascontiguousarray(self.lut8.transpose(1, 0, 2)[::-1])
 
     def to_matplotlib(self):

@@ -145,9 +145,7 @@ def assess(palette: Palette) -> PaletteQuality:
     """
     rgb = np.asarray(palette.lut[..., :3], dtype=np.float64)
     lab = _lab(rgb)
-    steps = np.concatenate(
-        [_delta_e(lab[1:], lab[:-1]).ravel(), _delta_e(lab[:, 1:], lab[:, :-1]).ravel()]
-    )
+    steps = np.concatenate([_delta_e(lab[1:], lab[:-1]).ravel(), _delta_e(lab[:, 1:], lab[:, :-1]).ravel()])
     lightness_steps = np.diff(lab[..., 0], axis=0)  # along temperature, per cloud column
     grey = _lab(simulate(rgb, "greyscale"))[..., 0]
     grey_steps = np.diff(grey, axis=0)

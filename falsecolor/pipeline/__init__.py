@@ -2,24 +2,51 @@
 
 ``render`` turns a temperature band and a ~5 um cloud band (or a ready opacity
 map) into a :class:`~falsecolor.Composite`; ``compose`` does the same
-from temperature and opacity arrays; ``describe`` reports what the tool reads
-from a file.
+from temperature and opacity arrays; ``render_recipe`` and ``render_batch``
+run recipes; ``describe`` reports what the tool reads from a file.
 """
 
 from ._clear import cloud_opacity
-from ._composite import Composite
-from ._info import check_outputs, describe, filter_catalogue, palette_catalogue, render_demo
-from ._render import compose, render, resolve_band
+from ._compose import compose
+from ._composite import RECIPE_KEY, Composite
+from ._info import check_outputs, describe, filter_catalogue, render_demo
+from ._palettes import palette_catalogue, palette_previews, palette_report
+from ._present import Look
+from ._recipes import (
+    BandInput,
+    Recipe,
+    composite_of,
+    load_recipe,
+    recipe_from_image,
+    render_batch,
+    render_recipe,
+    write_recipe,
+)
+from ._render import Prepared, prepare, render, resolve_band
 
 __all__ = [
+    "RECIPE_KEY",
+    "BandInput",
     "Composite",
+    "Look",
+    "Prepared",
+    "Recipe",
     "check_outputs",
     "cloud_opacity",
     "compose",
+    "composite_of",
     "describe",
     "filter_catalogue",
+    "load_recipe",
     "palette_catalogue",
+    "palette_previews",
+    "palette_report",
+    "prepare",
+    "recipe_from_image",
     "render",
+    "render_batch",
     "render_demo",
+    "render_recipe",
     "resolve_band",
+    "write_recipe",
 ]

@@ -5,21 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
 
 from .. import __version__
-from .._colour import parse_colour
 from ..bands import Band
 from ..exceptions import InputError
-from ..export import PNG_COMPRESS_LEVEL, encode_png, write_atomically
-from ..layout import KeySpec, assemble, enlarge, resample
+from ..export import (
+    JPEG_QUALITY,
+    PNG_COMPRESS_LEVEL,
+    encode_jpeg,
+    encode_png,
+    encode_tiff,
+    format_of,
+    write_atomically,
+)
 from ..normalise import AxisLimits, flatten_onto
 from ..palette import Palette
+from ..recipe import Recipe
+from ._present import LOOK_FIELDS, Look, background_of, make_look, metadata, picture
 
-__all__ = ["Composite", "fits_product_paths"]
+__all__ = ["RECIPE_KEY", "Composite", "fits_product_paths"]
+
+#: PNG iTXt keyword holding the recipe that made the image.
+RECIPE_KEY = "falsecolor:recipe"
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +57,8 @@ class Composite:
         The inputs (``cloud_band`` is the opacity map when one was given).
     notes : dict
         How each quantity was obtained (filter, clear-sky reference, ...).
+    recipe : Recipe, optional
+        The inputs and choices that made it (embedded in the PNG it saves).
     """
 
     rgba: np.ndarray = field(repr=False)
@@ -57,6 +71,7 @@ class Composite:
     temperature_band: Band = field(repr=False)
     cloud_band: Band | None = field(repr=False)
     notes: dict[str, str] = field(default_factory=dict)
+    recipe: Recipe | None = field(default=None, repr=False)
 
     @property
     def inputs(self) -> list[str]:
@@ -69,107 +84,140 @@ class Composite:
 
     # -- pictures -------------------------------------------------------------------------
 
-    def key_spec(self) -> KeySpec:
-        """What the colour key shows for this composite."""
-        return KeySpec(
-            image=self.palette.key_image(),
-            x_limits=(self.t_limits.low, self.t_limits.high),
-            y_limits=(self.tau_limits.low, self.tau_limits.high),
-            x_band=self.notes.get("temperature_band", ""),
-            y_band=self.notes.get("opacity_band", ""),
-        )
+    def rgba16(self) -> np.ndarray:
+        """The composite as 16-bit sRGB RGBA (array orientation), from a finer palette table.
 
-    def image(
-        self,
-        *,
-        key: bool = True,
-        title: str | None = None,
-        credit: str | None = None,
-        background: str | tuple | None = None,
-        size: int | None = None,
-    ) -> np.ndarray:
+        The 8-bit image uses a 256-cell table; this one a 1024-cell table in
+        16 bits, so a print master shows no steps where the 8-bit one has them.
+        """
+        fine = self.palette.fine()
+        t, tau = self.t_limits, self.tau_limits
+        return fine.lookup(
+            self.temperature.to_value(u.K), self.opacity, x_range=(t.low, t.high),
+            y_range=(tau.low, tau.high), mask=self.mask, depth=16,
+        )  # fmt: skip
+
+    def image(self, **look: Any) -> np.ndarray:
         """The picture as published: 8-bit RGBA, row 0 = top (north up when the data are).
 
         Parameters
         ----------
-        key : bool
-            Draw the colour key (labelled in K and tau) beside the composite.
-        title, credit : str, optional
-            Text above and below.
-        background : str or tuple, optional
-            Colour behind transparent pixels (``"black"``, ``"#102030"``);
-            default transparent.
-        size : int, optional
-            Resample the composite (not the key) so its longer side has this
-            many pixels. Default: one pixel per data pixel, except that an image
-            smaller than 320 pixels drawn with a key, title or credit has its
-            pixels repeated a whole number of times to reach that size.
+        **look
+            Picture options (:class:`~falsecolor.pipeline.Look`): ``key``,
+            ``key_position``, ``key_size``, ``title``, ``credit``, ``caption``
+            (``"auto"`` for date, instrument and bands), ``background``,
+            ``scale_bar``, ``north_arrow``, ``km_per_pixel``, ``north_angle``,
+            ``temperature_label``, ``cloud_label``, ``sheet`` (the input bands
+            in grey beside the composite) and ``size`` (longer side of the
+            composite in pixels; by default one pixel per data pixel, except
+            that an image under 320 pixels drawn with a key or text has its
+            pixels repeated a whole number of times to reach that size).
         """
-        fill = _background(background)
-        display = np.ascontiguousarray(self.rgba[::-1])
-        if size is not None:
-            try:
-                display = resample(display, size)
-            except ValueError as err:
-                raise InputError(str(err)) from err
-        elif key or title or credit:
-            display = enlarge(display)
-        display = flatten_onto(display, fill)
-        return assemble(
-            display, key=self.key_spec() if key else None, title=title, credit=credit, background=fill
-        )
-
-    def png_text(self, *, title: str | None = None, credit: str | None = None) -> dict[str, str]:
-        """PNG text chunks describing the composite."""
-        t, tau = self.t_limits, self.tau_limits
-        t_band = " ".join(filter(None, ["brightness temperature", self.notes.get("temperature_band")]))
-        tau_band = " ".join(filter(None, ["cloud opacity tau", self.notes.get("opacity_band")]))
-        text = {
-            "Software": f"falsecolor {__version__}",
-            "Description": (
-                f"False-colour composite. Horizontal axis: {t_band}, {t.low:.2f}-{t.high:.2f} K "
-                f"({t.source}). Vertical axis: {tau_band}, {tau.low:.3f}-{tau.high:.3f} "
-                f"({tau.source}). Palette: {self.palette.name}."
-            ),
-        }
-        if self.inputs:
-            text["Source"] = ", ".join(Path(p).name for p in self.inputs)
-        if title:
-            text["Title"] = title
-        if credit:
-            text["Author"] = credit
-        return text
+        return picture(self, make_look(**look))
 
     def save(
         self,
-        path: str | Path,
+        path: str | Path | Sequence[str | Path],
         *,
-        key: bool = True,
-        title: str | None = None,
-        credit: str | None = None,
-        background: str | tuple | None = None,
-        size: int | None = None,
-        compress_level: int | None = None,
         fits_prefix: str | Path | None = None,
+        compress_level: int | None = None,
+        jpeg_quality: int | None = None,
+        dpi: float | None = None,
+        timestamp: bool = False,
+        recipe: Recipe | None = None,
+        **look: Any,
     ) -> list[Path]:
-        """Write the PNG (and optionally the FITS products) atomically.
+        """Write the picture (PNG, 16-bit TIFF master, JPEG) and optionally the FITS products.
 
-        Nothing is written unless every file can be; inputs are never overwritten.
-        ``key``, ``title``, ``credit``, ``background`` and ``size`` are as in
-        :meth:`image`; ``fits_prefix`` also writes the FITS products.
+        Nothing is written unless every file can be; inputs are never
+        overwritten. The format follows each file's suffix: ``.png`` (8-bit
+        sRGB with ICC profile, text chunks, AVM XMP and the recipe), ``.tif``
+        or ``.tiff`` (16-bit master with ICC profile and AVM XMP), ``.jpg``
+        (web copy, flattened onto the background or black).
+
+        Parameters
+        ----------
+        path : str, Path or list of them
+            Output file(s).
+        fits_prefix : str or Path, optional
+            Also write ``<prefix>_temperature.fits`` and ``<prefix>_opacity.fits``.
+        compress_level : int, optional
+            PNG zlib level 0-9 (default 4).
+        jpeg_quality : int, optional
+            JPEG quality 1-100 (default 92).
+        dpi : float, optional
+            Resolution recorded in the files (pixels per inch).
+        timestamp : bool
+            Record the creation time (``SOURCE_DATE_EPOCH`` when set); off by
+            default so that a render can be repeated byte for byte.
+        recipe : Recipe, optional
+            The recipe to embed; default the one this composite was made with,
+            plus these picture and output options.
+        **look
+            Picture options, as for :meth:`image`.
 
         Returns
         -------
         list of Path
             The files written.
         """
-        picture = self.image(key=key, title=title, credit=credit, background=background, size=size)
+        paths = [path] if isinstance(path, str | Path) else list(path)
+        if not paths:
+            raise InputError("give at least one output file")
+        try:
+            formats = [format_of(p) for p in paths]
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        chosen = make_look(**look)
         level = PNG_COMPRESS_LEVEL if compress_level is None else compress_level
-        data = encode_png(picture, text=self.png_text(title=title, credit=credit), compress_level=level)
-        files = [(path, lambda fh: fh.write(data))]
+        quality = JPEG_QUALITY if jpeg_quality is None else jpeg_quality
+        described = metadata(self, chosen, timestamp=timestamp)
+        embedded = self._embedded_recipe(recipe, chosen, level, quality, dpi, timestamp)
+        pictures: dict[int, np.ndarray] = {}
+
+        def page(depth: int) -> np.ndarray:
+            if depth not in pictures:
+                pictures[depth] = picture(self, chosen, depth=depth)
+            return pictures[depth]
+
+        files = []
+        text, xmp = described["text"], described["xmp"]
+        for target, kind in zip(paths, formats, strict=True):
+            if kind == "png":
+                recipe_text = embedded(target)
+                data = encode_png(
+                    page(8), text=text, xmp=xmp, dpi=dpi, compress_level=level,
+                    compressed_text={RECIPE_KEY: recipe_text} if recipe_text else None,
+                )  # fmt: skip
+            elif kind == "tiff":
+                data = encode_tiff(
+                    page(16), description=text["Description"], software=text["Software"],
+                    artist=chosen.credit, xmp=xmp, dpi=dpi,
+                )  # fmt: skip
+            else:
+                opaque = flatten_onto(page(8), background_of(self, chosen) or (0.0, 0.0, 0.0, 1.0))
+                data = encode_jpeg(opaque, xmp=xmp, comment=text["Description"], dpi=dpi, quality=quality)
+            files.append((target, lambda fh, d=data: fh.write(d)))
         if fits_prefix is not None:
             files += self._fits_writers(fits_prefix)
         return write_atomically(files, inputs=self.inputs)
+
+    def _embedded_recipe(self, recipe, look: Look, level: int, quality: int, dpi, timestamp: bool):
+        """A function: PNG path -> the recipe text to embed in it (paths relative to its folder)."""
+        base = recipe if recipe is not None else self.recipe
+        if base is None:
+            return lambda target: None
+        background = look.background
+        if background is not None and not isinstance(background, str):
+            from matplotlib.colors import to_hex
+
+            background = to_hex(background, keep_alpha=True)
+        full = base.replace(
+            **{name: getattr(look, name) for name in LOOK_FIELDS if name != "background"},
+            background=background, compress_level=level, jpeg_quality=quality, dpi=dpi, timestamp=timestamp,
+            files=(), fits=None, strip=None,
+        )  # fmt: skip
+        return lambda target: full.rebased(Path(target).resolve().parent).to_toml()
 
     def to_fits(self, prefix: str | Path) -> list[Path]:
         """Write ``<prefix>_temperature.fits`` and ``<prefix>_opacity.fits`` atomically."""
@@ -208,7 +256,7 @@ class Composite:
         return hdu
 
     def _repr_png_(self) -> bytes:
-        return encode_png(self.image(key=True), text=self.png_text())
+        return encode_png(self.image(key=True))
 
 
 def _ascii(text: str) -> str:
@@ -225,16 +273,3 @@ def fits_product_paths(prefix: str | Path) -> tuple[Path, Path]:
     if not text or text.endswith(("/", "\\")):
         raise InputError(f"FITS prefix {prefix!r} needs a file-name part, e.g. out/jupiter")
     return Path(f"{text}_temperature.fits"), Path(f"{text}_opacity.fits")
-
-
-def _background(value: str | Sequence[float] | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            colour = parse_colour(value)
-        except ValueError as err:
-            raise InputError(f"background {err}") from err
-    else:
-        colour = tuple(float(v) for v in value) + (1.0,) * (4 - len(value))
-    return None if colour[3] == 0 else colour

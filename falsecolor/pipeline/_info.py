@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from .. import filters, geometry
 from ..bands import read_band
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, FilterError, InputError
 from ..export import check_output
-from ..palette import get_palette
 from ._composite import Composite, fits_product_paths
 from ._render import render
 
@@ -111,10 +111,14 @@ def _filter_report(band, notes: list[str]):
 
 
 def check_outputs(
-    png: str | Path, *, fits_prefix: str | Path | None = None, inputs: Sequence[str | Path] = ()
+    files: str | Path | Sequence[str | Path],
+    *,
+    fits_prefix: str | Path | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> None:
     """Fail early (before any work) when an output cannot be written or is an input."""
-    check_output(png, inputs=inputs)
+    for path in [files] if isinstance(files, str | Path) else files:
+        check_output(path, inputs=inputs)
     if fits_prefix is not None:
         for path in fits_product_paths(fits_prefix):
             check_output(path, inputs=inputs)
@@ -127,17 +131,8 @@ def render_demo(size: int = 720, **options: Any) -> Composite:
     if not 32 <= size <= 8192:
         raise InputError(f"the demo size must be 32..8192 pixels, got {size}")
     jupiter = synthetic_jupiter((size, size))
-    return render(jupiter.temperature_band, jupiter.cloud_band, **options)
-
-
-def palette_catalogue() -> list[dict[str, Any]]:
-    """Name, description and source of every built-in palette."""
-    from ..palette import list_palettes
-
-    return [
-        {"name": p.name, "description": p.description, "interpolation": p.interpolation, "source": p.source}
-        for p in map(get_palette, list_palettes())
-    ]
+    composite = render(jupiter.temperature_band, jupiter.cloud_band, **options)
+    return dataclasses.replace(composite, recipe=composite.recipe.replace(demo=size))
 
 
 def filter_catalogue() -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ from .. import geometry, normalise
 from .. import opacity as opacity_stage
 from .._blocks import MAX_SAMPLES, map_blocks, sample_index
 from ..bands import Band, read_band
-from ..exceptions import InputError, UnitError
-from ..palette import Palette, get_palette
+from ..exceptions import InputError
+from ..palette import DEFAULT_PALETTE, Palette, get_palette
+from ..recipe import BAND_KEYS, BandInput, Recipe, is_path
 from . import _maps
 from ._composite import Composite
 
@@ -98,6 +101,92 @@ def render(
     >>> composite.rgba.shape
     (128, 128, 4)
     """
+    prepared = prepare(
+        temperature, cloud, opacity=opacity, clear_sky=clear_sky, clear_percentile=clear_percentile,
+        temperature_options=temperature_options, cloud_options=cloud_options, option_style=option_style,
+    )  # fmt: skip
+    recipe = _recipe_of(
+        temperature, cloud, opacity, temperature_options, cloud_options, palette=palette, t_limits=t_limits,
+        tau_limits=tau_limits, t_percentiles=t_percentiles, tau_percentiles=tau_percentiles,
+        clear_sky=clear_sky, clear_percentile=clear_percentile,
+    )  # fmt: skip
+    return prepared.finish(
+        palette=palette, t_limits=t_limits, tau_limits=tau_limits, t_percentiles=t_percentiles,
+        tau_percentiles=tau_percentiles, recipe=recipe,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Bands read and checked, their kernels, and an on-disc sample of T and tau.
+
+    The first half of :func:`render`: enough to choose the axis limits (also
+    across several images, for a time series) before the full pass.
+    """
+
+    temperature_band: Band
+    axis_band: Band
+    temperature_source: _maps.Source
+    opacity_source: _maps.Source
+    threshold: float
+    extra_mask: np.ndarray | None
+    sample_t: np.ndarray
+    sample_tau: np.ndarray
+    excluded: np.ndarray
+    notes: dict[str, str]
+
+    def usable_sample(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sampled on-disc T and tau values that count for the limits."""
+        keep = ~self.excluded
+        return self.sample_t[keep], self.sample_tau[keep]
+
+    def finish(
+        self,
+        *,
+        palette: str | Path | Palette | None = None,
+        t_limits: tuple[float, float] | None = None,
+        tau_limits: tuple[float, float] | None = None,
+        t_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
+        tau_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
+        recipe: Recipe | None = None,
+        limits_source: tuple[str, str] | None = None,
+    ) -> Composite:
+        """Choose the limits, then temperature, opacity, mask and colour in one pass."""
+        chosen = get_palette(palette)
+        t_axis, tau_axis = _limits(
+            self.sample_t,
+            self.sample_tau,
+            self.excluded,
+            t_limits,
+            tau_limits,
+            t_percentiles,
+            tau_percentiles,
+        )
+        if limits_source is not None:
+            t_axis = dataclasses.replace(t_axis, source=limits_source[0])
+            tau_axis = dataclasses.replace(tau_axis, source=limits_source[1])
+        colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
+        temperature_map, opacity_map, mask, rgba = _fused_pass(
+            self.temperature_source, self.opacity_source, colour, self.threshold, self.extra_mask
+        )
+        return Composite(
+            rgba, u.Quantity(temperature_map, u.K, copy=False), opacity_map, mask, chosen, t_axis, tau_axis,
+            self.temperature_band, self.axis_band, dict(self.notes), recipe,
+        )  # fmt: skip
+
+
+def prepare(
+    temperature: BandLike,
+    cloud: BandLike | None = None,
+    *,
+    opacity: BandLike | None = None,
+    clear_sky: u.Quantity | float | str | None = None,
+    clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
+    temperature_options: Mapping[str, Any] | None = None,
+    cloud_options: Mapping[str, Any] | None = None,
+    option_style: str = "python",
+) -> Prepared:
+    """Read and check the bands, build their kernels, and sample T and tau on the disc."""
     prefixes = ("--", "--cloud-") if option_style == "cli" else ("temperature_options", "cloud_options")
     temperature_band, axis_band, is_opacity_map = _load_bands(
         temperature, cloud, opacity, temperature_options, cloud_options, prefixes
@@ -118,25 +207,47 @@ def render(
         clear_percentile=clear_percentile,
         notes=notes,
     )
-    # Limits from an even sample of rows, masked exactly as the full image will be ...
+    # Limits come from an even sample of rows, masked exactly as the full image will be.
     rows, excluded = _disc_sample(temperature_band, threshold, extra_mask, MAX_SAMPLES)
     sample_t = _run(temperature_source, temperature_band.data[rows])
     sample_tau = _run(opacity_source, np.asarray(opacity_source.values)[rows])
     _check_usable(excluded | np.isnan(sample_t), temperature_band)
     excluded |= np.isnan(sample_t) | np.isnan(sample_tau)
     _check_usable(excluded, axis_band)
-    chosen = get_palette(palette)
-    t_axis, tau_axis = _limits(
-        sample_t, sample_tau, excluded, t_limits, tau_limits, t_percentiles, tau_percentiles
-    )
-    # ... then temperature, opacity, mask and colour in one pass over the image.
-    colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
-    temperature_map, opacity_map, mask, rgba = _fused_pass(
-        temperature_source, opacity_source, colour, threshold, extra_mask
-    )
-    return Composite(
-        rgba, u.Quantity(temperature_map, u.K, copy=False), opacity_map, mask, chosen, t_axis, tau_axis,
-        temperature_band, axis_band, notes,
+    return Prepared(
+        temperature_band, axis_band, temperature_source, opacity_source, threshold, extra_mask,
+        sample_t, sample_tau, excluded, notes,
+    )  # fmt: skip
+
+
+def _recipe_of(temperature, cloud, opacity, temperature_options, cloud_options, **choices) -> Recipe:
+    """The recipe of a render call: file inputs (absolute paths) and every choice made."""
+    inputs = {}
+    for name, value, options in (
+        ("temperature", temperature, temperature_options),
+        ("cloud", cloud, cloud_options),
+        ("opacity", opacity, cloud_options),
+    ):
+        if isinstance(value, str | Path):
+            given = {k: v for k, v in dict(options or {}).items() if k in BAND_KEYS and v is not None}
+            for key in ("wavelength", "scale"):
+                if key in given and not isinstance(given[key], str):
+                    given[key] = str(given[key])
+            inputs[name] = BandInput(path=str(Path(value).resolve()), **given)
+    palette = choices.pop("palette")
+    if isinstance(palette, Palette):
+        palette = palette.source if palette.source else palette.name
+    if palette is not None and is_path(str(palette)):
+        palette = str(Path(palette).resolve())
+    clear_sky = choices.pop("clear_sky")
+    if clear_sky is not None and not isinstance(clear_sky, str | int | float):
+        clear_sky = str(clear_sky)
+    pairs = {
+        k: tuple(float(v) for v in value) for k, value in choices.items() if isinstance(value, tuple | list)
+    }
+    return Recipe(
+        **inputs, palette=str(palette) if palette is not None else DEFAULT_PALETTE, clear_sky=clear_sky,
+        clear_percentile=float(choices["clear_percentile"]), **pairs,
     )  # fmt: skip
 
 
@@ -260,84 +371,3 @@ def _fused_pass(temperature_source, opacity_source, colour, threshold: float, ex
     scratch = (np.bool_, *(dtype for k in kernels for dtype in k.scratch))
     map_blocks(fused, inputs, outputs, scratch=scratch)
     return temperature, opacity, excluded, rgba
-
-
-def compose(
-    temperature: u.Quantity,
-    opacity: np.ndarray,
-    *,
-    palette: str | Path | Palette | None = None,
-    t_limits: tuple[float, float] | None = None,
-    tau_limits: tuple[float, float] | None = None,
-    t_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
-    tau_percentiles: tuple[float, float] = normalise.DEFAULT_PERCENTILES,
-    mask: np.ndarray | None = None,
-    notes: dict[str, str] | None = None,
-    temperature_band: Band | None = None,
-    cloud_band: Band | None = None,
-) -> Composite:
-    """Colour a brightness-temperature map and a cloud-opacity map through a palette.
-
-    Parameters
-    ----------
-    temperature : Quantity
-        Brightness temperature ``(ny, nx)`` (K).
-    opacity : ndarray
-        Cloud opacity ``(ny, nx)``.
-    palette, t_limits, tau_limits, t_percentiles, tau_percentiles
-        As in :func:`render`.
-    mask : ndarray of bool, optional
-        True where a pixel is excluded; default: where either map is NaN.
-
-    Returns
-    -------
-    Composite
-
-    Examples
-    --------
-    >>> import numpy as np, astropy.units as u
-    >>> from falsecolor import compose
-    >>> temperature = np.array([[120.0, 135.0], [127.5, np.nan]]) * u.K
-    >>> opacity = np.array([[0.0, 4.5], [2.0, 1.0]])
-    >>> composite = compose(temperature, opacity, t_limits=(120, 135), tau_limits=(0, 4.5))
-    >>> composite.rgba[0, 0], composite.rgba[1, 1, 3]  # cold and clear: blue; NaN: transparent
-    (array([ 80, 149, 255, 255], dtype=uint8), np.uint8(0))
-    """
-    if not isinstance(temperature, u.Quantity):
-        raise UnitError("temperature needs a unit: pass e.g. values * u.K")
-    kelvin = np.asarray(temperature.to_value(u.K, equivalencies=u.temperature()))
-    tau = np.asarray(opacity)
-    if kelvin.shape != tau.shape or kelvin.ndim != 2:
-        raise InputError(
-            f"temperature {kelvin.shape} and opacity {tau.shape} must be 2-D images of one shape"
-        )
-    undefined = ~(np.isfinite(kelvin) & np.isfinite(tau))
-    mask = undefined if mask is None else (np.asarray(mask, dtype=bool) | undefined)
-    chosen = get_palette(palette)
-    t_axis = normalise.axis_limits(
-        kelvin, limits=t_limits, percentiles=t_percentiles, mask=mask, name="temperature"
-    )
-    tau_axis = normalise.axis_limits(
-        tau,
-        limits=tau_limits,
-        percentiles=tau_percentiles,
-        mask=mask | ~np.isfinite(tau),
-        name="cloud opacity",
-        minimum_span=1e-3,
-    )
-    rgba = chosen.lookup(kelvin, tau, x_range=tuple(t_axis), y_range=tuple(tau_axis), mask=mask)
-    if temperature_band is None:
-        temperature_band = Band(kelvin, u.K, source="temperature array")
-    notes = dict(notes or {})
-    return Composite(
-        rgba,
-        u.Quantity(kelvin, u.K, copy=False),
-        tau,
-        mask,
-        chosen,
-        t_axis,
-        tau_axis,
-        temperature_band,
-        cloud_band,
-        notes,
-    )

@@ -1,4 +1,4 @@
-"""Writing results: PNG and FITS, atomically, never over an input.
+"""Atomic, all-or-nothing writing of files, never over an input.
 
 Every file is written to a temporary file in the destination directory and
 renamed into place, so a reader (or a crash) sees either the old file or the
@@ -9,7 +9,6 @@ renamed only after all of them were written.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import tempfile
@@ -19,17 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-from PIL import Image, PngImagePlugin
+from ..exceptions import OutputError
 
-from .exceptions import OutputError
-
-__all__ = ["PNG_COMPRESS_LEVEL", "check_output", "encode_png", "write_atomically"]
-
-#: zlib level for PNG. Measured on rendered Jupiters (benchmarks/README.md): level 4 is the
-#: cheapest "lazy matching" level, 10-14 % smaller than level 1 for 1.3-1.5x its time, within
-#: 5-10 % of level 6's size at under half its time; level 9 is 10x slower for 1-2 % more.
-PNG_COMPRESS_LEVEL = 4
+__all__ = ["check_output", "write_atomically"]
 
 _umask_lock = threading.Lock()
 
@@ -202,47 +193,3 @@ def _reason(err: OSError) -> str:
     if isinstance(err, PermissionError):
         return "permission denied"
     return err.strerror or str(err)
-
-
-# --------------------------------------------------------------------------------------
-# PNG
-
-# PNG sRGB chunk (rendering intent: perceptual) with the gAMA and cHRM values the
-# PNG specification recommends writing beside it for older decoders.
-_SRGB_CHUNKS = (
-    (b"sRGB", b"\x00"),
-    (b"gAMA", (45455).to_bytes(4, "big")),
-    (
-        b"cHRM",
-        b"".join(v.to_bytes(4, "big") for v in (31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000)),
-    ),
-)
-
-
-def encode_png(
-    rgba: np.ndarray, *, text: dict[str, str] | None = None, compress_level: int = PNG_COMPRESS_LEVEL
-) -> bytes:
-    """Encode an 8-bit sRGB image (row 0 = top) as PNG bytes.
-
-    An image whose alpha is opaque everywhere is written as RGB. Text entries
-    become tEXt chunks (iTXt when not Latin-1). The output is deterministic.
-    """
-    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
-        raise ValueError(f"expected uint8 (ny, nx, 3|4), got {rgba.dtype} {rgba.shape}")
-    if not 0 <= compress_level <= 9:
-        raise ValueError(f"PNG compress level must be 0..9, got {compress_level}")
-    if rgba.shape[2] == 4 and np.all(rgba[..., 3] == 255):
-        rgba = rgba[..., :3]
-    image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA" if rgba.shape[2] == 4 else "RGB")
-    info = PngImagePlugin.PngInfo()
-    for chunk, data in _SRGB_CHUNKS:
-        info.add(chunk, data)
-    for key, value in (text or {}).items():
-        try:
-            value.encode("latin-1")
-            info.add_text(key, value)
-        except UnicodeEncodeError:
-            info.add_itxt(key, value)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, compress_level=compress_level)
-    return buffer.getvalue()

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,9 @@ class BandInput:
         return options
 
     def to_toml(self) -> str | dict[str, Any]:
-        given = {k: getattr(self, k) for k in BAND_KEYS[1:] if getattr(self, k) not in (None, False)}
+        given = {k: getattr(self, k) for k in BAND_KEYS[1:] if getattr(self, k) is not None}
+        if not self.byteswap:
+            given.pop("byteswap", None)
         return {"path": self.path, **given} if given else self.path
 
 
@@ -254,24 +257,33 @@ class Recipe:
 
         return tomli_w.dumps(self.to_dict())
 
+    def relative(self, path: str | Path) -> str:
+        """A path (absolute, or relative to the current directory) written relative to :attr:`base`."""
+        absolute = os.path.abspath(path)
+        if self.base is None:
+            return absolute
+        try:
+            return Path(os.path.relpath(absolute, self.base)).as_posix()
+        except ValueError:  # another drive (Windows): keep it absolute
+            return absolute
+
     def rebased(self, directory: str | Path | None) -> Recipe:
         """The same recipe with its relative paths rewritten relative to ``directory``.
 
         Used when a recipe is written somewhere else (``--recipe-out``, or
         embedded in an image): the files it names stay the same files.
+        Absolute paths stay absolute.
         """
         if directory is None:
             return self
-        target = Path(directory).resolve()
+        target = dataclasses.replace(self, base=Path(os.path.abspath(directory)))
 
         def moved(path: str) -> str:
-            absolute = self.resolve(path).resolve()
-            try:
-                return Path(_relative(absolute, target)).as_posix()
-            except ValueError:  # another drive (Windows): keep it absolute
-                return str(absolute)
+            if Path(path).expanduser().is_absolute():
+                return path
+            return target.relative(self.resolve(path))
 
-        changes: dict[str, Any] = {"base": target}
+        changes: dict[str, Any] = {"base": target.base}
         for name in _BAND_FIELDS:
             band = getattr(self, name)
             if band is not None:
@@ -288,12 +300,6 @@ class Recipe:
 def is_path(name: str) -> bool:
     """Whether a palette value names a file rather than a built-in palette."""
     return name.lower().endswith((".toml", ".png")) or "/" in name or "\\" in name
-
-
-def _relative(path: Path, start: Path) -> str:
-    import os
-
-    return os.path.relpath(path, start)
 
 
 def _same(value: Any, default: Any) -> bool:

@@ -19,6 +19,8 @@ from falsecolor.palette import Palette, load_palette
 def test_builtin_palettes_load():
     names = list_palettes()
     assert names[0] == "visir" and "visir-linear" in names
+    assert {"visir-cvd", "visir-print", "visir-dark", "orangeblue", "peak", "teal-magenta"} <= set(names)
+    assert len(names) >= 6
     for name in names:
         palette = get_palette(name)
         assert palette.lut.shape == (256, 256, 4)
@@ -51,6 +53,31 @@ def test_lightness_rises_from_cold_to_warm():
     lut = get_palette("visir").lut
     lightness = linear_to_oklab(srgb_to_linear(lut[..., :3]))[..., 0]
     assert np.all(np.diff(lightness, axis=0) > -1e-9)
+
+
+@pytest.mark.parametrize("name", list_palettes())
+def test_every_palette_converts_to_matplotlib_and_agrees_with_our_lookup(name):
+    """Our packed look-up and matplotlib's BivarColormapFromImage agree within 1/255 everywhere."""
+    palette = get_palette(name)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-0.1, 1.1, 20000).astype(np.float32)
+    y = rng.uniform(-0.1, 1.1, 20000).astype(np.float32)
+    ours = palette.lookup(x, y).astype(int)
+    theirs = np.round(palette.to_matplotlib()((np.clip(x, 0, 1), np.clip(y, 0, 1))) * 255).astype(int)
+    assert np.abs(ours - theirs).max() <= 1
+    assert palette.description and palette.x_label and palette.y_label
+
+
+@pytest.mark.parametrize("name", list_palettes())
+def test_every_palette_registers_with_matplotlib_on_request(name):
+    import matplotlib as mpl
+
+    key = f"falsecolor-test.{name}"
+    try:
+        assert get_palette(name).register(name=key) == key
+        np.testing.assert_allclose(mpl.bivar_colormaps[key]((1.0, 1.0)), get_palette(name).lut[-1, -1])
+    finally:
+        mpl.bivar_colormaps.unregister(key)
 
 
 def test_lookup_equals_matplotlib_bivariate_colormap():
@@ -272,3 +299,130 @@ def test_binning_with_physical_ranges_matches_float64_arithmetic():
         iy = np.clip(np.floor(tau.astype(np.float64) / 4.5 * 256), 0, 255).astype(int)
         expected = np.ascontiguousarray(palette.lut8[ix, iy]).view(np.uint32).ravel()
         assert np.mean(ours != expected) < 1e-4
+
+
+# -- control points, PNG tables, 16-bit ---------------------------------------------------
+
+
+def _corners(**extra):
+    colours = {
+        "cold_clear": "#0000ff",
+        "warm_clear": "#ffffff",
+        "cold_cloudy": "#000000",
+        "warm_cloudy": "#ff8000",
+    }
+    colours.update(extra)
+    return {k: parse_colour(v) for k, v in colours.items()}
+
+
+def test_four_corners_alone_give_the_bilinear_blend():
+    """Without middle points the 3 x 3 control grid reproduces the plain bilinear OKLab blend."""
+    palette = Palette("p", _corners(), size=33)
+    lab = {k: linear_to_oklab(srgb_to_linear(np.asarray(v[:3]))) for k, v in _corners().items()}
+    t = np.linspace(0, 1, 33)[:, None, None]
+    c = np.linspace(0, 1, 33)[None, :, None]
+    blend = (1 - t) * (1 - c) * lab["cold_clear"] + t * (1 - c) * lab["warm_clear"]
+    blend = blend + (1 - t) * c * lab["cold_cloudy"] + t * c * lab["warm_cloudy"]
+    expected = linear_to_srgb(oklab_to_linear(map_into_gamut(blend)))
+    np.testing.assert_allclose(palette.lut[..., :3], expected, atol=1e-12)
+
+
+def test_centre_and_edge_points_are_honoured():
+    palette = Palette("p", _corners(centre="#00ff00", warm_middle="#ff0000"), size=65)
+    np.testing.assert_allclose(palette.lut[32, 32, :3], (0.0, 1.0, 0.0), atol=1e-9)
+    np.testing.assert_allclose(palette.lut[64, 32, :3], (1.0, 0.0, 0.0), atol=1e-9)
+    np.testing.assert_allclose(palette.lut[0, 0, :3], (0.0, 0.0, 1.0), atol=1e-9)  # corners unchanged
+    with pytest.raises(PaletteError, match="unknown control point"):
+        Palette("p", _corners(middle="#000000"))
+
+
+def test_png_palette_round_trip(tmp_path):
+    """A palette written as its LUT image reads back to the same 8-bit table, the right way up."""
+    from PIL import Image
+
+    original = get_palette("visir")
+    path = tmp_path / "mine.png"
+    Image.fromarray(original.lut_image(), "RGBA").save(path)
+    loaded = get_palette(str(path))
+    assert loaded.name == "mine" and loaded.size == 256
+    np.testing.assert_array_equal(loaded.lut8, original.lut8)
+    x = np.random.default_rng(0).uniform(0, 1, 1000)
+    y = np.random.default_rng(1).uniform(0, 1, 1000)
+    np.testing.assert_array_equal(loaded.lookup(x, y), original.lookup(x, y))
+    assert loaded.fine() is loaded  # a fixed table is not re-interpolated
+    # top-left pixel of the image is cold and cloudy
+    assert tuple(original.lut_image()[0, 0]) == tuple(original.lut8[0, -1])
+
+
+def test_bad_png_palettes(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (30, 20)).save(tmp_path / "wide.png")
+    with pytest.raises(PaletteError, match="must be square"):
+        get_palette(str(tmp_path / "wide.png"))
+    (tmp_path / "junk.png").write_bytes(b"not a png at all")
+    with pytest.raises(PaletteError, match="cannot be read"):
+        get_palette(str(tmp_path / "junk.png"))
+
+
+def test_sixteen_bit_lookup_agrees_with_eight_bit():
+    palette = get_palette("visir")
+    x = np.linspace(0, 1, 5000)
+    y = x[::-1].copy()
+    eight = palette.lookup(x, y).astype(int)
+    sixteen = palette.lookup(x, y, depth=16)
+    assert sixteen.dtype == np.uint16
+    assert np.abs(np.round(sixteen / 257.0) - eight).max() <= 1
+    fine = palette.fine(1024).lookup(x, y, depth=16)
+    assert len(np.unique(fine[..., 0])) > len(np.unique(sixteen[..., 0]))  # finer steps
+    with pytest.raises(ValueError, match="depth"):
+        palette.lookup(x, y, depth=12)
+
+
+def test_palette_page_background():
+    assert get_palette("visir-dark").background == (0.0, 0.0, 0.0, 1.0)
+    assert get_palette("visir").background is None
+
+
+# -- quality report -------------------------------------------------------------------------
+
+
+def test_quality_of_the_default_palette():
+    from falsecolor.palette import assess
+
+    report = assess(get_palette("visir"))
+    assert report.lightness_monotonic == 1.0 and report.lightness_step_min > 0
+    assert 0 < report.step_min < report.step_mean
+    assert min(report.corner_distance.values()) > 20  # corners distinct for every reader
+    assert report.greyscale_corner_distance > 10 and report.warnings == []
+
+
+def test_quality_flags_a_palette_that_fails_colour_blind_readers():
+    from falsecolor.palette import assess
+
+    report = assess(get_palette("peak"))
+    assert report.corner_distance["deuteranopia"] < 10 < report.corner_distance["normal"]
+    assert any("deuteranopia" in w for w in report.warnings)
+    assert any("greyscale" in w for w in report.warnings)
+    cvd = assess(get_palette("visir-cvd"))
+    assert min(cvd.corner_distance.values()) > 30 and cvd.greyscale_corner_distance > 20
+
+
+def test_cvd_simulation_against_known_confusions():
+    from falsecolor.palette import simulate
+
+    grey = np.array([[0.5, 0.5, 0.5]])
+    for deficiency in ("deuteranopia", "protanopia", "tritanopia", "greyscale"):
+        np.testing.assert_allclose(simulate(grey, deficiency), grey, atol=2e-3)
+    red, green = np.array([0.8, 0.3, 0.2]), np.array([0.45, 0.5, 0.2])
+    normal = np.abs(red - green).sum()
+    seen = np.abs(simulate(red, "deuteranopia") - simulate(green, "deuteranopia")).sum()
+    assert seen < 0.3 * normal  # the classic red-green confusion
+    with pytest.raises(ValueError, match="unknown deficiency"):
+        simulate(grey, "achromatopsia")
+
+
+def test_print_palette_has_moderate_chroma_and_no_extremes():
+    lab = linear_to_oklab(srgb_to_linear(get_palette("visir-print").lut[..., :3]))
+    assert np.hypot(lab[..., 1], lab[..., 2]).max() < 0.13
+    assert lab[..., 0].min() > 0.3 and lab[..., 0].max() < 0.96

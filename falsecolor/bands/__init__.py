@@ -201,10 +201,26 @@ def read_band(
 # --------------------------------------------------------------------------------------
 
 
+#: Header keywords that describe how the array is stored, never copied from one file to another.
+_LAYOUT_KEYWORDS = {
+    "SIMPLE", "XTENSION", "BITPIX", "EXTEND", "PCOUNT", "GCOUNT", "BSCALE", "BZERO", "BLANK", "BUNIT",
+    "CHECKSUM", "DATASUM", "END", "ZIMAGE", "ZBITPIX", "ZCMPTYPE", "WAVELNTH", "WAVEUNIT", "FILTER",
+    "DATE-OBS", "",
+}  # fmt: skip
+
+
 def band_to_hdu(band: Band, *, primary: bool = True) -> fits.PrimaryHDU | fits.ImageHDU:
-    """A FITS HDU holding the band's data with BUNIT, WAVELNTH, FILTER and DATE-OBS."""
+    """A FITS HDU holding the band's data with BUNIT, WAVELNTH, FILTER and DATE-OBS.
+
+    The band's other header cards (object, instrument, geometry) are kept;
+    those describing the array layout or scaling are not.
+    """
     cls = fits.PrimaryHDU if primary else fits.ImageHDU
     h = cls(np.asarray(band.data))
+    if band.header is not None:
+        for card in band.header.cards:
+            if card.keyword not in _LAYOUT_KEYWORDS and not card.keyword.startswith("NAXIS"):
+                h.header.append(card)
     if band.unit != u.dimensionless_unscaled:
         h.header["BUNIT"] = band.unit.to_string("fits") if band.kind != "counts" else "count"
     if band.wavelength is not None:

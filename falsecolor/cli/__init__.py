@@ -107,31 +107,34 @@ def _run_palettes(args: argparse.Namespace) -> int:
 
 
 def _format_report(reports: list[dict[str, Any]]) -> str:
-    """The quality table, then each palette's warnings."""
+    """The quality table, a legend, then each palette's warnings."""
     head = (
-        f"{'palette':14s} {'ΔE00 step':>15s} {'L* range':>11s} {'L* rises':>8s} "
-        f"{'corner ΔE00: normal deut prot trit':>35s} {'grey ΔL*':>8s}"
+        f"{'palette':14s} {'step min/mean':>13s} {'L* range':>11s} {'L* order':>8s}  "
+        f"{'normal':>6s} {'deut.':>6s} {'prot.':>6s} {'trit.':>6s} {'grey':>6s}"
     )
     lines = [head, "-" * len(head)]
     for r in reports:
         c = r["corner_distance"]
         low, high = r["lightness_range"]
-        lines.append(
-            f"{r['name']:14s} {r['step_min']:6.3f} / {r['step_mean']:6.3f} {low:5.1f}-{high:5.1f} "
-            f"{100 * r['lightness_monotonic']:7.0f}% "
-            f"{c['normal']:>20.1f} {c['deuteranopia']:4.1f} {c['protanopia']:4.1f} {c['tritanopia']:4.1f} "
-            f"{r['greyscale_corner_distance']:8.1f}"
+        order = (
+            "rises" if r["lightness_monotonic"] == 1 else "falls" if r["lightness_falling"] == 1 else "mixed"
         )
-    lines.append("")
-    lines.append("ΔE00 step: smallest / mean CIEDE2000 difference between neighbouring table cells;")
-    lines.append("L* rises: share of cloud rows whose lightness rises at every step from cold to warm;")
-    lines.append("corner ΔE00: the closest two corners, normally and under simulated deuteranopia,")
-    lines.append(
-        "protanopia and tritanopia (Machado et al. 2009); grey ΔL*: the closest corners in greyscale."
-    )
-    for r in reports:
-        for warning in r["warnings"]:
-            lines.append(f"{r['name']}: {warning}")
+        lines.append(
+            f"{r['name']:14s} {r['step_min']:5.3f}/{r['step_mean']:5.3f}   "
+            f"{low:5.1f}-{high:5.1f} {order:>8s}  "
+            f"{c['normal']:6.1f} {c['deuteranopia']:6.1f} {c['protanopia']:6.1f} {c['tritanopia']:6.1f} "
+            f"{r['greyscale_corner_distance']:6.1f}"
+        )
+    lines += [
+        "",
+        "step: smallest / mean CIEDE2000 difference between neighbouring table cells.",
+        "L* order: how CIE lightness changes from cold to warm in every cloud row.",
+        "normal .. trit.: CIEDE2000 between the two closest corners, as seen normally and with simulated",
+        "deuteranopia, protanopia, tritanopia (Machado et al. 2009); grey: their L* gap in greyscale.",
+    ]
+    warnings = [f"{r['name']}: {w}" for r in reports for w in r["warnings"]]
+    if warnings:
+        lines += ["", *warnings]
     return "\n".join(lines)
 
 

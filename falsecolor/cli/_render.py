@@ -76,7 +76,7 @@ def recipe_from_args(args: argparse.Namespace):
         options = _band_options(args, role)
         path = getattr(args, role)
         if path:
-            changes[role] = BandInput(path=os.path.abspath(path), **options)
+            changes[role] = BandInput(path=recipe.relative(path), **options)
             if role in ("cloud", "opacity"):
                 changes["opacity" if role == "cloud" else "cloud"] = None
         elif options and getattr(recipe, role) is not None:
@@ -91,7 +91,7 @@ def recipe_from_args(args: argparse.Namespace):
         if getattr(args, dest, None) is not None:
             changes[field] = getattr(args, dest)
     if args.palette is not None and Path(args.palette).suffix.lower() in (".toml", ".png"):
-        changes["palette"] = os.path.abspath(args.palette)
+        changes["palette"] = recipe.relative(args.palette)
     if args.print_width is not None:
         changes["size"] = _print_size(args.print_width, changes.get("dpi", recipe.dpi))
     recipe = recipe.replace(**changes)
@@ -107,8 +107,12 @@ def _print_size(width: str, dpi: float | None) -> int:
 
     if dpi is None:
         raise InputError("--print-width needs --dpi (pixels per inch) to know the size in pixels")
+    text = width.strip()
+    if text.endswith("in") and not text.endswith("min"):
+        text = text[:-2] + "inch"  # astropy's parser reads "in" as a keyword, "inch" as the unit
     try:
-        inches = u.Quantity(width).to_value(u.imperial.inch)
+        with u.imperial.enable():  # "8in" as well as "20cm"
+            inches = u.Quantity(text).to_value(u.imperial.inch)
     except (TypeError, ValueError, u.UnitsError):
         raise InputError(f"--print-width {width!r} is not a length: use e.g. 20cm or 8in") from None
     if not inches > 0:
@@ -168,8 +172,12 @@ def run_render(args: argparse.Namespace) -> int:
             raise InputError("--strip goes with --inputs (a time series)")
         composite, written = pipeline.render_recipe(recipe, files=outputs, fits=fits, option_style="cli")
     if args.recipe_out:
-        files = tuple(str(p) for p in (outputs or ())) or recipe.files
-        kept = recipe.replace(files=files, fits=fits or recipe.fits, strip=strip or recipe.strip)
+        files = tuple(recipe.relative(p) for p in outputs) if outputs else recipe.files
+        kept = recipe.replace(
+            files=files,
+            fits=recipe.relative(fits) if fits else recipe.fits,
+            strip=recipe.relative(strip) if strip else recipe.strip,
+        )
         written += pipeline.write_recipe(kept, args.recipe_out)
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in written)}")

@@ -33,6 +33,7 @@ A palette may also be a square PNG image of the table itself: columns cold
 
 from ._core import CORNERS, DEFAULT_PALETTE, FINE_LUT_SIZE, INTERPOLATIONS, MIDPOINTS, Palette
 from ._files import get_palette, list_palettes, load_palette
+from ._quality import PaletteQuality, assess, simulate
 
 __all__ = [
     "CORNERS",
@@ -41,7 +42,10 @@ __all__ = [
     "INTERPOLATIONS",
     "MIDPOINTS",
     "Palette",
+    "PaletteQuality",
+    "assess",
     "get_palette",
     "list_palettes",
     "load_palette",
+    "simulate",
 ]

@@ -82,6 +82,8 @@ class PaletteQuality:
         Darkest and lightest CIE L* in the table.
     lightness_monotonic : float
         Fraction of cloud rows whose L* rises at every step from cold to warm.
+    lightness_falling : float
+        Fraction of cloud rows whose L* falls at every step (ordered the other way).
     lightness_step_min : float
         Smallest L* step from cold to warm (negative when lightness falls).
     corner_distance : dict
@@ -100,6 +102,7 @@ class PaletteQuality:
     step_mean: float
     lightness_range: tuple[float, float]
     lightness_monotonic: float
+    lightness_falling: float
     lightness_step_min: float
     corner_distance: dict[str, float]
     greyscale_corner_distance: float
@@ -114,6 +117,7 @@ class PaletteQuality:
             "step_mean": round(self.step_mean, 4),
             "lightness_range": [round(v, 2) for v in self.lightness_range],
             "lightness_monotonic": round(self.lightness_monotonic, 4),
+            "lightness_falling": round(self.lightness_falling, 4),
             "lightness_step_min": round(self.lightness_step_min, 4),
             "corner_distance": {k: round(v, 2) for k, v in self.corner_distance.items()},
             "greyscale_corner_distance": round(self.greyscale_corner_distance, 2),
@@ -163,6 +167,7 @@ def assess(palette: Palette) -> PaletteQuality:
         step_mean=float(steps.mean()),
         lightness_range=(float(lab[..., 0].min()), float(lab[..., 0].max())),
         lightness_monotonic=float(np.mean(np.all(lightness_steps > 0, axis=0))),
+        lightness_falling=float(np.mean(np.all(lightness_steps < 0, axis=0))),
         lightness_step_min=float(lightness_steps.min()),
         corner_distance={k: v[0] for k, v in corners.items()},
         greyscale_corner_distance=grey_pairs[0],
@@ -179,7 +184,9 @@ def _explain(report: PaletteQuality, corners: dict, grey_pairs: tuple[float, str
             f"flat patch: the smallest step (ΔE00 {report.step_min:.3f}) is under "
             f"{FLAT_STEP:.0%} of the mean ({report.step_mean:.3f})"
         )
-    if report.lightness_monotonic < 1.0:
+    if report.lightness_falling == 1.0:
+        notes.append("lightness falls from cold to warm everywhere: ordered, but darker means warmer")
+    elif report.lightness_monotonic < 1.0:
         notes.append(
             f"lightness does not rise from cold to warm in {1 - report.lightness_monotonic:.0%} of the rows"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,12 +234,12 @@ def _recipe_of(temperature, cloud, opacity, temperature_options, cloud_options, 
             for key in ("wavelength", "scale"):
                 if key in given and not isinstance(given[key], str):
                     given[key] = str(given[key])
-            inputs[name] = BandInput(path=str(Path(value).resolve()), **given)
+            inputs[name] = BandInput(path=os.path.relpath(os.path.abspath(value)), **given)
     palette = choices.pop("palette")
     if isinstance(palette, Palette):
         palette = palette.source if palette.source else palette.name
     if palette is not None and is_path(str(palette)):
-        palette = str(Path(palette).resolve())
+        palette = os.path.relpath(os.path.abspath(palette))
     clear_sky = choices.pop("clear_sky")
     if clear_sky is not None and not isinstance(clear_sky, str | int | float):
         clear_sky = str(clear_sky)
@@ -246,8 +247,8 @@ def _recipe_of(temperature, cloud, opacity, temperature_options, cloud_options, 
         k: tuple(float(v) for v in value) for k, value in choices.items() if isinstance(value, tuple | list)
     }
     return Recipe(
-        **inputs, palette=str(palette) if palette is not None else DEFAULT_PALETTE, clear_sky=clear_sky,
-        clear_percentile=float(choices["clear_percentile"]), **pairs,
+        **inputs, base=Path.cwd(), palette=str(palette) if palette is not None else DEFAULT_PALETTE,
+        clear_sky=clear_sky, clear_percentile=float(choices["clear_percentile"]), **pairs,
     )  # fmt: skip
 
 

@@ -310,7 +310,7 @@ def _strip_frame(composite: Composite, recipe: Recipe, name: str) -> Panel:
     image = picture(composite, look)
     image = resample(image, recipe.size or STRIP_FRAME)
     date = composite.temperature_band.date_obs
-    return Panel(image, f"{name} · {date[:10]}" if date else name)
+    return Panel(image, f"{name} · {date[:16].replace('T', ' ')}" if date else name)
 
 
 def _write_strip(path: Path, frames: list[Panel], composite: Composite, recipe: Recipe, t_axis, tau_axis):

@@ -14,6 +14,7 @@ dependencies).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import tempfile
 import time
@@ -23,6 +24,7 @@ import numpy as np
 from astropy import units as u
 
 import falsecolor
+import falsecolor.pipeline
 from falsecolor import get_filter, get_palette, render, synthetic_jupiter
 from falsecolor._blocks import worker_count
 from falsecolor.export import PNG_COMPRESS_LEVEL, encode_png
@@ -185,6 +187,50 @@ def bench_png(composite, size: int, repeat: int) -> list[str]:
     return lines
 
 
+def bench_outputs(composite, repeat: int) -> list[str]:
+    """Press outputs: Composite.save per format against the bare encoder on the same page."""
+    import io
+
+    import tifffile
+    from PIL import Image
+
+    page8 = composite.image(key=True, background="black")
+    page16 = falsecolor.pipeline._present.picture(
+        composite, falsecolor.pipeline.Look(background="black"), depth=16
+    )
+
+    def bare_png():
+        Image.fromarray(page8[..., :3]).save(io.BytesIO(), format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+
+    def bare_tiff():
+        tifffile.imwrite(io.BytesIO(), page16[..., :3], photometric="rgb", compression="zlib", metadata=None)
+
+    def bare_jpeg():
+        Image.fromarray(page8[..., :3]).save(io.BytesIO(), format="JPEG", quality=92, subsampling=0)
+
+    lines = [
+        f"Press outputs of the page ({page8.shape[1]}x{page8.shape[0]}, black background): "
+        "Composite.save (page layout, ICC, AVM XMP, recipe, source hashes, atomic write) against the "
+        "bare encoder on the ready page"
+    ]
+    with tempfile.TemporaryDirectory() as directory:
+        for suffix, bare, what in (
+            ("png", bare_png, f"Pillow PNG level {PNG_COMPRESS_LEVEL}, no metadata"),
+            ("tif", bare_tiff, "tifffile 16-bit deflate (no predictor), no metadata"),
+            ("jpg", bare_jpeg, "Pillow JPEG q92 4:4:4, no metadata"),
+        ):
+            target = f"{directory}/bench.{suffix}"
+            functions = {
+                "save": lambda target=target: composite.save(target, background="black"),
+                "bare": bare,
+            }
+            times = best_of(functions, max(1, repeat // 2))
+            size = os.path.getsize(target) / 1e6
+            lines.append(row(f"Composite.save .{suffix} ({size:.1f} MB)", times["save"], times["bare"]))
+            lines.append(row(f"  baseline: {what}", times["bare"]))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4096, help="image side in pixels (default 4096)")
@@ -203,7 +249,8 @@ def main() -> None:
         print("\n".join(lines) + "\n")
     lines, composite = bench_composite(args.size, args.repeat)
     print("\n".join(lines) + "\n")
-    print("\n".join(bench_png(composite, args.size, args.repeat)))
+    print("\n".join(bench_png(composite, args.size, args.repeat)) + "\n")
+    print("\n".join(bench_outputs(composite, args.repeat)))
 
 
 if __name__ == "__main__":

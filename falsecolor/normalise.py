@@ -117,17 +117,23 @@ def axis_limits(
 def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None) -> np.ndarray:
     """Composite 8- or 16-bit RGBA over an opaque background colour; ``None`` keeps transparency.
 
-    Blending is done on the sRGB-encoded values, as image viewers do.
+    Blending is done on the sRGB-encoded values, as image viewers do. Only the
+    partly transparent pixels (a resampled limb) are blended in floating point;
+    opaque ones are copied and transparent ones take the background.
     """
     if background is None:
         return rgba
-    full = float(np.iinfo(rgba.dtype).max)
-    bg = np.round(np.asarray(background[:3]) * full)
-    alpha = rgba[..., 3:4].astype(np.float32) / full
-    rgb = rgba[..., :3].astype(np.float32) * alpha + bg.astype(np.float32) * (1.0 - alpha)
-    out = np.empty_like(rgba)
-    out[..., :3] = np.round(rgb).astype(rgba.dtype)
-    out[..., 3] = np.iinfo(rgba.dtype).max
+    full = np.iinfo(rgba.dtype).max
+    bg = np.round(np.asarray(background[:3], dtype=np.float64) * full).astype(rgba.dtype)
+    alpha = rgba[..., 3]
+    out = rgba.copy()
+    out[..., 3] = full
+    np.copyto(out[..., :3], bg, where=(alpha == 0)[..., None])
+    partial = np.nonzero((alpha != 0) & (alpha != full))
+    if partial[0].size:
+        a = alpha[partial].astype(np.float32)[:, None] / np.float32(full)
+        mixed = rgba[partial][:, :3].astype(np.float32) * a + bg.astype(np.float32) * (1.0 - a)
+        out[partial[0], partial[1], :3] = np.round(mixed).astype(rgba.dtype)
     return out
 
 

@@ -55,3 +55,29 @@ def test_flatten_onto_background():
     np.testing.assert_array_equal(out[0, 0], [255, 0, 0, 255])
     np.testing.assert_array_equal(out[0, 1], [255, 255, 255, 255])
     np.testing.assert_array_equal(out[0, 2], [127, 255, 127, 255])
+
+
+def test_flatten_sixteen_bit_matches_the_float_formula():
+    rng = np.random.default_rng(4)
+    rgba = rng.integers(0, 65536, (50, 40, 4), dtype=np.uint16)
+    rgba[:10, :, 3] = 0
+    rgba[10:20, :, 3] = 65535
+    background = (0.2, 0.4, 0.6, 1.0)
+    out = flatten_onto(rgba, background)
+    a = rgba[..., 3:4] / 65535.0
+    expected = rgba[..., :3] * a + np.round(np.array(background[:3]) * 65535) * (1 - a)
+    assert np.abs(out[..., :3].astype(float) - expected).max() <= 1.0
+    assert np.all(out[..., 3] == 65535) and out.dtype == np.uint16
+
+
+def test_grey_image_spans_the_disc_percentiles():
+    from falsecolor.normalise import grey_image
+
+    values = np.linspace(0.0, 100.0, 10000).reshape(100, 100)
+    mask = np.zeros((100, 100), bool)
+    mask[:10] = True
+    grey = grey_image(values, mask)
+    assert grey.dtype == np.uint8 and np.all(grey[:10, :, 3] == 0) and np.all(grey[10:, :, 3] == 255)
+    assert np.all(grey[..., 0] == grey[..., 1]) and grey[-1, -1, 0] == 255 and grey[10, 0, 0] == 0
+    sixteen = grey_image(values, mask, dtype=np.uint16)
+    assert sixteen.dtype == np.uint16 and sixteen[-1, -1, 0] == 65535

@@ -8,6 +8,7 @@ byte for byte.
 from __future__ import annotations
 
 import io
+import os
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +32,8 @@ __all__ = [
 PNG_COMPRESS_LEVEL = 4
 #: JPEG quality for web copies (with 4:4:4 chroma, so coloured edges stay sharp).
 JPEG_QUALITY = 92
+#: zlib level of the TIFF master (with the horizontal predictor).
+TIFF_COMPRESS_LEVEL = 4
 #: The PNG iTXt keyword (and TIFF tag 700 content) that holds XMP metadata.
 XMP_KEY = "XML:com.adobe.xmp"
 #: Output formats by file suffix.
@@ -173,7 +176,13 @@ def encode_tiff(
         extratags.append((700, "B", len(xmp), xmp, True))
     options = {
         "photometric": "rgb",
+        # Horizontal differencing halves the size of smooth 16-bit pictures; level 4 and strips
+        # compressed on every core make it faster than plain deflate (benchmarks/README.md).
         "compression": "zlib",
+        "predictor": True,
+        "compressionargs": {"level": TIFF_COMPRESS_LEVEL},
+        "rowsperstrip": 256,
+        "maxworkers": os.cpu_count() or 1,
         "iccprofile": srgb_icc_profile(),
         "description": _ascii(description) if description else None,
         "software": _ascii(software) if software else None,

@@ -278,5 +278,28 @@ def test_cli_palettes_check_and_preview(tmp_path, capsys):
     swatch, _ = _decode(tmp_path / "visir.png")
     assert swatch.shape[0] > 300 and swatch.shape[1] > 800
     assert (tmp_path / "visir-dark.png").is_file()
-    assert main(["palettes", "--preview", str(tmp_path / "missing")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert main(["palettes", "--preview", str(tmp_path / "new"), "peak"]) == 0  # made when missing
+    assert (tmp_path / "new" / "peak.png").is_file()
+    assert main(["palettes", "--preview", str(tmp_path / "no" / "such")]) == 2
+    assert "parent does not exist" in capsys.readouterr().err
+
+
+def test_cli_recipe_out_never_replaces_an_input_or_an_output(tmp_path, band_files, capsys):
+    before = band_files["temperature"].read_bytes()
+    base = ["render", "-t", str(band_files["temperature"]), "-c", str(band_files["cloud"])]
+    assert main([*base, "-o", str(tmp_path / "t.png"), "--recipe-out", str(band_files["temperature"])]) == 2
+    assert "one of the inputs" in capsys.readouterr().err
+    assert main([*base, "-o", str(tmp_path / "x.png"), "--recipe-out", str(tmp_path / "x.png")]) == 2
+    assert "also an output" in capsys.readouterr().err
+    assert band_files["temperature"].read_bytes() == before
+    assert not (tmp_path / "t.png").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_cli_absolute_paths_stay_absolute_in_the_recipe(tmp_path, band_files):
+    out = tmp_path / "sub"
+    out.mkdir()
+    args = ["render", "-t", str(band_files["temperature"]), "-c", str(band_files["cloud"]),
+            "-o", str(out / "a.png"), "--recipe-out", str(out / "r.toml"), "-q"]  # fmt: skip
+    assert main(args) == 0
+    recipe = load_recipe(out / "r.toml")
+    assert recipe.temperature.path == str(band_files["temperature"]) and recipe.files == (str(out / "a.png"),)

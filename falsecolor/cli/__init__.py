@@ -81,10 +81,13 @@ def _run_palettes(args: argparse.Namespace) -> int:
     names = args.names or None
     if args.preview:
         directory = Path(args.preview)
-        if not directory.is_dir():
+        try:
+            directory.mkdir(exist_ok=True)
+        except OSError as err:
             from ..exceptions import OutputError
 
-            raise OutputError(f"preview directory {directory} does not exist: create it first")
+            reason = "its parent does not exist" if isinstance(err, FileNotFoundError) else err.strerror
+            raise OutputError(f"cannot make the preview directory {directory}: {reason}") from None
         written = pipeline.palette_previews(directory, names)
         print(f"wrote {len(written)} swatches to {directory}", file=sys.stderr if args.json else sys.stdout)
     if args.check:

@@ -76,7 +76,7 @@ def recipe_from_args(args: argparse.Namespace):
         options = _band_options(args, role)
         path = getattr(args, role)
         if path:
-            changes[role] = BandInput(path=recipe.relative(path), **options)
+            changes[role] = BandInput(path=_as_given(recipe, path), **options)
             if role in ("cloud", "opacity"):
                 changes["opacity" if role == "cloud" else "cloud"] = None
         elif options and getattr(recipe, role) is not None:
@@ -91,12 +91,17 @@ def recipe_from_args(args: argparse.Namespace):
         if getattr(args, dest, None) is not None:
             changes[field] = getattr(args, dest)
     if args.palette is not None and Path(args.palette).suffix.lower() in (".toml", ".png"):
-        changes["palette"] = recipe.relative(args.palette)
+        changes["palette"] = _as_given(recipe, args.palette)
     if args.print_width is not None:
         changes["size"] = _print_size(args.print_width, changes.get("dpi", recipe.dpi))
     recipe = recipe.replace(**changes)
     _check_inputs(recipe, args)
     return recipe
+
+
+def _as_given(recipe, path: str) -> str:
+    """A command-line path for the recipe: absolute stays absolute, relative becomes relative to its base."""
+    return path if os.path.isabs(os.path.expanduser(path)) else recipe.relative(path)
 
 
 def _print_size(width: str, dpi: float | None) -> int:
@@ -150,6 +155,20 @@ class _Progress:
             print(f"[{done}/{total}] {label}", file=sys.stderr, flush=True)
 
 
+def _check_recipe_out(path: str, recipe, others: list[str | None]) -> None:
+    """The recipe file may be neither an input nor another output of the run."""
+    from .. import pipeline
+    from ..exceptions import OutputError
+
+    inputs = [recipe.resolve(b.path) for b in (recipe.temperature, recipe.cloud, recipe.opacity) if b]
+    pipeline.check_outputs(path, inputs=inputs)
+    written = [os.path.abspath(p) for p in others if p] or [
+        os.path.abspath(recipe.resolve(f)) for f in recipe.files
+    ]
+    if os.path.abspath(path) in written:
+        raise OutputError(f"--recipe-out {path} is also an output of this run: choose another name")
+
+
 def run_render(args: argparse.Namespace) -> int:
     from .. import pipeline
 
@@ -158,7 +177,7 @@ def run_render(args: argparse.Namespace) -> int:
     fits = os.path.abspath(args.fits_out) if args.fits_out else None
     strip = os.path.abspath(args.strip) if args.strip else None
     if args.recipe_out:
-        pipeline.check_outputs(args.recipe_out)
+        _check_recipe_out(args.recipe_out, recipe, [*(outputs or ()), strip])
     if args.inputs:
         written = pipeline.render_batch(
             recipe, args.inputs, files=outputs, fits=fits, strip=strip, option_style="cli",
@@ -172,11 +191,11 @@ def run_render(args: argparse.Namespace) -> int:
             raise InputError("--strip goes with --inputs (a time series)")
         composite, written = pipeline.render_recipe(recipe, files=outputs, fits=fits, option_style="cli")
     if args.recipe_out:
-        files = tuple(recipe.relative(p) for p in outputs) if outputs else recipe.files
+        files = tuple(_as_given(recipe, p) for p in args.output) if outputs else recipe.files
         kept = recipe.replace(
             files=files,
-            fits=recipe.relative(fits) if fits else recipe.fits,
-            strip=recipe.relative(strip) if strip else recipe.strip,
+            fits=_as_given(recipe, args.fits_out) if fits else recipe.fits,
+            strip=_as_given(recipe, args.strip) if strip else recipe.strip,
         )
         written += pipeline.write_recipe(kept, args.recipe_out)
     if not args.quiet:

@@ -95,7 +95,7 @@ def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None
         f"{spec.y_label}\n{y_band}{spec.y_ends[0]} → {spec.y_ends[1]}",
         color=ink, fontsize=font, linespacing=1.4,
     )  # fmt: skip
-    _clipped_labels(axes, spec, ink, font * 0.75)
+    _clipped_labels(axes, spec, ink, max(7.0, font * 0.8))
     tile = to_array(fig)
     return crop(tile, np.round(np.asarray(panel) * 255).astype(np.uint8), margin=round(font * 1.2))
 

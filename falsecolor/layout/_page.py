@@ -13,6 +13,8 @@ from ._key import KeySpec, render_key
 KEY_POSITIONS = ("right", "left", "bottom")
 #: Default side of the key's palette square, as a fraction of the panel height.
 KEY_SIZE = 0.34
+#: The key's square is never smaller than this (its labels stay readable in print).
+KEY_MIN = 200
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def page(
         Colour key to draw; ``None`` for none.
     key_size : float
         Side of the key's palette square as a fraction of the tallest panel
-        (kept between 150 and 1200 pixels).
+        (kept between 200 and 1200 pixels).
     key_position : {'right', 'left', 'bottom'}
     title, caption, credit : str, optional
         Bold title above; caption (date, instrument, filters) and credit below.
@@ -73,13 +75,13 @@ def page(
     nx = max(p.image.shape[1] for p in panels)
     ink = text_colour(background)
     margin = max(8, round(0.03 * max(ny, nx)))
-    label_line = Line("", int(np.clip(0.05 * ny, 20, 64))) if labelled else None
+    label_line = Line("", int(np.clip(0.05 * ny, 26, 64))) if labelled else None
     label_height = label_line.height if label_line else 0
     row_width = sum(p.image.shape[1] for p in panels) + margin * (len(panels) - 1)
     row_height = ny + label_height
     key_tile = None
     if key is not None:
-        key_tile = render_key(key, size=int(np.clip(key_size * ny, 150, 1200)), background=background)
+        key_tile = render_key(key, size=int(np.clip(key_size * ny, KEY_MIN, 1200)), background=background)
     if key_tile is None:
         body_width, body_height = row_width, row_height
     elif key_position == "bottom":

@@ -12,12 +12,11 @@ Palette file format (``palettes/*.toml``)::
     interpolation = "oklab"          # or "linear-rgb", "srgb"
     credit = "..."                   # optional
     license = "CC0-1.0"              # optional
+    background = "#000000"           # optional: the page it is designed for
 
     [axes]
     x = "temperature: cold -> warm"
     y = "cloud: clear -> cloudy"
-
-    background = "#000000"           # optional: the page it is designed for
 
     [colors]                         # sRGB, "#rrggbb" or "#rrggbbaa" or a name
     cold_clear = "#5095ff"

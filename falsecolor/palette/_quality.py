@@ -188,7 +188,8 @@ def _explain(report: PaletteQuality, corners: dict, grey_pairs: tuple[float, str
         notes.append("lightness falls from cold to warm everywhere: ordered, but darker means warmer")
     elif report.lightness_monotonic < 1.0:
         notes.append(
-            f"lightness does not rise from cold to warm in {1 - report.lightness_monotonic:.0%} of the rows"
+            "lightness is not ordered from cold to warm "
+            f"(it rises at every step in {report.lightness_monotonic:.0%} of the rows)"
         )
     for vision, (distance, a, b) in corners.items():
         if distance < CORNER_DISTINCT:

@@ -171,8 +171,8 @@ def synthetic_jupiter(
     equatorial_radius : float, optional
         Disc radius in pixels; default 45 % of the smaller side.
     sub_observer_latitude, pole_angle, central_meridian : float
-        Viewing geometry in degrees (defaults: VISIR, 2016-02-15, SCIENCE.md 6.1,
-        with the pole up).
+        Viewing geometry in degrees (defaults: Jupiter as VISIR saw it on
+        2016-02-15, with the pole up).
     grs_longitude : float, optional
         System III longitude of the Great Red Spot; default 25 degrees east of
         the central meridian, so it is in view.

@@ -23,6 +23,7 @@ STAGES = {
     "palette",
     "normalise",
     "layout",
+    "lucky",
     "export",
     "recipe",
 }

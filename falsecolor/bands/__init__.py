@@ -24,8 +24,22 @@ from astropy.io import fits
 from .._units import is_counts, is_radiance
 from ..exceptions import FileFormatError
 from . import _fits, _header
+from ._frames import FRAME_SUFFIXES, FrameSource, open_frames
+from ._ser import SerHeader, SerWriter, read_ser_header, write_ser
 
-__all__ = ["Band", "band_to_hdu", "read_band"]
+__all__ = [
+    "FRAME_SUFFIXES",
+    "Band",
+    "FrameSource",
+    "SerHeader",
+    "SerWriter",
+    "band_from_header",
+    "band_to_hdu",
+    "open_frames",
+    "read_band",
+    "read_ser_header",
+    "write_ser",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +210,24 @@ def read_band(
     factor = _header.conversion_factor(header, scale, name, option_prefix, provenance)
     date = _header.date_obs(header, name, provenance)
     return Band(data, band_unit, band_wavelength, filter_name, date, factor, None, header, name, provenance)
+
+
+def band_from_header(data: np.ndarray, header: fits.Header, *, source: str | None = None) -> Band:
+    """A band made in memory (e.g. a stack) described by a FITS header, read as :func:`read_band` would."""
+    provenance: dict[str, str] = {}
+    name = source or "image"
+    return Band(
+        data,
+        _header.unit(header, None, name, "", provenance),
+        _header.wavelength(header, None, name, provenance),
+        _header.filter_name(header, None, provenance),
+        _header.date_obs(header, name, provenance),
+        _header.conversion_factor(header, None, name, "", provenance),
+        None,
+        header,
+        source,
+        provenance,
+    )
 
 
 # --------------------------------------------------------------------------------------

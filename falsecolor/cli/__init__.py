@@ -1,4 +1,4 @@
-"""Command line: ``falsecolor render | info | palettes | filters``.
+"""Command line: ``falsecolor render | stack | info | palettes | filters``.
 
 Thin over :mod:`falsecolor.pipeline`. Errors the user can fix end with one line
 on stderr and exit status 2; unexpected failures with exit status 1 (the
@@ -20,6 +20,7 @@ from typing import Any
 
 from ._parser import PROG, build_parser
 from ._render import run_render
+from ._stack import run_stack
 
 __all__ = ["build_parser", "console_main", "main"]
 
@@ -156,7 +157,13 @@ def _run_filters(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"render": run_render, "info": _run_info, "palettes": _run_palettes, "filters": _run_filters}
+_COMMANDS = {
+    "render": run_render,
+    "stack": run_stack,
+    "info": _run_info,
+    "palettes": _run_palettes,
+    "filters": _run_filters,
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -169,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, subcommands = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
-        parser.error("choose a command: render, info, palettes or filters")
+        parser.error("choose a command: render, stack, info, palettes or filters")
     if extra:
         before_command = argv.index(args.command) > argv.index(extra[0]) if extra[0] in argv else False
         (parser if before_command else subcommands[args.command]).error(

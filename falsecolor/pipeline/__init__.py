@@ -10,6 +10,7 @@ from ._clear import cloud_opacity
 from ._compose import compose
 from ._composite import RECIPE_KEY, Composite
 from ._info import check_outputs, describe, filter_catalogue, render_demo
+from ._lucky_frames import LuckyFrames, synthetic_frames
 from ._palettes import palette_catalogue, palette_previews, palette_report
 from ._present import Look
 from ._recipes import (
@@ -23,14 +24,19 @@ from ._recipes import (
     write_recipe,
 )
 from ._render import Prepared, prepare, render, resolve_band
+from ._stack import Stacked, StackOptions, stack
+from ._stack_report import write_stack
 
 __all__ = [
     "RECIPE_KEY",
     "BandInput",
     "Composite",
     "Look",
+    "LuckyFrames",
     "Prepared",
     "Recipe",
+    "StackOptions",
+    "Stacked",
     "check_outputs",
     "cloud_opacity",
     "compose",
@@ -48,5 +54,8 @@ __all__ = [
     "render_demo",
     "render_recipe",
     "resolve_band",
+    "stack",
+    "synthetic_frames",
     "write_recipe",
+    "write_stack",
 ]

@@ -1,0 +1,51 @@
+"""``falsecolor stack``: frames in, one FITS band (and a report) out."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+
+from ._render import _Progress
+
+
+def _input_files(patterns: list[str]) -> list[str]:
+    """Every existing file the frame arguments name (so no output can replace one)."""
+    files = []
+    for pattern in patterns:
+        if os.path.isdir(pattern):
+            files += glob.glob(os.path.join(pattern, "*"))
+        elif os.path.exists(pattern):
+            files.append(pattern)
+        else:
+            files += glob.glob(pattern)
+    return files
+
+
+def run_stack(args: argparse.Namespace) -> int:
+    from .. import pipeline
+
+    inputs = _input_files(args.frames + (args.dark or []) + (args.flat or []))
+    report_plot = args.plot or (os.path.splitext(args.report)[0] + ".png" if args.report else None)
+    outputs = [p for p in (args.output, args.report, report_plot) if p]
+    pipeline.check_outputs(outputs, inputs=inputs)
+    if not args.output.lower().endswith((".fits", ".fit", ".fts")):
+        from ..exceptions import OutputError
+
+        raise OutputError(f"-o {args.output}: the stacked band is written as FITS; name it .fits")
+    result = pipeline.stack(
+        args.frames, keep=args.keep, method=args.method, align=args.align, metric=args.metric,
+        box=args.box, local_selection=args.local_selection, drizzle=args.drizzle, clip=args.clip,
+        region=args.region, dark=args.dark, flat=args.flat, channel=args.channel,
+        reference_frames=args.reference_frames, workers=args.workers, scheduler=args.scheduler,
+        progress=_Progress(args.quiet),
+    )  # fmt: skip
+    written = pipeline.write_stack(result, args.output, report=args.report, plot=args.plot, inputs=inputs)
+    if not args.quiet:
+        s = result.summary
+        print(f"wrote {', '.join(str(p) for p in written)}")
+        print(f"  {s['kept']} of {s['frames']} frames stacked ({s['usable']} usable), {s['method']}, "
+              f"{s['align']} alignment, RMS shift {s['shift_rms_px']} px")  # fmt: skip
+        if s["date_obs"]:
+            print(f"  mid-time of the kept frames {s['date_obs']}")
+    return 0

@@ -39,11 +39,16 @@ class Pilot:
     sigma: np.ndarray
 
     @classmethod
-    def from_frames(cls, frames: np.ndarray) -> Pilot:
+    def from_frames(cls, frames: np.ndarray, *, blur_allowance: float = 1.0) -> Pilot:
+        """From aligned frames; sigma never falls below the typical noise and, at edges, allows
+        ``blur_allowance`` pixels of extra blur or misregistration (the pilot frames are the sharpest)."""
         centre = np.median(frames, axis=0)
         mad = np.median(np.abs(frames - centre), axis=0) * 1.4826
         floor = max(float(np.median(mad)), 1e-12)  # a few frames give noisy MADs: never below typical
-        return cls(centre.astype(np.float32), np.maximum(mad, floor).astype(np.float32))
+        gy, gx = np.gradient(centre)
+        edge = blur_allowance * np.hypot(gy, gx)
+        sigma = np.sqrt(np.maximum(mad, floor) ** 2 + edge**2)
+        return cls(centre.astype(np.float32), sigma.astype(np.float32))
 
 
 @dataclass

@@ -62,8 +62,9 @@ class LocalAligner:
     box : int
         Alignment box size in pixels (boxes tile the frame).
     min_contrast : float
-        A box is an alignment point when the standard deviation of its
-        high-passed reference exceeds this fraction of the brightest box's.
+        A box fixes the shift along an axis when the gradient energy of its
+        reference along that axis exceeds this fraction of the largest box's;
+        other boxes take the mean shift of those that do (per axis).
     max_shift : float
         Local shifts larger than this (pixels) are treated as failures and
         replaced by the mean of the good boxes.
@@ -86,9 +87,18 @@ class LocalAligner:
         )
         boxes = self._boxes(self.reference)
         boxes = boxes - boxes.mean(axis=(-2, -1), keepdims=True)
-        contrast = boxes.std(axis=(-2, -1))
-        self.usable = contrast > self.min_contrast * contrast.max() if contrast.max() > 0 else contrast > 0
         self._window = np.outer(np.hanning(b), np.hanning(b)).astype(np.float32)
+        # structure per axis: a box of horizontal belts fixes dy but not dx (the aperture problem)
+        energy = np.stack(
+            [
+                np.sum(np.diff(boxes, axis=-2)[..., :, :] ** 2 * self._window[1:, :], axis=(-2, -1)),
+                np.sum(np.diff(boxes, axis=-1) ** 2 * self._window[:, 1:], axis=(-2, -1)),
+            ],
+            axis=-1,
+        )
+        top = energy.max()
+        self.usable_axes = energy > self.min_contrast * top if top > 0 else energy > 0
+        self.usable = self.usable_axes.all(axis=-1)
         self._ref = np.conj(scipy.fft.rfft2(boxes * self._window, axes=(-2, -1)))
         self._ys, self._xs = np.mgrid[0:ny, 0:nx].astype(np.float32)
 
@@ -116,9 +126,10 @@ class LocalAligner:
         dy = (py + oy + b / 2) % b - b / 2
         dx = (px + ox + b / 2) % b - b / 2
         result = np.stack([dy, dx], axis=-1)
-        good = self.usable & (np.hypot(dy, dx) <= self.max_shift)
-        fill = result[good].mean(axis=0) if good.any() else np.zeros(2)
-        result[~good] = fill
+        good = self.usable_axes & (np.hypot(dy, dx) <= self.max_shift)[..., None]
+        for axis in (0, 1):
+            values, ok = result[..., axis], good[..., axis]
+            values[~ok] = values[ok].mean() if ok.any() else 0.0
         return result
 
     def warp(self, aligned: np.ndarray, shifts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

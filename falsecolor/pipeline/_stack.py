@@ -17,7 +17,6 @@ same image.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from astropy.io import fits
 
 from .. import lucky
-from ..bands import Band, FrameSource, band_from_header, open_frames
+from ..bands import Band, FrameSource, open_frames
 from ..exceptions import InputError, warn
+from ._stack_result import reason_summary, stack_result
 from ._stack_runner import Runner
 from ._stack_tasks import (
     Calibration,
@@ -95,22 +94,6 @@ class Stacked:
         """The JSON-ready report: options, summary and per-frame records."""
         options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self.options).items()}
         return {"options": options, "summary": self.summary, "frames": self.frames}
-
-
-def _mid_time(times: list[str | None]) -> tuple[str | None, str | None, str | None]:
-    moments = []
-    for text in times:
-        if text:
-            try:
-                moments.append(_dt.datetime.fromisoformat(text.replace("Z", "")))
-            except ValueError:
-                continue
-    if not moments:
-        return None, None, None
-    first, last = min(moments), max(moments)
-    mid = first + (sum(((m - first) for m in moments), _dt.timedelta()) / len(moments))
-    iso = lambda m: m.isoformat(timespec="milliseconds")  # noqa: E731
-    return iso(mid), iso(first), iso(last)
 
 
 def stack(
@@ -250,7 +233,7 @@ def stack(
     usable &= ~faint & ~bright
     _warn_rejected(source, reasons)
     if not usable.any():
-        raise InputError(f"no usable frame among {n}: {_reason_summary(reasons)}")
+        raise InputError(f"no usable frame among {n}: {reason_summary(reasons)}")
 
     # selection and reference --------------------------------------------------------------
     count = lucky.keep_count(lucky.parse_keep(keep), int(usable.sum()))
@@ -282,8 +265,11 @@ def stack(
         done += len(part.indices)
         report(done, len(work), "stacking")
     runner.close()
-    image = _finish(total, options, source.shape)
-    return _result(source, options, image, reference, quality, flux, reasons, kept, reading, weights, total)
+    image = _finish(total, options, source.shape, ctx.aligner)
+    band, records, summary = stack_result(
+        source, options, image, reference, quality, flux, reasons, kept, reading, weights, total
+    )
+    return Stacked(band, records, reference.astype(np.float32), options, summary)
 
 
 def _weights(method: str, quality: np.ndarray, reading: np.ndarray) -> np.ndarray:
@@ -293,13 +279,17 @@ def _weights(method: str, quality: np.ndarray, reading: np.ndarray) -> np.ndarra
     return weights
 
 
-def _finish(total: Partial, options: StackOptions, shape: tuple[int, int]) -> np.ndarray:
+def _finish(total: Partial, options: StackOptions, shape: tuple[int, int], aligner) -> np.ndarray:
     if total.spectral is not None:
         image = total.spectral.result()
     elif total.median is not None:
         image = total.median.result()
     else:
         image = total.sums.result()
+    if aligner is not None and total.local is not None and len(total.local):
+        # Frames were warped onto the reference, which carries the mean distortion of the few
+        # frames it was made from; the mean local shift of all frames is minus that distortion.
+        image = _undistort(image, aligner, total.local_sum / len(total.local))
     if options.align != "none" and len(total.shifts):
         ny, nx = shape
         dy, dx = total.shifts[:, 0], total.shifts[:, 1]
@@ -318,81 +308,16 @@ def _finish(total: Partial, options: StackOptions, shape: tuple[int, int]) -> np
     return image
 
 
+def _undistort(image: np.ndarray, aligner, mean_shifts: np.ndarray) -> np.ndarray:
+    missing = ~np.isfinite(image)
+    corrected = aligner.warp(np.where(missing, np.nanmedian(image), image).astype(np.float32), -mean_shifts)
+    corrected[missing] = np.nan
+    return corrected
+
+
 def _warn_rejected(source: FrameSource, reasons: list[str | None]) -> None:
     rejected = [(i, r) for i, r in enumerate(reasons) if r is not None]
     for index, reason in rejected[:MAX_FRAME_WARNINGS]:
         warn(f"frame {source.name(index)}: {reason}; skipped", stacklevel=4)
     if len(rejected) > MAX_FRAME_WARNINGS:
         warn(f"{len(rejected) - MAX_FRAME_WARNINGS} more frames were skipped (see the report)", stacklevel=4)
-
-
-def _reason_summary(reasons: list[str | None]) -> str:
-    counts: dict[str, int] = {}
-    for reason in reasons:
-        if reason:
-            counts[reason] = counts.get(reason, 0) + 1
-    return "; ".join(f"{c} {r}" for r, c in sorted(counts.items(), key=lambda kv: -kv[1]))
-
-
-def _result(source, options, image, reference, quality, flux, reasons, kept, reading, weights, total):
-    n = len(source)
-    shifts = np.full((n, 3), np.nan)
-    shifts[total.indices] = total.shifts
-    local = np.full(n, np.nan)
-    if total.local is not None:
-        local[total.indices] = total.local
-    records = []
-    for i in range(n):
-        status = reasons[i] or ("kept" if kept[i] else "kept in some boxes" if reading[i] else "not selected")
-        record = {
-            "index": i,
-            "name": source.name(i),
-            "time": source.time(i),
-            "quality": float(quality[i]) if reasons[i] is None else None,
-            "flux": float(flux[i]) if reasons[i] is None else None,
-            "status": status,
-            "kept": bool(reading[i]),
-            "dy": None if np.isnan(shifts[i, 0]) else round(float(shifts[i, 0]), 4),
-            "dx": None if np.isnan(shifts[i, 1]) else round(float(shifts[i, 1]), 4),
-            "correlation": None if np.isnan(shifts[i, 2]) else round(float(shifts[i, 2]), 5),
-            "weight": round(float(weights[i]), 5),
-        }
-        if total.local is not None:
-            record["local_shift_rms"] = None if np.isnan(local[i]) else round(float(local[i]), 4)
-        records.append(record)
-    used = int(reading.sum())
-    usable = sum(r is None for r in reasons)
-    mid, first, last = _mid_time([source.time(i) for i in np.flatnonzero(reading)])
-    header = fits.Header()
-    for card in source.header.cards:
-        if card.keyword not in _LAYOUT and not card.keyword.startswith("NAXIS"):
-            header.append(card)
-    header["NFRAMES"] = (n, "frames read")
-    header["NUSABLE"] = (usable, "frames passing the checks")
-    header["NKEPT"] = (used, "frames stacked")
-    header["KEEPFRAC"] = (round(used / max(usable, 1), 6), "kept fraction of usable frames")
-    header["STACKMTH"] = (options.method, "how the kept frames were combined")
-    header["ALIGN"] = (options.align, "registration: global shift, local warp or none")
-    header["QMETRIC"] = (options.metric, "sharpness measure used for selection")
-    header["DRIZZLE"] = (options.drizzle, "output pixels per input pixel")
-    if mid:
-        header["DATE-OBS"] = (mid, "mid-time of the kept frames")
-        header["DATE-BEG"], header["DATE-END"] = first, last
-    elif "DATE-OBS" in header:
-        header["COMMENT"] = "DATE-OBS is the first file's: the frames carry no times"
-    if source.unit and "BUNIT" not in header:
-        header["BUNIT"] = source.unit
-    name = Path(source.segments[0].path).name if source.segments[0].kind != "array" else None
-    band = band_from_header(image, header, source=name)
-    summary = {
-        "frames": n,
-        "usable": usable,
-        "kept": used,
-        "method": options.method,
-        "align": options.align,
-        "shift_rms_px": round(float(np.sqrt(np.nanmean(np.sum(total.shifts[:, :2] ** 2, axis=1)))), 4)
-        if len(total.shifts) else None,
-        "date_obs": mid,
-        "rejected": _reason_summary(reasons) or None,
-    }  # fmt: skip
-    return Stacked(band, records, reference.astype(np.float32), options, summary)

@@ -163,12 +163,14 @@ class Partial:
     median: lucky.HistogramMedian | None = None
     drizzle: lucky.Drizzle | None = None
     local: np.ndarray | None = None  # (n,) RMS local shift
+    local_sum: np.ndarray | None = None  # sum of the box-shift grids (the reference's own distortion)
 
     def merge(self, other: Partial) -> None:
         self.indices += other.indices
         self.shifts = np.concatenate([self.shifts, other.shifts])
         if self.local is not None and other.local is not None:
             self.local = np.concatenate([self.local, other.local])
+            self.local_sum += other.local_sum
         for name in ("spectral", "sums", "median", "drizzle"):
             mine = getattr(self, name)
             if mine is not None:
@@ -194,6 +196,7 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
         partial.drizzle = lucky.Drizzle(shape, options.drizzle)
     if ctx.aligner is not None:
         partial.local = np.zeros(len(work))
+        partial.local_sum = np.zeros((*ctx.aligner.grid, 2))
     aligned = np.empty(shape, np.float32) if real_space or per_pixel else None
     for k, (index, weight, box_weights) in enumerate(work):
         if source.read(index, frame) is not None:  # readable in pass 1: the file changed since
@@ -208,14 +211,15 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
             lucky.shift_spectrum(spectrum, shape, -dy, -dx)
         partial.indices.append(index)
         partial.shifts[k] = dy, dx, corr
+        local_y = local_x = 0.0
         if aligned is None:
             partial.spectral.add(spectrum, weight)
         else:
             aligned[...] = scipy.fft.irfft2(spectrum, s=shape, workers=1)
-            local_y = local_x = 0.0
             if ctx.aligner is not None:
                 box_shifts = ctx.aligner.shifts(aligned)
                 partial.local[k] = float(np.sqrt(np.mean(np.sum(box_shifts**2, axis=-1))))
+                partial.local_sum += box_shifts
                 warped = ctx.aligner.warp(aligned, box_shifts)
                 aligned[...] = warped
                 if partial.drizzle is not None:

@@ -1,0 +1,201 @@
+"""How each frame format stores its frames: segments of SER and FITS files, and image files."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from ..exceptions import FileFormatError, warn
+from . import _fits, _ser
+
+__all__ = ["Segment", "fits_segments", "image_shape", "read_image", "ser_segments"]
+
+_FRAME_TIME_KEYS = ("FRAMTIME", "HIERARCH ESO DET SEQ1 DIT", "HIERARCH ESO DET DIT", "DIT")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive frames stored one way in one file."""
+
+    kind: str  # "raw" (memory-mapped samples), "image" (one PNG/TIFF), "fits" (read by astropy)
+    path: str
+    count: int
+    shape: tuple[int, ...]  # stored shape of one frame: (ny, nx) or (ny, nx, 3)
+    offset: int = 0
+    dtype: str = "<f4"
+    scale: float = 1.0
+    zero: float = 0.0
+    blank: int | None = None
+    flip: bool = False
+    colour: str = "mono"  # "mono", "rgb" or "bgr"
+    hdu: int = 0
+    times: tuple[str | None, ...] | None = None
+    saturation: float | None = None
+    array: np.ndarray | None = field(default=None, repr=False, compare=False)  # kind "array"
+
+
+@contextlib.contextmanager
+def _no_bombs():
+    """Pillow's decompression-bomb error (and warning) as a ValueError naming the cause."""
+    from PIL import Image
+
+    try:
+        yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ValueError(f"image too large to be a frame ({err})") from err
+
+
+def read_image(path: str) -> np.ndarray:
+    if path.lower().endswith((".tif", ".tiff")):
+        import tifffile
+
+        data = tifffile.imread(path)
+        if data.ndim == 3 and data.shape[0] in (3, 4) and data.shape[-1] not in (3, 4):
+            data = np.moveaxis(data, 0, -1)  # planar RGB
+        return data
+    from PIL import Image
+
+    with warnings.catch_warnings(), _no_bombs():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as img:
+            if img.mode == "P":
+                img = img.convert("RGBA")
+            elif img.mode in ("LA", "CMYK", "YCbCr", "HSV"):
+                img = img.convert("RGB")
+            return np.asarray(img)
+
+
+def image_shape(path: str) -> tuple[tuple[int, ...], float | None]:
+    """Shape and saturation value of an image file, from its header only."""
+    if path.lower().endswith((".tif", ".tiff")):
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            shape, dtype = page.shape, page.dtype
+        if len(shape) == 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
+            shape = (*shape[1:], shape[0])
+        return tuple(shape), _saturation(np.dtype(dtype))
+    from PIL import Image
+
+    with warnings.catch_warnings(), _no_bombs():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as img:
+            bands, (width, height) = len(img.getbands()), img.size
+            sixteen = img.mode.startswith("I;16") or img.mode == "I"
+    shape = (height, width) if bands == 1 else (height, width, 3)
+    return shape, 65_535.0 if sixteen else 255.0
+
+
+def _saturation(dtype: np.dtype) -> float | None:
+    return float(np.iinfo(dtype).max) if dtype.kind in "iu" else None
+
+
+def ser_segments(path: str) -> tuple[list[Segment], fits.Header]:
+    head = _ser.read_ser_header(path)
+    header = fits.Header()
+    for key, value in (
+        ("INSTRUME", head.instrument),
+        ("TELESCOP", head.telescope),
+        ("OBSERVER", head.observer),
+    ):
+        if value:
+            header[key] = value
+    if head.start_utc:
+        header["DATE-OBS"] = head.start_utc
+    colour = head.colour if head.colour in ("rgb", "bgr") else "mono"
+    times = tuple(head.timestamps) if head.timestamps is not None else None
+    saturation = float(2**head.depth - 1)
+    good = Segment(
+        "raw", path, head.frames_present, head.frame_shape, 178, head.dtype.str, flip=True, colour=colour,
+        times=times, saturation=saturation,
+    )  # fmt: skip
+    segments = [good]
+    missing = head.frame_count - head.frames_present
+    if missing:
+        warn(
+            f"{Path(path).name} is truncated: frames {head.frames_present}..{head.frame_count - 1} "
+            f"of {head.frame_count} are missing and skipped",
+            stacklevel=3,
+        )
+    return segments, header
+
+
+def _frame_times(header: fits.Header, count: int) -> tuple[str | None, ...] | None:
+    date = header.get("DATE-OBS") or header.get("DATE_OBS")
+    if not isinstance(date, str):
+        return None
+    try:
+        start = _dt.datetime.fromisoformat(date.strip().replace("Z", ""))
+    except ValueError:
+        return None
+    step = next((header[k] for k in _FRAME_TIME_KEYS if isinstance(header.get(k), int | float)), None)
+    if count == 1:
+        return (start.isoformat(timespec="milliseconds"),)
+    if step is None:
+        return None
+    return tuple((start + _dt.timedelta(seconds=i * float(step))).isoformat(timespec="milliseconds")
+                 for i in range(count))  # fmt: skip
+
+
+def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
+    p = Path(path)
+    _fits.check_readable(p)
+    size = p.stat().st_size
+    compressed = path.lower().endswith((".gz", ".fz"))
+    segments: list[Segment] = []
+    notes: list[str] = []
+    first: fits.Header | None = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            hdul = fits.open(p, memmap=False, lazy_load_hdus=True, ignore_missing_end=True)
+            hdul.readall()
+        except (OSError, ValueError, TypeError, IndexError) as err:
+            raise FileFormatError(_fits.open_error(p, err)) from err
+        with hdul:
+            for index, hdu in enumerate(hdul):
+                if not _fits.has_image(hdu):
+                    continue
+                header = _fits.readable_header(hdu.header)
+                if first is None:
+                    first = header
+                naxes = [hdu.header[f"NAXIS{i}"] for i in range(hdu.header["NAXIS"], 0, -1)]
+                frame_shape = tuple(naxes[-2:])
+                count = int(np.prod(naxes[:-2])) if len(naxes) > 2 else 1
+                bitpix = hdu.header["BITPIX"]
+                dtype = np.dtype({8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}[bitpix])
+                blank = hdu.header.get("BLANK") if bitpix > 0 else None
+                scale, zero = float(hdu.header.get("BSCALE", 1.0)), float(hdu.header.get("BZERO", 0.0))
+                saturation = None
+                if bitpix > 0:
+                    top = float(np.iinfo(dtype).max) * scale + zero
+                    saturation = top
+                times = _frame_times(header, count)
+                if compressed or isinstance(hdu, fits.CompImageHDU):
+                    segments.append(Segment("fits", path, count, frame_shape, hdu=index, blank=blank,
+                                             scale=scale, zero=zero, dtype=dtype.str, times=times,
+                                             saturation=saturation))  # fmt: skip
+                    continue
+                offset = hdul.fileinfo(index)["datLoc"]
+                frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+                present = min(count, max(0, size - offset) // frame_bytes)
+                if present < count:
+                    notes.append(
+                        f"{p.name} is truncated: frames {present}..{count - 1} of {count} are missing "
+                        "and skipped"
+                    )
+                segments.append(Segment("raw", path, present, frame_shape, offset, dtype.str, scale, zero,
+                                         blank, times=times[:present] if times else None,
+                                         saturation=saturation))  # fmt: skip
+    for note in notes:
+        warn(note, stacklevel=3)
+    if first is None:
+        raise FileFormatError(f"{path} has no image HDU")
+    return segments, first

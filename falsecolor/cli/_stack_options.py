@@ -1,0 +1,134 @@
+"""The options of ``falsecolor stack`` (no heavy imports here, so --help is instant)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from ._types import number
+
+__all__ = ["add_stack"]
+
+
+def _keep(text: str) -> str:
+    """--keep: a percentage (10%) or a number of frames (200)."""
+    if not re.fullmatch(r"\s*(\d+(\.\d*)?|\.\d+)\s*%\s*|\s*\d+\s*", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a percentage (10%) or a number of frames (200)")
+    return text.strip()
+
+
+def _region(text: str) -> tuple[int, int, int, int]:
+    """--region X0:X1,Y0:Y1 in pixels."""
+    match = re.fullmatch(r"\s*(\d+):(\d+)\s*,\s*(\d+):(\d+)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r}: give X0:X1,Y0:Y1 in pixels, e.g. 100:400,80:380")
+    x0, x1, y0, y1 = (int(g) for g in match.groups())
+    return x0, x1, y0, y1
+
+
+def add_stack(commands, common) -> None:
+    stack = commands.add_parser(
+        "stack",
+        parents=[common],
+        help="lucky imaging: stack the sharpest of many short frames into one band image",
+        allow_abbrev=False,
+        description="Measure the sharpness of every frame, keep the best, register them with "
+        "sub-pixel accuracy against a reference built from the sharpest, and combine them into one "
+        "FITS band image that 'falsecolor render' reads. Frames are streamed (two passes), so memory "
+        "does not grow with their number.",
+        epilog="examples:\n  falsecolor stack video.ser -o m_band.fits --keep 10%% --report report.json\n"
+        "  falsecolor stack 'night1/*.fits' -o n.fits --align local --method clipped\n"
+        "  falsecolor stack cube.fits -o n.fits --scheduler tcp://10.0.0.5:8786",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stack.add_argument(
+        "frames",
+        nargs="+",
+        metavar="FRAMES",
+        help="FITS cubes/images, SER videos, PNG/TIFF frames, directories or glob patterns",
+    )
+    stack.add_argument("-o", "--output", required=True, metavar="BAND.fits", help="the stacked band (FITS)")
+    stack.add_argument(
+        "--keep",
+        type=_keep,
+        default="10%",
+        metavar="N|P%",
+        help="how many of the usable frames to keep: a percentage or a count (default 10%%)",
+    )
+    stack.add_argument(
+        "--report",
+        metavar="REPORT.json",
+        help="per-frame quality, shift and kept flag as JSON, with a quality plot beside it (REPORT.png)",
+    )
+    stack.add_argument(
+        "--plot", metavar="PLOT.png", help="write the quality plot here (default: beside --report)"
+    )
+    group = stack.add_argument_group("steps")
+    group.add_argument(
+        "--method",
+        choices=("weighted", "mean", "median", "clipped"),
+        default="weighted",
+        help="combination: quality-weighted mean (default), mean, median, sigma-clipped mean",
+    )
+    group.add_argument(
+        "--align",
+        choices=("global", "local", "none"),
+        default="global",
+        help="registration: one sub-pixel shift per frame (default), plus a local warp "
+        "from alignment boxes, or none",
+    )
+    group.add_argument(
+        "--box", type=int, default=64, metavar="PX", help="alignment box size for --align local (default 64)"
+    )
+    group.add_argument(
+        "--local-selection",
+        action="store_true",
+        help="with --align local: keep the best frames per alignment box",
+    )
+    group.add_argument(
+        "--metric",
+        choices=("gradient", "laplacian"),
+        default="gradient",
+        help="sharpness measure (normalised, after a pre-blur; default gradient)",
+    )
+    group.add_argument(
+        "--region",
+        type=_region,
+        metavar="X0:X1,Y0:Y1",
+        help="measure sharpness here (default: around the disc)",
+    )
+    group.add_argument(
+        "--drizzle",
+        type=float,
+        choices=(1.0, 1.5, 2.0),
+        default=1.0,
+        metavar="{1,1.5,2}",
+        help="output grid this many times finer (default 1: off)",
+    )
+    group.add_argument(
+        "--clip", type=number, default=3.0, metavar="SIGMA", help="threshold of --method clipped (default 3)"
+    )
+    group.add_argument(
+        "--reference-frames",
+        type=int,
+        default=16,
+        metavar="N",
+        help="best frames averaged into the registration reference (default 16)",
+    )
+    group = stack.add_argument_group("calibration")
+    group.add_argument("--dark", nargs="+", metavar="FILE", help="dark frame(s), averaged and subtracted")
+    group.add_argument(
+        "--flat", nargs="+", metavar="FILE", help="flat frame(s), averaged, normalised, divided"
+    )
+    group.add_argument(
+        "--channel",
+        choices=("luminance", "red", "green", "blue"),
+        default="luminance",
+        help="for colour frames (default luminance)",
+    )
+    group = stack.add_argument_group("running")
+    group.add_argument("--workers", type=int, metavar="N", help="threads on this machine (default 2)")
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (needs falsecolor[dask])"
+    )
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -1,4 +1,4 @@
-"""Rebuild the gallery: every recipe in gallery/recipes, every palette, swatches, a time series.
+"""Rebuild the gallery: every recipe, every palette, swatches, a time series, a lucky-imaging report.
 
 Run from anywhere with the package installed:
 
@@ -51,6 +51,16 @@ def time_series(folder: Path) -> None:
     run("render", str(recipe), "--inputs", str(folder / "epoch*"), "-q")
 
 
+def lucky_stack(folder: Path) -> None:
+    """400 synthetic 5 µm frames (a SER video) stacked, with the report plot kept for the README."""
+    from falsecolor.synthetic import synthetic_frames
+
+    video = folder / "m_band.ser"
+    synthetic_frames(400, (256, 256), path=video, seed=7)
+    run("stack", str(video), "-o", str(folder / "m_band.fits"), "--keep", "10%",
+        "--report", str(folder / "report.json"), "--plot", str(GALLERY / "stack-report.png"), "-q")  # fmt: skip
+
+
 def main_build() -> None:
     for recipe in ("demo", "press", "sheet"):
         run("render", str(RECIPES / f"{recipe}.toml"), "-q")
@@ -63,6 +73,8 @@ def main_build() -> None:
     run("palettes", "--preview", str(GALLERY / "swatches"))
     with tempfile.TemporaryDirectory() as folder:
         time_series(Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        lucky_stack(Path(folder))
     if SHARED.is_dir():
         run("render", str(RECIPES / "texes-2025feb.toml"), "-q")
     else:

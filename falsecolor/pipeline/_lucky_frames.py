@@ -41,14 +41,16 @@ class LuckyFrames:
         ``(n, 2)`` true ``(dy, dx)`` of each frame's content against the scene.
     fwhm : ndarray
         Seeing FWHM of each frame (pixels).
-    warps : ndarray or None
-        ``(n, 2, ny, nx)``-free description: the warp amplitude per frame, when a warp was applied.
+    warp : float
+        Amplitude (pixels) of the random smooth warp applied to every frame (0: none).
     noise : float
         Noise standard deviation at the disc centre (counts).
     bad_pixels : ndarray
         Mask of the dead and hot pixels.
     times : list of str
         Frame times (ISO 8601).
+    level : float
+        Disc-centre brightness (counts). Frames written to SER carry a +2000 offset.
     """
 
     frames: np.ndarray | None = field(repr=False)

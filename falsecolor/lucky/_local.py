@@ -91,7 +91,7 @@ class LocalAligner:
         # structure per axis: a box of horizontal belts fixes dy but not dx (the aperture problem)
         energy = np.stack(
             [
-                np.sum(np.diff(boxes, axis=-2)[..., :, :] ** 2 * self._window[1:, :], axis=(-2, -1)),
+                np.sum(np.diff(boxes, axis=-2) ** 2 * self._window[1:, :], axis=(-2, -1)),
                 np.sum(np.diff(boxes, axis=-1) ** 2 * self._window[:, 1:], axis=(-2, -1)),
             ],
             axis=-1,

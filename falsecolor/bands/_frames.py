@@ -116,8 +116,6 @@ class FrameSource:
             return f"unreadable ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
         if stored.shape[:2] != self.shape:
             return f"shape {stored.shape[:2]} differs from the first frame's {self.shape}"
-        if segment.blank is not None:
-            stored = np.where(stored == segment.blank, np.nan, stored)
         self._convert(stored, segment, out)
         return None
 
@@ -131,8 +129,6 @@ class FrameSource:
         size = int(np.prod(segment.shape)) * dtype.itemsize
         start = segment.offset + k * size
         stored = np.frombuffer(mm, dtype, int(np.prod(segment.shape)), start).reshape(segment.shape)
-        if segment.blank is not None and np.any(stored == segment.blank):
-            stored = np.where(stored == segment.blank, np.nan, stored)
         self._convert(stored, segment, out)
         del stored
         low = start - start % _PAGE
@@ -148,6 +144,8 @@ class FrameSource:
         return cached
 
     def _convert(self, stored: np.ndarray, segment: Segment, out: np.ndarray) -> None:
+        if segment.blank is not None and np.any(stored == segment.blank):
+            stored = np.where(stored == segment.blank, np.nan, stored)
         if stored.ndim == 3:
             stored = _one_channel(stored, segment.colour, self.channel)
         np.copyto(out, stored[::-1] if segment.flip else stored, casting="unsafe")

@@ -1,4 +1,4 @@
-"""Command line: ``falsecolor render | stack | info | palettes | filters``.
+"""Command line: ``falsecolor render | stack | info | ephemeris | map | palettes | filters``.
 
 Thin over :mod:`falsecolor.pipeline`. Errors the user can fix end with one line
 on stderr and exit status 2; unexpected failures with exit status 1 (the
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._geometry import run_ephemeris
 from ._parser import PROG, build_parser
 from ._render import run_render
 from ._stack import run_stack
@@ -163,6 +164,7 @@ _COMMANDS = {
     "info": _run_info,
     "palettes": _run_palettes,
     "filters": _run_filters,
+    "ephemeris": run_ephemeris,
 }
 
 
@@ -176,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, subcommands = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
-        parser.error("choose a command: render, stack, info, palettes or filters")
+        parser.error("choose a command: render, stack, info, ephemeris, map, palettes or filters")
     if extra:
         before_command = argv.index(args.command) > argv.index(extra[0]) if extra[0] in argv else False
         (parser if before_command else subcommands[args.command]).error(

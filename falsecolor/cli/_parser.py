@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._geometry import add_ephemeris
 from ._stack_options import add_stack
 from ._types import number
 
@@ -268,6 +269,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_render(commands, common)
     add_stack(commands, common)
     _add_info(commands, common)
+    add_ephemeris(commands, common)
     palettes = commands.add_parser(
         "palettes", parents=[common], help="list, check and preview palettes", allow_abbrev=False,
         description="List the built-in palettes (or the named ones / palette files), check their "

@@ -9,6 +9,7 @@ run recipes; ``describe`` reports what the tool reads from a file.
 from ._clear import cloud_opacity
 from ._compose import compose
 from ._composite import RECIPE_KEY, Composite
+from ._geometry import jupiter_ephemeris
 from ._info import check_outputs, describe, filter_catalogue, render_demo
 from ._lucky_frames import LuckyFrames, synthetic_frames
 from ._palettes import palette_catalogue, palette_previews, palette_report
@@ -43,6 +44,7 @@ __all__ = [
     "composite_of",
     "describe",
     "filter_catalogue",
+    "jupiter_ephemeris",
     "load_recipe",
     "palette_catalogue",
     "palette_previews",

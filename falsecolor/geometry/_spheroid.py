@@ -15,25 +15,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._blocks import subsample
-from .exceptions import InputError
+from ..exceptions import InputError
 
 __all__ = [
+    "AXIS_RATIO",
     "EQUATORIAL_RADIUS_KM",
+    "FLATTENING",
     "POLAR_RADIUS_KM",
     "Backplanes",
     "DiscGeometry",
     "backplanes",
     "centric_to_graphic",
-    "disc_threshold",
     "graphic_to_centric",
-    "on_disc_mask",
 ]
 
 #: IAU 2015 (Archinal et al. 2018, doi:10.1007/s10569-017-9805-5).
 EQUATORIAL_RADIUS_KM = 71492.0
 POLAR_RADIUS_KM = 66854.0
-_AXIS_RATIO = POLAR_RADIUS_KM / EQUATORIAL_RADIUS_KM
+AXIS_RATIO = POLAR_RADIUS_KM / EQUATORIAL_RADIUS_KM
+FLATTENING = 1.0 - AXIS_RATIO
+_AXIS_RATIO = AXIS_RATIO
 
 
 def graphic_to_centric(latitude: np.ndarray | float) -> np.ndarray | float:
@@ -154,82 +155,3 @@ def backplanes(shape: tuple[int, int], geometry: DiscGeometry) -> Backplanes:
     for plane in (centric, graphic, longitude, mu):
         plane[~on] = np.nan
     return Backplanes(graphic, centric, longitude, mu)
-
-
-#: Pixels brighter than this fraction of the 99.5th percentile count as on the disc.
-DISC_FRACTION = 0.02
-
-
-def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas: float = 5.0) -> float:
-    """The brightness above which a pixel counts as on the disc (``inf`` when nothing is bright).
-
-    Parameters
-    ----------
-    image : ndarray
-        Thermal-band radiance, counts or brightness temperature.
-    fraction : float
-        The threshold is at least this fraction of the bright level (the
-        99.5th percentile).
-    sigmas : float
-        ... and at least this many robust standard deviations above the sky.
-
-    Returns
-    -------
-    float
-
-    Notes
-    -----
-    The sky is the population of pixels below the current threshold. Its level
-    is their median and its spread 1.4826 times the median distance of the
-    values below that level (the lower half of the sky, which no disc pixel
-    contaminates). The sky set is re-selected up to ``level + 3 spread`` until
-    it stops changing, so a noisy sky is not truncated by a first guess; this
-    also works when the disc covers less than half a per cent of the frame.
-    Estimated on an even sample of rows.
-    """
-    sample = subsample(image)
-    if sample.size == 0:
-        return float("inf")
-    bright = float(np.percentile(sample, 99.5))
-    if not bright > 0:
-        return float("inf")
-    floor = fraction * bright
-    cut, threshold = floor, floor
-    for _ in range(8):
-        sky = sample[sample <= cut]
-        if sky.size < max(16, sample.size // 100):
-            break
-        level = float(np.median(sky))
-        below = level - sky[sky <= level]
-        spread = 1.4826 * float(np.median(below)) if below.size else 0.0
-        threshold = max(floor, level + sigmas * spread)
-        new_cut = max(floor, level + 3.0 * spread)
-        if new_cut <= cut * (1 + 1e-6):
-            break
-        cut = new_cut
-    return threshold
-
-
-def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.ndarray:
-    """True where a pixel belongs to the planet, by a brightness threshold.
-
-    A pixel is on the disc when it is finite and above :func:`disc_threshold`
-    (a fraction of the bright level, raised above the sky noise). Suited to
-    thermal-band images (sky near zero after chopping, disc bright) and to maps
-    where 0 or NaN marks missing data. Raw images with an unsubtracted sky
-    background count the sky as disc.
-
-    Parameters
-    ----------
-    image : ndarray
-        Thermal-band radiance, counts or brightness temperature.
-    fraction : float
-        Threshold as a fraction of the bright level.
-
-    Returns
-    -------
-    ndarray of bool
-    """
-    threshold = disc_threshold(image, fraction=fraction)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(image) > threshold  # NaN compares False

@@ -1,0 +1,40 @@
+"""Jupiter's geometry: ephemeris, the disc and its backplanes, limb fit and cylindrical maps.
+
+Backplanes come from intersecting each pixel's line of sight with the oblate
+spheroid (SCIENCE.md 4.3); the ephemeris from astropy's built-in ephemeris and
+the IAU rotation model (SCIENCE.md 4.2).
+"""
+
+from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask
+from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
+from ._spheroid import (
+    AXIS_RATIO,
+    EQUATORIAL_RADIUS_KM,
+    FLATTENING,
+    POLAR_RADIUS_KM,
+    Backplanes,
+    DiscGeometry,
+    backplanes,
+    centric_to_graphic,
+    graphic_to_centric,
+)
+
+__all__ = [
+    "AXIS_RATIO",
+    "DISC_FRACTION",
+    "EQUATORIAL_RADIUS_KM",
+    "FLATTENING",
+    "POLAR_RADIUS_KM",
+    "SITES",
+    "Backplanes",
+    "DiscGeometry",
+    "Ephemeris",
+    "backplanes",
+    "centric_to_graphic",
+    "disc_threshold",
+    "ephemeris",
+    "graphic_to_centric",
+    "observatory",
+    "on_disc_mask",
+    "parse_time",
+]

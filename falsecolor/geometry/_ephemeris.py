@@ -1,0 +1,240 @@
+"""Jupiter's apparent geometry at a time: size, distance, sub-observer point, pole angle.
+
+astropy's built-in ephemeris (ERFA epv00 + plan94: no downloads) gives the
+apparent direction and distance; the IAU 2015 rotation model (Archinal et al.
+2018), evaluated at the emission time t - distance/c, gives the pole and the
+System III prime meridian (SCIENCE.md section 4.2).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from astropy import units as u
+from astropy.constants import c
+from astropy.coordinates import EarthLocation, get_body, solar_system_ephemeris
+from astropy.time import Time
+from erfa import ErfaError, ErfaWarning
+
+from ..exceptions import InputError
+from ._spheroid import AXIS_RATIO, EQUATORIAL_RADIUS_KM, POLAR_RADIUS_KM
+
+__all__ = ["SITES", "Ephemeris", "ephemeris", "observatory", "parse_time"]
+
+#: Observatories known by name (longitude east, latitude, height), so no site registry is downloaded.
+SITES = {
+    "geocentre": None,
+    "paranal": (-70.4045 * u.deg, -24.6272 * u.deg, 2635.0 * u.m),
+    "mauna kea": (-155.4719 * u.deg, 19.8262 * u.deg, 4168.0 * u.m),
+}
+_ALIASES = {"geocenter": "geocentre", "geocentric": "geocentre", "vlt": "paranal", "eso": "paranal",
+            "maunakea": "mauna kea", "mauna-kea": "mauna kea", "irtf": "mauna kea"}  # fmt: skip
+
+
+#: The built-in planetary theory (plan94) covers 1800-2050.
+_FIRST_JD, _LAST_JD = 2378496.5, 2469807.5
+
+
+@dataclass(frozen=True)
+class Ephemeris:
+    """Jupiter as seen at one time from one place (angles in degrees).
+
+    Attributes
+    ----------
+    angular_diameter_arcsec : float
+        Apparent equatorial diameter.
+    polar_diameter_arcsec : float
+        Apparent polar diameter (the projected polar axis).
+    distance_au : float
+        Observer-Jupiter distance at the observation time.
+    sub_observer_latitude_centric_deg, sub_observer_latitude_graphic_deg : float
+        Planetocentric (B = D_E) and planetographic latitude of the sub-observer point.
+    central_meridian_deg : float
+        System III west longitude of the central meridian.
+    north_pole_angle_deg : float
+        Position angle of the north pole, from celestial north (ICRS) through east.
+    time : str
+        The observation time, ISO 8601 UTC.
+    site : str
+        Where from: ``geocentre``, a site name, or ``lon,lat,height``.
+    """
+
+    angular_diameter_arcsec: float
+    polar_diameter_arcsec: float
+    distance_au: float
+    sub_observer_latitude_centric_deg: float
+    sub_observer_latitude_graphic_deg: float
+    central_meridian_deg: float
+    north_pole_angle_deg: float
+    time: str
+    site: str
+
+    #: The keys of ``falsecolor ephemeris --json``.
+    KEYS = (
+        "angular_diameter_arcsec",
+        "distance_au",
+        "sub_observer_latitude_centric_deg",
+        "sub_observer_latitude_graphic_deg",
+        "central_meridian_deg",
+        "north_pole_angle_deg",
+    )
+
+    def as_dict(self, *, keys: tuple[str, ...] | None = None) -> dict[str, float | str]:
+        values = asdict(self)
+        return {k: values[k] for k in keys} if keys is not None else values
+
+    def arcsec_per_km(self) -> float:
+        """Apparent size of one km at the planet."""
+        return self.angular_diameter_arcsec / (2.0 * EQUATORIAL_RADIUS_KM)
+
+
+def parse_time(value: str | Time) -> Time:
+    """A UTC time from ISO 8601 text (``2018-05-24T02:49:57``), ``JD2458262.6`` or ``MJD58262.1``."""
+    if isinstance(value, Time):
+        return value
+    text = str(value).strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ErfaWarning)  # "dubious year": UTC before 1960 or far future
+            return _time(text)
+    except (ValueError, ErfaError):
+        raise InputError(
+            f"cannot read the time {value!r}: write ISO 8601 UTC such as 2018-05-24T02:49:57, "
+            "or JD2458262.6 / MJD58262.1"
+        ) from None
+
+
+def _time(text: str) -> Time:
+    if text.upper().startswith("MJD"):
+        return Time(float(text[3:]), format="mjd", scale="utc")
+    if text.upper().startswith("JD"):
+        return Time(float(text[2:]), format="jd", scale="utc")
+    return Time(text, scale="utc")
+
+
+def observatory(site: str | None = None, *, lon=None, lat=None, height=None) -> EarthLocation | None:
+    """The observer: None (geocentre), a named site, or longitude (east) / latitude / height."""
+    if lon is not None or lat is not None:
+        if lon is None or lat is None:
+            raise InputError("a custom site needs both --lon and --lat (degrees; longitude east)")
+        if site is not None:
+            raise InputError("give a site name or --lon/--lat, not both")
+        if not (-90 <= lat <= 90 and -360 <= lon <= 360):
+            raise InputError(
+                f"the site's latitude must be within ±90° and its longitude ±360°, got {lat}, {lon}"
+            )
+        return EarthLocation.from_geodetic(lon * u.deg, lat * u.deg, (height or 0.0) * u.m)
+    if height is not None:
+        raise InputError("--height goes with --lon and --lat")
+    if site is None:
+        return None
+    key = " ".join(str(site).lower().replace("_", " ").split())
+    key = _ALIASES.get(key, key)
+    if key not in SITES:
+        raise InputError(f"unknown site {site!r}: choose {', '.join(SITES)}, or give --lon/--lat/--height")
+    place = SITES[key]
+    return None if place is None else EarthLocation.from_geodetic(*place)
+
+
+def _rotation_model(t_centuries: float, days: float) -> tuple[float, float, float]:
+    """IAU 2015 pole (alpha0, delta0) and System III prime meridian W, degrees."""
+    ja, jb, jc, jd, je = np.radians(
+        [
+            99.360714 + 4850.4046 * t_centuries,
+            175.895369 + 1191.9605 * t_centuries,
+            300.323162 + 262.5475 * t_centuries,
+            114.012305 + 6070.2476 * t_centuries,
+            49.511251 + 64.3000 * t_centuries,
+        ]
+    )
+    alpha0 = (
+        268.056595 - 0.006499 * t_centuries + 0.000117 * np.sin(ja) + 0.000938 * np.sin(jb)
+        + 0.001432 * np.sin(jc) + 0.000030 * np.sin(jd) + 0.002150 * np.sin(je)
+    )  # fmt: skip
+    delta0 = (
+        64.495303 + 0.002413 * t_centuries + 0.000050 * np.cos(ja) + 0.000404 * np.cos(jb)
+        + 0.000617 * np.cos(jc) - 0.000013 * np.cos(jd) + 0.000926 * np.cos(je)
+    )  # fmt: skip
+    w = 284.95 + 870.5360000 * days
+    return float(alpha0), float(delta0), float(np.mod(w, 360.0))
+
+
+def _unit_vector(ra: float, dec: float) -> np.ndarray:
+    return np.array([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+
+
+def ephemeris(time: str | Time, location: EarthLocation | None = None, *, site_name: str = "") -> Ephemeris:
+    """Jupiter's apparent geometry at ``time`` from ``location`` (geocentric when None).
+
+    Parameters
+    ----------
+    time : str or Time
+        Observation time (UTC), ISO 8601 or JD/MJD text (see :func:`parse_time`).
+    location : EarthLocation, optional
+        The observer; default the Earth's centre.
+    site_name : str
+        Name recorded in the result.
+
+    Returns
+    -------
+    Ephemeris
+
+    Notes
+    -----
+    The rotation model is evaluated at the emission time, t minus the light
+    time (about 36-52 min, which moves the central meridian by about 25°).
+    With s the unit vector from Jupiter to the observer, P the pole, Q the
+    ascending node of the equator on the ICRF equator and Y = P x Q:
+    B = asin(s.P), CML = W - atan2(s.Y, s.Q) (west longitude), and the pole
+    angle follows from the pole and apparent directions.
+
+    Examples
+    --------
+    >>> e = ephemeris("2018-05-09T00:00:00")
+    >>> round(e.distance_au, 3), round(e.central_meridian_deg, 1)
+    (4.4, 101.2)
+    """
+    t = parse_time(time)
+    if not _FIRST_JD <= t.jd1 + t.jd2 <= _LAST_JD:
+        raise InputError(f"the built-in ephemeris covers 1800-2050, not {time}")
+    with solar_system_ephemeris.set("builtin"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ErfaWarning)
+        body = get_body("jupiter", t, location)
+        tdb = t.tdb
+    ra, dec = body.ra.radian, body.dec.radian
+    distance = body.distance.to(u.km)
+    light_days = (distance / c).to_value(u.day)
+    days = (tdb.jd1 - 2451545.0) + tdb.jd2 - light_days
+    alpha0, delta0, w = _rotation_model(days / 36525.0, days)
+    a0, d0 = np.radians(alpha0), np.radians(delta0)
+    pole = _unit_vector(a0, d0)
+    node = np.cross([0.0, 0.0, 1.0], pole)
+    node /= np.linalg.norm(node)
+    third = np.cross(pole, node)
+    s = -_unit_vector(ra, dec)
+    centric = np.degrees(np.arcsin(np.clip(s @ pole, -1.0, 1.0)))
+    graphic = np.degrees(np.arctan(np.tan(np.radians(centric)) / AXIS_RATIO**2))
+    cml = np.mod(w - np.degrees(np.arctan2(s @ third, s @ node)), 360.0)
+    pa = np.degrees(
+        np.arctan2(
+            np.cos(d0) * np.sin(a0 - ra),
+            np.sin(d0) * np.cos(dec) - np.cos(d0) * np.sin(dec) * np.cos(a0 - ra),
+        )
+    )
+    km = distance.to_value(u.km)
+    radians_to_arcsec = 180.0 * 3600.0 / np.pi
+    b = np.radians(centric)
+    polar = 2.0 * np.hypot(POLAR_RADIUS_KM * np.cos(b), EQUATORIAL_RADIUS_KM * np.sin(b)) / km
+    return Ephemeris(
+        angular_diameter_arcsec=float(2.0 * EQUATORIAL_RADIUS_KM / km * radians_to_arcsec),
+        polar_diameter_arcsec=float(polar * radians_to_arcsec),
+        distance_au=float(distance.to_value(u.au)),
+        sub_observer_latitude_centric_deg=float(centric),
+        sub_observer_latitude_graphic_deg=float(graphic),
+        central_meridian_deg=float(cml),
+        north_pole_angle_deg=float(np.mod(pa, 360.0)),
+        time=t.utc.isot,
+        site=site_name or ("geocentre" if location is None else "custom"),
+    )

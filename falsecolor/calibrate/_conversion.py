@@ -104,7 +104,7 @@ def conversion_from_star(
     --------
     >>> from astropy import units as u
     >>> f = conversion_from_star(1.0e6, 10 * u.Jy, 0.0453 * u.arcsec)
-    >>> round(f.to_value(u.MJy / u.sr), 1)
+    >>> round(float(f.to_value(u.MJy / u.sr)), 1)
     207.3
     """
     if not (np.isfinite(counts) and counts > 0):

@@ -7,6 +7,9 @@ the IAU rotation model (SCIENCE.md 4.2).
 
 from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask
 from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
+from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
+from ._mapgrid import MapGrid
+from ._projection import PixelCoordinates, merge_maps, pixel_coordinates, project_to_disc, project_to_map
 from ._spheroid import (
     AXIS_RATIO,
     EQUATORIAL_RADIUS_KM,
@@ -24,17 +27,26 @@ __all__ = [
     "DISC_FRACTION",
     "EQUATORIAL_RADIUS_KM",
     "FLATTENING",
+    "MIN_LIMB_POINTS",
     "POLAR_RADIUS_KM",
     "SITES",
     "Backplanes",
     "DiscGeometry",
     "Ephemeris",
+    "LimbFit",
+    "MapGrid",
+    "PixelCoordinates",
     "backplanes",
     "centric_to_graphic",
     "disc_threshold",
     "ephemeris",
+    "fit_limb",
     "graphic_to_centric",
+    "merge_maps",
     "observatory",
     "on_disc_mask",
     "parse_time",
+    "pixel_coordinates",
+    "project_to_disc",
+    "project_to_map",
 ]

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from .. import geometry
-from ..geometry import Ephemeris
+from dataclasses import dataclass
 
-__all__ = ["jupiter_ephemeris"]
+import numpy as np
+from astropy.wcs import WCS
+from astropy.wcs.utils import proj_plane_pixel_scales
+
+from .. import geometry
+from ..bands import Band
+from ..exceptions import InputError
+from ..geometry import DiscGeometry, Ephemeris, LimbFit
+
+__all__ = [
+    "Disc",
+    "find_disc",
+    "header_geometry",
+    "jupiter_ephemeris",
+    "north_angle",
+    "observation_ephemeris",
+    "pixel_scale",
+]
 
 
 def jupiter_ephemeris(
@@ -36,3 +52,131 @@ def jupiter_ephemeris(
     location = geometry.observatory(site, lon=lon, lat=lat, height=height)
     name = "custom site" if lon is not None else (site or "geocentre")
     return geometry.ephemeris(time, location, site_name=name)
+
+
+@dataclass(frozen=True)
+class Disc:
+    """The disc found in an image and how it was found.
+
+    Attributes
+    ----------
+    geometry : DiscGeometry
+    source : str
+        ``"header"`` (FC_* cards) or ``"limb fit"`` (+ what seeded it).
+    oriented : bool
+        True when the pole angle is known on the sky (not only the limb's
+        shape, which leaves a 180° ambiguity): the image may be turned north up.
+    fit : LimbFit, optional
+    ephemeris : Ephemeris, optional
+    """
+
+    geometry: DiscGeometry
+    source: str
+    oriented: bool
+    fit: LimbFit | None = None
+    ephemeris: Ephemeris | None = None
+
+
+#: Cards holding the pixel scale in arcsec (after the WCS), by instrument.
+_SCALE_CARDS = ("ESO INS PFOV", "PIXSCALE", "PIXSCAL", "SECPIX", "PLATE_SC", "PIXSIZE")
+
+
+def pixel_scale(header) -> float | None:
+    """Arcsec per pixel from a celestial WCS (CD/PC/CDELT) or an instrument card, else None."""
+    if header is None:
+        return None
+    try:
+        wcs = WCS(header, naxis=2, relax=True, fix=False)
+        if wcs.has_celestial or str(header.get("CTYPE1", "")).startswith(("RA", "DEC")):
+            scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
+            if np.all(np.isfinite(scales)) and np.all(scales > 0):
+                return float(np.sqrt(scales[0] * scales[1]))
+    except Exception:  # noqa: BLE001 - a broken WCS is no WCS: fall back to the cards
+        pass
+    for key in _SCALE_CARDS:
+        value = header.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 3600:
+            return float(value)
+    return None
+
+
+def north_angle(header) -> float:
+    """Angle of celestial north in the image, degrees from up towards the left (0 without a WCS)."""
+    try:
+        wcs = WCS(header, naxis=2, relax=True, fix=False)
+        if not wcs.has_celestial:
+            return 0.0
+        matrix = wcs.celestial.pixel_scale_matrix  # d(ra, dec) / d(x, y)
+        # the image direction of increasing dec is the second row of the inverse
+        dx, dy = np.linalg.inv(matrix)[:, 1]
+        return float(np.degrees(np.arctan2(-dx, dy)))
+    except Exception:  # noqa: BLE001
+        return 0.0
+
+
+def header_geometry(header) -> DiscGeometry | None:
+    """The disc written in FC_* cards (by falsecolor's synthetic images and products), else None."""
+    if header is None or header.get("FC_REQ") is None:
+        return None
+    try:
+        return DiscGeometry(
+            (float(header["FC_CY"]), float(header["FC_CX"])),
+            float(header["FC_REQ"]),
+            float(header.get("FC_B", 0.0)),
+            float(header.get("FC_PA", 0.0)),
+            float(header.get("FC_CML", 0.0)),
+        )
+    except (KeyError, TypeError, ValueError, InputError):
+        return None
+
+
+def _site_of(header) -> str | None:
+    text = " ".join(str(header.get(k, "")) for k in ("TELESCOP", "INSTRUME", "ORIGIN", "OBSERVAT")).upper()
+    if any(word in text for word in ("ESO", "VLT", "VISIR", "PARANAL")):
+        return "paranal"
+    if any(word in text for word in ("IRTF", "MAUNA", "GEMINI", "KECK", "SUBARU")):
+        return "mauna kea"
+    return None
+
+
+def observation_ephemeris(band: Band, *, site: str | None = None) -> Ephemeris | None:
+    """The ephemeris at the band's DATE-OBS (from the site its header names, else the geocentre)."""
+    if not band.date_obs:
+        return None
+    chosen = site if site is not None else _site_of(band.header)
+    return jupiter_ephemeris(band.date_obs, site=chosen)
+
+
+def find_disc(band: Band, *, site: str | None = None) -> Disc:
+    """The disc of a band: from its FC_* cards, else a limb fit seeded by the ephemeris.
+
+    With DATE-OBS the ephemeris gives the sub-observer latitude and central
+    meridian; with a pixel scale as well it gives the radius and the pole
+    angle, which seed the fit and settle the 180° ambiguity of the limb's
+    shape (then the disc is ``oriented``).
+
+    Raises
+    ------
+    InputError
+        When no disc can be found.
+    """
+    known = header_geometry(band.header)
+    if known is not None:
+        return Disc(known, "header (FC_* cards)", True)
+    ephem = observation_ephemeris(band, site=site)
+    scale = pixel_scale(band.header)
+    seed, latitude, meridian, oriented = None, 0.0, 0.0, False
+    source = "limb fit"
+    if ephem is not None:
+        latitude, meridian = ephem.sub_observer_latitude_centric_deg, ephem.central_meridian_deg
+        source += f", ephemeris at {band.date_obs}"
+        if scale is not None:
+            radius = ephem.angular_diameter_arcsec / 2.0 / scale
+            angle = ephem.north_pole_angle_deg + north_angle(band.header)
+            shape = np.asarray(band.shape, dtype=float)
+            seed = DiscGeometry(tuple((shape - 1) / 2.0), radius, latitude, angle, meridian)
+            oriented = True
+            source += f', {scale:.4g}"/pixel'
+    fit = geometry.fit_limb(band.data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
+    found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
+    return Disc(found, source, oriented, fit, ephem)

@@ -19,8 +19,13 @@ values are errors naming the key and its line::
     cloud = { path = "M5.fits", filter = "M-BAND" } # path, filter, wavelength, unit,
                                                     # scale, hdu, plane, byteswap
     [calibration]
-    limb_correction = "none"
+    limb_correction = "auto"                        # none, auto (per filter), fit, or an exponent
+    mu_min = 0.2                                    # mask (or with limb_fade fade) the limb below
+    profile = "cirs_zonal.csv"                      # scale to a zonal-mean profile (optional)
     clear_percentile = 99.5                         # or clear_sky = "250K"
+
+    [geometry]
+    orientation = "north"                           # north up when known; "sky": detector frame
 
     [axes]
     palette = "visir"
@@ -52,7 +57,8 @@ from .exceptions import RecipeError
 __all__ = ["RECIPE_VERSION", "SECTIONS", "BandInput", "Recipe", "is_path", "load_recipe", "parse_recipe"]
 
 RECIPE_VERSION = 1
-LIMB_CORRECTIONS = ("none",)
+LIMB_CORRECTIONS = ("none", "auto", "fit")
+ORIENTATIONS = ("north", "sky")
 KEY_POSITIONS = ("right", "left", "bottom")
 BAND_KEYS = ("path", "filter", "wavelength", "unit", "scale", "hdu", "plane", "byteswap")
 
@@ -97,6 +103,16 @@ def _pair(low: float, high: float, *, increasing: bool = True):
     return check
 
 
+def _limb(value):
+    if isinstance(value, str):
+        return (
+            None
+            if value in LIMB_CORRECTIONS
+            else f"{value!r} is not valid; choose none, auto, fit or an exponent"
+        )
+    return None if 0 <= value <= 5 else f"an exponent must be within 0..5, got {value:g}"
+
+
 def _spec(kind, default=None, **rules):
     return {"kind": kind, "default": default, **rules}
 
@@ -110,9 +126,18 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "demo": _spec(int, low=32, high=8192),
     },
     "calibration": {
-        "limb_correction": _spec(str, "none", choices=LIMB_CORRECTIONS),
+        "limb_correction": _spec((str, float), "none", check=_limb),
+        "cloud_limb_correction": _spec((str, float), check=_limb),
+        "mu_min": _spec(float, 0.2, low=0.0, high=0.99),
+        "limb_fade": _spec(bool, False),
+        "profile": _spec(str),
+        "profile_column": _spec(str),
         "clear_sky": _spec((str, float)),
         "clear_percentile": _spec(float, 99.5, low=50.0, high=100.0),
+    },
+    "geometry": {
+        "orientation": _spec(str, "north", choices=ORIENTATIONS),
+        "site": _spec(str),
     },
     "axes": {
         "palette": _spec(str, "visir"),
@@ -149,7 +174,7 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 _BAND_FIELDS = ("temperature", "cloud", "opacity")
-_PATH_FIELDS = ("fits", "strip")
+_PATH_FIELDS = ("fits", "strip", "profile")
 
 
 @dataclass(frozen=True)
@@ -163,7 +188,7 @@ class Recipe:
     Examples
     --------
     >>> from falsecolor import Recipe
-    >>> recipe = Recipe(demo=256, t_limits=(120.0, 135.0), title="Synthetic Jupiter")
+    >>> recipe = Recipe(demo=256, title="Synthetic Jupiter")
     >>> print(recipe.to_toml())
     version = 1
     <BLANKLINE>
@@ -172,10 +197,6 @@ class Recipe:
     <BLANKLINE>
     [axes]
     palette = "visir"
-    t_limits = [
-        120.0,
-        135.0,
-    ]
     <BLANKLINE>
     [annotations]
     title = "Synthetic Jupiter"
@@ -186,7 +207,14 @@ class Recipe:
     cloud: BandInput | None = None
     opacity: BandInput | None = None
     demo: int | None = None
-    limb_correction: str = "none"
+    limb_correction: str | float = "none"
+    cloud_limb_correction: str | float | None = None
+    mu_min: float = 0.2
+    limb_fade: bool = False
+    profile: str | None = None
+    profile_column: str | None = None
+    orientation: str = "north"
+    site: str | None = None
     clear_sky: str | float | None = None
     clear_percentile: float = 99.5
     palette: str = "visir"

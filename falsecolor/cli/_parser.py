@@ -6,7 +6,7 @@ import argparse
 
 from ._geometry import add_ephemeris
 from ._stack_options import add_stack
-from ._types import number
+from ._types import limb_choice, number
 
 PROG = "falsecolor"
 
@@ -89,6 +89,7 @@ def _add_render(commands, common) -> None:
     _add_band_options(render, "temperature")
     _add_band_options(render, "cloud")
     _add_axes(render)
+    _add_geometry(render)
     _add_picture(render)
     _add_output(render)
 
@@ -152,6 +153,42 @@ def _add_axes(render: argparse.ArgumentParser) -> None:
         "--clear-percentile", type=number, metavar="P",
         help="percentile of the on-disc 5 µm radiance taken as clear sky (default 99.5)",
     )  # fmt: skip
+
+
+def _add_geometry(render: argparse.ArgumentParser) -> None:
+    group = render.add_argument_group(
+        "geometry and corrections (the disc comes from FC_* cards or a limb fit, seeded by the ephemeris "
+        "at DATE-OBS when the pixel scale is known)"
+    )
+    group.add_argument(
+        "--limb-correct", nargs="?", const="auto", type=limb_choice, dest="limb_correction", metavar="B|fit",
+        help="limb correction I0 = I/mu^b of the temperature band: the filter's exponent (no value: auto), "
+        "'fit' (from the image), or b; the cloud band's exponent is then fitted",
+    )  # fmt: skip
+    group.add_argument(
+        "--cloud-limb-correct", type=limb_choice, dest="cloud_limb_correction", metavar="B|fit|none",
+        help="limb correction of the cloud band (default: fit when --limb-correct is given)",
+    )  # fmt: skip
+    group.add_argument(
+        "--mu-min", type=number, metavar="MU",
+        help="mask the limb-corrected disc where mu = cos(emission angle) <= MU (default 0.2)",
+    )  # fmt: skip
+    group.add_argument(
+        "--limb-fade", action="store_true", default=None, help="fade to transparent over mu = MU..MU+0.1"
+    )
+    group.add_argument(
+        "--profile", metavar="TABLE",
+        help="scale the temperature band to a zonal-mean profile table (latitude, then T in K per filter)",
+    )  # fmt: skip
+    group.add_argument("--profile-column", metavar="NAME", help="the table's column (default: the filter)")
+    group.add_argument(
+        "--orientation", choices=("north", "sky"),
+        help="north: turn the planet north up when the sky geometry is known (default); sky: keep the "
+        "detector frame",
+    )  # fmt: skip
+    group.add_argument(
+        "--site", metavar="NAME", help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre"
+    )
 
 
 def _add_picture(render: argparse.ArgumentParser) -> None:

@@ -16,7 +16,8 @@ _DIRECT = (
     "palette", "t_limits", "tau_limits", "t_percentiles", "tau_percentiles", "clear_sky", "clear_percentile",
     "title", "credit", "caption", "key", "key_position", "key_size", "background", "scale_bar",
     "north_arrow", "km_per_pixel", "north_angle", "sheet", "size", "dpi", "compress_level",
-    "jpeg_quality", "timestamp",
+    "jpeg_quality", "timestamp", "limb_correction", "cloud_limb_correction", "mu_min", "limb_fade",
+    "profile_column", "orientation", "site",
 )  # fmt: skip
 _RENAMED = {"t_label": "temperature_label", "cloud_label": "cloud_label"}
 
@@ -90,6 +91,8 @@ def recipe_from_args(args: argparse.Namespace):
     for dest, field in _RENAMED.items():
         if getattr(args, dest, None) is not None:
             changes[field] = getattr(args, dest)
+    if args.profile is not None:
+        changes["profile"] = _as_given(recipe, args.profile)
     if args.palette is not None and Path(args.palette).suffix.lower() in (".toml", ".png"):
         changes["palette"] = _as_given(recipe, args.palette)
     if args.print_width is not None:

@@ -23,6 +23,7 @@ from ..export import (
     format_of,
     write_atomically,
 )
+from ..geometry import DiscGeometry, backplanes
 from ..normalise import AxisLimits, flatten_onto
 from ..palette import Palette
 from ..recipe import Recipe
@@ -59,6 +60,12 @@ class Composite:
         How each quantity was obtained (filter, clear-sky reference, ...).
     recipe : Recipe, optional
         The inputs and choices that made it (embedded in the PNG it saves).
+    geometry : DiscGeometry, optional
+        The disc in this image's pixel frame, when known (after any turn to
+        north up); :meth:`to_fits` then adds latitude, longitude and mu planes.
+    temperature_error, opacity_error : ndarray, optional
+        1-sigma uncertainty of T (K) and tau, propagated from a radiance
+        uncertainty; written as UNCERT extensions.
     """
 
     rgba: np.ndarray = field(repr=False)
@@ -72,6 +79,9 @@ class Composite:
     cloud_band: Band | None = field(repr=False)
     notes: dict[str, str] = field(default_factory=dict)
     recipe: Recipe | None = field(default=None, repr=False)
+    geometry: DiscGeometry | None = field(default=None, repr=False)
+    temperature_error: np.ndarray | None = field(default=None, repr=False)
+    opacity_error: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def inputs(self) -> list[str]:
@@ -232,8 +242,30 @@ class Composite:
         writers = []
         for path, data, unit, what in products:
             hdul = fits.HDUList([self._product_hdu(np.asarray(data, dtype=np.float32), unit, what)])
+            hdul.extend(self._extra_hdus(unit))
             writers.append((path, lambda fh, h=hdul: h.writeto(fh)))
         return writers
+
+    def _extra_hdus(self, unit: str) -> list[fits.ImageHDU]:
+        """Uncertainty of the product, and with the temperature the backplanes (when the disc is known)."""
+        extra = []
+        error = self.temperature_error if unit == "K" else self.opacity_error
+        if error is not None:
+            hdu = fits.ImageHDU(np.asarray(error, dtype=np.float32), name="UNCERT")
+            hdu.header["BUNIT"] = (unit, "1-sigma uncertainty, propagated from the radiance")
+            extra.append(hdu)
+        if unit == "K" and self.geometry is not None:
+            planes = backplanes(self.temperature.shape, self.geometry)
+            for name, plane, what, bunit in (
+                ("LAT_GRAPHIC", planes.latitude, "planetographic latitude", "deg"),
+                ("LAT_CENTRIC", planes.centric_latitude, "planetocentric latitude", "deg"),
+                ("LON_SYS3", planes.longitude, "System III west longitude", "deg"),
+                ("MU", planes.mu, "cosine of the emission angle", ""),
+            ):
+                hdu = fits.ImageHDU(plane.astype(np.float32), name=name)
+                hdu.header["BUNIT"] = (bunit, what)
+                extra.append(hdu)
+        return extra
 
     def _product_hdu(self, data: np.ndarray, unit: str, what: str) -> fits.PrimaryHDU:
         hdu = fits.PrimaryHDU(data)
@@ -249,6 +281,17 @@ class Composite:
                 header["WAVEUNIT"] = "um"
         if self.temperature_band.date_obs:
             header["DATE-OBS"] = self.temperature_band.date_obs
+        if self.geometry is not None:
+            g = self.geometry
+            for key, value, comment in (
+                ("FC_CY", g.centre[0], "disc centre row (0-based, row 0 at the bottom)"),
+                ("FC_CX", g.centre[1], "disc centre column (0-based)"),
+                ("FC_REQ", g.equatorial_radius, "equatorial radius, pixels"),
+                ("FC_B", g.sub_observer_latitude, "sub-observer planetocentric latitude, deg"),
+                ("FC_PA", g.pole_angle, "pole angle, deg from up towards the left"),
+                ("FC_CML", g.central_meridian, "central meridian, System III W, deg"),
+            ):
+                header[key] = (round(float(value), 6), comment)
         header["ORIGIN"] = f"falsecolor {__version__}"
         for key, value in sorted(self.notes.items()):
             if value:

@@ -91,7 +91,7 @@ def pixel_scale(header) -> float | None:
             scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
             if np.all(np.isfinite(scales)) and np.all(scales > 0):
                 return float(np.sqrt(scales[0] * scales[1]))
-    except Exception:  # noqa: BLE001 - a broken WCS is no WCS: fall back to the cards
+    except Exception:
         pass
     for key in _SCALE_CARDS:
         value = header.get(key)
@@ -110,7 +110,7 @@ def north_angle(header) -> float:
         # the image direction of increasing dec is the second row of the inverse
         dx, dy = np.linalg.inv(matrix)[:, 1]
         return float(np.degrees(np.arctan2(-dx, dy)))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return 0.0
 
 

@@ -15,6 +15,7 @@ from ..bands import read_band
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, FilterError, InputError
 from ..export import check_output
 from ._composite import Composite, fits_product_paths
+from ._geometry import find_disc
 from ._render import render
 
 
@@ -38,7 +39,14 @@ def describe(path: str | Path, *, option_style: str = "python", **options: Any) 
         ``path``, ``hdu``, ``shape``, ``dtype`` (as stored in the file),
         ``unit``, ``unit_source``, ``kind``, ``filter``, ``filter_known``,
         ``wavelength_um`` (from WAVELNTH or the filter), ``date_obs``,
-        ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``.
+        ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``; for a
+        disc image the fitted disc: ``centre_x``, ``centre_y`` (0-based pixels,
+        x = column, y = row from the bottom), ``equatorial_radius_px``,
+        ``position_angle_deg`` (the pole, from image up towards the left),
+        ``disc_source``, ``limb_fit_rms_px``, ``whole_disc`` and, with DATE-OBS,
+        ``sub_observer_latitude_deg`` and ``central_meridian_deg``; for a
+        cylindrical map ``map`` (latitude and longitude of the first and last
+        row and column).
 
     Examples
     --------
@@ -63,7 +71,7 @@ def describe(path: str | Path, *, option_style: str = "python", **options: Any) 
     for key, value in band.provenance.items():
         if key != "unit" and ("not ISO" in value or "default" in value):
             notes.append(f"{key}: {value}")
-    return {
+    report = {
         "path": str(path),
         "hdu": int(band.provenance["hdu"]),
         "shape": list(band.shape),
@@ -83,6 +91,48 @@ def describe(path: str | Path, *, option_style: str = "python", **options: Any) 
         "max": float(np.nanmax(data)) if finite.any() else None,
         "notes": notes,
     }
+    report.update(_disc_report(band, notes))
+    return report
+
+
+def _disc_report(band, notes: list[str]) -> dict[str, Any]:
+    """The map grid of a cylindrical map, or the disc fitted in an image (keys absent when neither)."""
+    if band.data.ndim != 2:
+        return {}
+    try:
+        grid = geometry.MapGrid.from_header(band.header, band.shape)
+    except InputError as err:
+        notes.append(f"map grid: {err}")
+        return {}
+    if grid is not None:
+        lat, lon = grid.latitudes, grid.longitudes
+        return {
+            "map": {
+                "latitude_range": [float(lat[0]), float(lat[-1])],
+                "longitude_range": [float(lon[0]), float(lon[-1])],
+                "latitude_kind": grid.latitude_kind,
+            }
+        }
+    try:
+        disc = find_disc(band)
+    except InputError as err:
+        notes.append(f"no disc fitted: {err}")
+        return {}
+    g = disc.geometry
+    report = {
+        "centre_x": round(float(g.centre[1]), 3),
+        "centre_y": round(float(g.centre[0]), 3),
+        "equatorial_radius_px": round(float(g.equatorial_radius), 3),
+        "position_angle_deg": round(float(g.pole_angle), 3),
+        "disc_source": disc.source,
+    }
+    if disc.fit is not None:
+        report["limb_fit_rms_px"] = round(float(disc.fit.rms), 3)
+        report["whole_disc"] = bool(disc.fit.whole_disc)
+    if disc.ephemeris is not None:
+        report["sub_observer_latitude_deg"] = round(disc.ephemeris.sub_observer_latitude_centric_deg, 4)
+        report["central_meridian_deg"] = round(disc.ephemeris.central_meridian_deg, 3)
+    return report
 
 
 def _read_for_description(path, prefix: str, options: dict, notes: list[str]):

@@ -17,6 +17,7 @@ from ..export import format_of
 from ..layout import Panel, page, resample
 from ..recipe import BandInput, Recipe, is_path, load_recipe, parse_recipe
 from ._composite import RECIPE_KEY, Composite
+from ._corrections import Corrections
 from ._info import check_outputs, render_demo
 from ._present import LOOK_FIELDS, background_of, caption_of, file_hash, key_spec, make_look, picture
 from ._render import prepare
@@ -71,7 +72,18 @@ def _band_arguments(recipe: Recipe) -> dict[str, Any]:
         "cloud_options": axis.read_options(),
         "clear_sky": recipe.clear_sky,
         "clear_percentile": recipe.clear_percentile,
+        "corrections": corrections_of(recipe),
     }
+
+
+def corrections_of(recipe: Recipe) -> Corrections:
+    """The geometric corrections a recipe asks for."""
+    return Corrections(
+        limb=recipe.limb_correction, cloud_limb=recipe.cloud_limb_correction, mu_min=recipe.mu_min,
+        limb_fade=recipe.limb_fade, orientation=recipe.orientation, site=recipe.site,
+        profile=recipe.resolve(recipe.profile) if recipe.profile else None,
+        profile_column=recipe.profile_column,
+    )  # fmt: skip
 
 
 def _axis_arguments(recipe: Recipe) -> dict[str, Any]:
@@ -87,12 +99,10 @@ def _axis_arguments(recipe: Recipe) -> dict[str, Any]:
 def composite_of(recipe: Recipe | str | Path, *, option_style: str = "python") -> Composite:
     """The composite a recipe describes (without writing anything)."""
     recipe = _as_recipe(recipe)
-    if recipe.limb_correction != "none":
-        raise RecipeError(f"limb correction {recipe.limb_correction!r} is not available in this version")
     if recipe.demo is not None:
         composite = render_demo(
             recipe.demo, clear_sky=recipe.clear_sky, clear_percentile=recipe.clear_percentile,
-            **_axis_arguments(recipe),
+            corrections=corrections_of(recipe), **_axis_arguments(recipe),
         )  # fmt: skip
     else:
         arguments = _band_arguments(recipe)

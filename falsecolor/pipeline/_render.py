@@ -21,6 +21,8 @@ from ..palette import DEFAULT_PALETTE, Palette, get_palette
 from ..recipe import BAND_KEYS, BandInput, Recipe, is_path
 from . import _maps
 from ._composite import Composite
+from ._corrections import Corrections, apply_corrections
+from ._geometry import Disc
 
 BandLike = Band | str | Path
 
@@ -50,6 +52,7 @@ def render(
     clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
+    corrections: Corrections | None = None,
     option_style: str = "python",
 ) -> Composite:
     """Render a false-colour composite from a temperature band and a 5 um band.
@@ -81,6 +84,9 @@ def render(
     temperature_options, cloud_options : mapping, optional
         :func:`~falsecolor.read_band` keywords used when the inputs are paths
         (``{"wavelength": "13um"}``, ``{"filter": "M-BAND"}``, ...).
+    corrections : Corrections, optional
+        Limb correction, zonal-profile calibration, mu cut and orientation
+        (default: none, and north up when the sky geometry is known).
     option_style : {'python', 'cli'}
         How error messages name the options that fix a problem.
 
@@ -104,7 +110,8 @@ def render(
     """
     prepared = prepare(
         temperature, cloud, opacity=opacity, clear_sky=clear_sky, clear_percentile=clear_percentile,
-        temperature_options=temperature_options, cloud_options=cloud_options, option_style=option_style,
+        temperature_options=temperature_options, cloud_options=cloud_options, corrections=corrections,
+        option_style=option_style,
     )  # fmt: skip
     recipe = _recipe_of(
         temperature, cloud, opacity, temperature_options, cloud_options, palette=palette, t_limits=t_limits,
@@ -135,6 +142,8 @@ class Prepared:
     sample_tau: np.ndarray
     excluded: np.ndarray
     notes: dict[str, str]
+    disc: Disc | None = None
+    fade: np.ndarray | None = None
 
     def usable_sample(self) -> tuple[np.ndarray, np.ndarray]:
         """The sampled on-disc T and tau values that count for the limits."""
@@ -170,9 +179,12 @@ class Prepared:
         temperature_map, opacity_map, mask, rgba = _fused_pass(
             self.temperature_source, self.opacity_source, colour, self.threshold, self.extra_mask
         )
+        if self.fade is not None:
+            rgba[..., 3] = np.rint(rgba[..., 3] * self.fade).astype(np.uint8)
         return Composite(
             rgba, u.Quantity(temperature_map, u.K, copy=False), opacity_map, mask, chosen, t_axis, tau_axis,
             self.temperature_band, self.axis_band, dict(self.notes), recipe,
+            geometry=self.disc.geometry if self.disc is not None else None,
         )  # fmt: skip
 
 
@@ -185,14 +197,20 @@ def prepare(
     clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
+    corrections: Corrections | None = None,
     option_style: str = "python",
 ) -> Prepared:
-    """Read and check the bands, build their kernels, and sample T and tau on the disc."""
+    """Read, check and correct the bands, build their kernels, and sample T and tau on the disc."""
     prefixes = ("--", "--cloud-") if option_style == "cli" else ("temperature_options", "cloud_options")
     temperature_band, axis_band, is_opacity_map = _load_bands(
         temperature, cloud, opacity, temperature_options, cloud_options, prefixes
     )
     notes: dict[str, str] = {}
+    corrected = apply_corrections(
+        temperature_band, axis_band, opacity_map=is_opacity_map, corrections=corrections or Corrections(),
+        prefixes=prefixes, notes=notes,
+    )  # fmt: skip
+    temperature_band, axis_band = corrected.temperature, corrected.axis
     temperature_source = _maps.temperature_source(temperature_band, prefixes[0], notes)
     extra_mask = _combined_mask(temperature_band, axis_band)
     threshold = geometry.disc_threshold(temperature_band.data)
@@ -217,7 +235,7 @@ def prepare(
     _check_usable(excluded, axis_band)
     return Prepared(
         temperature_band, axis_band, temperature_source, opacity_source, threshold, extra_mask,
-        sample_t, sample_tau, excluded, notes,
+        sample_t, sample_tau, excluded, notes, corrected.disc, corrected.fade,
     )  # fmt: skip
 
 

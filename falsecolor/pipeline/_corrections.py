@@ -1,0 +1,289 @@
+"""Corrections that use the planet's geometry: north up, calibration to a zonal profile, limb correction.
+
+They run on the bands before the render's one pass, only when asked for
+(except north-up rotation, which happens when the geometry is known on the
+sky), and each is written into the render's notes (and so into the outputs'
+metadata).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from scipy import ndimage
+
+from .. import calibrate, geometry, planck
+from .._units import WAVELENGTH_RADIANCE
+from ..bands import Band
+from ..exceptions import InputError
+from ..geometry import Backplanes, DiscGeometry
+from . import _maps
+from ._geometry import Disc, find_disc, header_geometry, pixel_scale
+
+__all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections", "rotate_north_up"]
+
+ORIENTATIONS = ("north", "sky")
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """What to correct; the defaults change nothing but turn north up where the sky geometry is known.
+
+    Attributes
+    ----------
+    limb : str or float
+        ``"none"``; ``"auto"`` (the filter's published exponent, else fitted);
+        ``"fit"``; or the exponent b of I = I0 mu^b for the temperature band.
+    cloud_limb : str or float, optional
+        The same for the cloud band; default ``"fit"`` when ``limb`` is on
+        (no exponent is published for 5 um), ``"none"`` otherwise.
+    mu_min : float
+        Pixels at or below this mu are masked when limb-corrected.
+    limb_fade : bool
+        Fade the composite to transparent over mu_min..mu_min + 0.1.
+    orientation : str
+        ``"north"`` turns a disc image north up when its sky geometry is
+        known; ``"sky"`` keeps the detector frame.
+    profile : str or Path, optional
+        Zonal-profile table to scale the temperature band to.
+    profile_column : str, optional
+        Its column (default: the band's filter name, else the only column).
+    site : str, optional
+        Observatory for the ephemeris (default from the header, else geocentre).
+    """
+
+    limb: str | float = "none"
+    cloud_limb: str | float | None = None
+    mu_min: float = calibrate.DEFAULT_MU_MIN
+    limb_fade: bool = False
+    orientation: str = "north"
+    profile: str | Path | None = None
+    profile_column: str | None = None
+    site: str | None = None
+
+    def __post_init__(self):
+        for name in ("limb", "cloud_limb"):
+            value = getattr(self, name)
+            if (
+                value is not None
+                and not isinstance(value, int | float)
+                and value not in ("none", "auto", "fit")
+            ):
+                raise InputError(f"limb correction {value!r}: give none, auto, fit or an exponent (e.g. 0.2)")
+        if self.orientation not in ORIENTATIONS:
+            raise InputError(f"orientation {self.orientation!r}: choose north or sky")
+        if not 0 <= self.mu_min < 1:
+            raise InputError(f"the mu cut must be within 0..1, got {self.mu_min}")
+
+    @property
+    def cloud(self) -> str | float:
+        if self.cloud_limb is not None:
+            return self.cloud_limb
+        return "none" if self.limb == "none" else "fit"
+
+    def needs_disc(self) -> bool:
+        return self.limb != "none" or self.cloud != "none" or self.profile is not None
+
+
+@dataclass(frozen=True, eq=False)
+class Corrected:
+    """The corrected bands, the disc (None when not known) and the limb fade (None without)."""
+
+    temperature: Band
+    axis: Band
+    disc: Disc | None
+    fade: np.ndarray | None
+
+
+def apply_corrections(
+    temperature: Band, axis: Band, *, opacity_map: bool, corrections: Corrections, prefixes, notes: dict
+) -> Corrected:
+    """North up, profile calibration and limb correction of the bands, as ``corrections`` asks."""
+    disc = _disc_for(temperature, corrections)
+    if disc is None:
+        return Corrected(temperature, axis, None, None)
+    if corrections.orientation == "north" and disc.oriented and abs(disc.geometry.pole_angle) > 0.01:
+        notes["orientation"] = f"turned {disc.geometry.pole_angle:.2f}° to put north up"
+        geometry_up, (temperature, axis) = rotate_north_up(disc.geometry, temperature, axis)
+        disc = dataclasses.replace(disc, geometry=geometry_up)
+    notes["disc"] = _describe(disc)
+    if not corrections.needs_disc():
+        return Corrected(temperature, axis, disc, None)
+    planes = geometry.backplanes(temperature.shape, disc.geometry)
+    if corrections.profile is not None:
+        temperature = _profile_calibrate(temperature, planes, disc.geometry, corrections, prefixes[0], notes)
+    if corrections.limb != "none":
+        temperature = _limb_correct(
+            temperature, planes, corrections.limb, corrections, prefixes[0], "temperature", notes
+        )
+    if corrections.cloud != "none" and not opacity_map:
+        axis = _limb_correct(axis, planes, corrections.cloud, corrections, prefixes[1], "cloud", notes)
+    fade = None
+    if corrections.limb_fade and (corrections.limb != "none" or corrections.cloud != "none"):
+        fade = calibrate.limb_weight(planes.mu, corrections.mu_min)
+    return Corrected(temperature, axis, disc, fade)
+
+
+def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
+    """The band's disc when a correction needs it, or when its sky geometry is known for north up."""
+    if band.data.ndim != 2:
+        return None
+    if geometry.MapGrid.from_header(band.header, band.shape) is not None:
+        if corrections.needs_disc():
+            raise InputError(
+                f"{band.label} is a cylindrical map: limb correction and profile calibration work on "
+                "disc images (a map needs its own emission-angle map)"
+            )
+        return None
+    if corrections.needs_disc():
+        try:
+            return find_disc(band, site=corrections.site)
+        except InputError as err:
+            raise InputError(f"{band.label}: {err} (needed for the limb correction / profile)") from None
+    sky_known = header_geometry(band.header) is not None or (
+        band.date_obs is not None and pixel_scale(band.header) is not None
+    )
+    if corrections.orientation == "north" and sky_known:
+        try:
+            return find_disc(band, site=corrections.site)
+        except InputError:
+            return None
+    return None
+
+
+def _describe(disc: Disc) -> str:
+    g = disc.geometry
+    return (
+        f"{disc.source}: centre x {g.centre[1]:.2f}, y {g.centre[0]:.2f}, equatorial radius "
+        f"{g.equatorial_radius:.2f} px, pole angle {g.pole_angle:.2f}°, B {g.sub_observer_latitude:.3f}°, "
+        f"CML {g.central_meridian:.2f}°"
+    )
+
+
+def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:
+    """Turn bands (and their masks) so the planet's north pole points up; the new disc geometry.
+
+    The output grows to hold the whole turned image; pixels from outside the
+    input are NaN. Bilinear, so a pixel next to a NaN one is NaN.
+    """
+    angle = np.radians(disc.pole_angle)
+    cos, sin = np.cos(angle), np.sin(angle)
+    ny, nx = bands[0].shape
+    corners = np.array([[0, 0], [0, nx - 1], [ny - 1, 0], [ny - 1, nx - 1]], dtype=float) - disc.centre
+    # output offsets (dy, dx) -> input offsets: row = dy cos + dx sin, col = -dy sin + dx cos
+    matrix = np.array([[cos, sin], [-sin, cos]])
+    out_offsets = corners @ matrix  # inverse (transpose) of the input mapping
+    low, high = np.floor(out_offsets.min(axis=0)), np.ceil(out_offsets.max(axis=0))
+    shape = tuple(int(n) for n in high - low + 1)
+    centre_out = -low
+    offset = np.asarray(disc.centre) - matrix @ centre_out
+    turned = []
+    for band in bands:
+        data = np.asarray(band.data, dtype=np.float32 if band.data.dtype.itemsize <= 4 else np.float64)
+        out = ndimage.affine_transform(
+            data, matrix, offset, output_shape=shape, order=1, cval=np.nan, prefilter=False
+        )
+        mask = None
+        if band.mask is not None:
+            moved = ndimage.affine_transform(
+                np.asarray(band.mask, np.float32), matrix, offset, output_shape=shape, order=1, cval=1.0
+            )
+            mask = moved > 0.5
+        turned.append(band.replace(data=out, mask=mask))
+    new = dataclasses.replace(disc, centre=(float(centre_out[0]), float(centre_out[1])), pole_angle=0.0)
+    return new, turned
+
+
+def _radiance(band: Band, prefix: str) -> tuple[np.ndarray, u.UnitBase | None, object]:
+    """The band as radiance (or counts for an uncalibrated cloud band) and the spectral description."""
+    if band.kind == "temperature":
+        spectral = _maps.spectral_of(band, prefix)[0]
+        kelvin = (band.data * band.unit).to_value(u.K, equivalencies=u.temperature())
+        return (
+            planck.temperature_to_radiance(kelvin, spectral, WAVELENGTH_RADIANCE),
+            WAVELENGTH_RADIANCE,
+            spectral,
+        )
+    if band.kind == "counts" and band.conversion_factor is None:
+        return np.asarray(band.data, dtype=np.float64), None, None
+    scale, unit = _maps.radiance_scale(band, prefix)
+    return np.asarray(band.data, dtype=np.float64) * scale, unit, None
+
+
+def _as_radiance_band(band: Band, values: np.ndarray, unit: u.UnitBase | None, note: str) -> Band:
+    dtype = np.float32 if np.asarray(band.data).dtype != np.float64 else np.float64
+    data = values.astype(dtype, copy=False)
+    provenance = {**band.provenance, "correction": note}
+    if unit is None:  # uncalibrated counts stay counts
+        return band.replace(data=data, provenance=provenance)
+    return band.replace(data=data, unit=unit, conversion_factor=None, provenance=provenance)
+
+
+def _limb_correct(band, planes: Backplanes, choice, corrections, prefix, role, notes) -> Band:
+    values, unit, _ = _radiance(band, prefix)
+    wavelength = _maps.label_of(band)
+    if choice == "auto":
+        filt = _maps.known_filter(band)
+        micron = None
+        if band.wavelength is not None:
+            micron = band.wavelength.to_value(u.um, equivalencies=u.spectral())
+        elif filt is not None:
+            micron = filt.wavelength.to_value(u.um)
+        choice = calibrate.default_limb_exponent(filt.name if filt else band.filter_name, micron)
+        how = "published exponent (SCIENCE.md 3.3)"
+        if choice is None:
+            choice, how = "fit", ""
+    else:
+        how = "given exponent"
+    if choice == "fit":
+        fitted = calibrate.fit_limb_exponent(values, planes.mu, planes.latitude, mu_min=corrections.mu_min)
+        choice = fitted.value
+        how = f"fitted: ln I vs ln mu in {fitted.bands} latitude bins, ±{fitted.uncertainty:.3f}"
+    exponent = float(choice)
+    corrected = calibrate.limb_correct(values, planes.mu, exponent, mu_min=corrections.mu_min)
+    notes[f"{role}_limb"] = (
+        f"{wavelength or band.label}: I0 = I / mu^{exponent:.3f} ({how}), mu > {corrections.mu_min:g}"
+    )
+    return _as_radiance_band(band, corrected, unit, notes[f"{role}_limb"])
+
+
+def _profile_calibrate(band, planes, disc: DiscGeometry, corrections, prefix, notes) -> Band:
+    values, unit, spectral = _radiance(band, prefix)
+    table = calibrate.read_profile_table(corrections.profile)
+    column = corrections.profile_column or (band.filter_name if band.filter_name in table else None)
+    if column is None:
+        if len(table) != 1:
+            raise InputError(
+                f"the profile table {corrections.profile} has columns {', '.join(table)}: choose one "
+                "with --profile-column"
+            )
+        column = next(iter(table))
+    if column not in table:
+        raise InputError(f"the profile table has no column {column!r}: it has {', '.join(table)}")
+    reference = table[column]
+    if spectral is None:
+        spectral = _maps.spectral_of(band, prefix)[0]
+    reference_radiance = calibrate.ZonalProfile(
+        reference.latitude,
+        planck.temperature_to_radiance(reference.values, spectral, unit or WAVELENGTH_RADIANCE),
+        column,
+    )
+    image_profile = calibrate.central_meridian_profile(
+        values,
+        planes.latitude,
+        planes.longitude,
+        disc.central_meridian,
+        mu=planes.mu,
+        mu_min=corrections.mu_min,
+    )
+    k = calibrate.profile_scale(image_profile, reference_radiance)
+    scaled_unit = unit or WAVELENGTH_RADIANCE  # counts scaled to a radiance profile become radiance
+    note = (
+        f"scaled to the zonal profile {column!r} of {Path(corrections.profile).name}: divided by k = {k:.5g}"
+    )
+    notes["calibration"] = note
+    return _as_radiance_band(band, values / k, scaled_unit, note)

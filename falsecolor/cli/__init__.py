@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._geometry import run_ephemeris
+from ._geometry import run_ephemeris, run_map
 from ._parser import PROG, build_parser
 from ._render import run_render
 from ._stack import run_stack
@@ -73,6 +73,18 @@ def _format_info(report: dict[str, Any]) -> str:
     ]
     if report["min"] is not None:
         lines.append(f"  values       {report['min']:.6g} .. {report['max']:.6g}")
+    if "centre_x" in report:
+        lines.append(
+            f"  disc         centre x {report['centre_x']:.2f}, y {report['centre_y']:.2f}, equatorial "
+            f"radius {report['equatorial_radius_px']:.2f} px, pole angle {report['position_angle_deg']:.2f}° "
+            f"({report['disc_source']})"
+        )
+    if "map" in report:
+        lat, lon = report["map"]["latitude_range"], report["map"]["longitude_range"]
+        lines.append(
+            f"  map          latitude {lat[0]:g}..{lat[1]:g} ({report['map']['latitude_kind']}), "
+            f"longitude {lon[0]:g}..{lon[1]:g} W"
+        )
     lines += [f"  note         {note}" for note in report["notes"]]
     return "\n".join(lines)
 
@@ -165,6 +177,7 @@ _COMMANDS = {
     "palettes": _run_palettes,
     "filters": _run_filters,
     "ephemeris": run_ephemeris,
+    "map": run_map,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._geometry import add_ephemeris
+from ._geometry import add_ephemeris, add_map
 from ._stack_options import add_stack
 from ._types import limb_choice, number
 
@@ -189,6 +189,20 @@ def _add_geometry(render: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--site", metavar="NAME", help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre"
     )
+    group.add_argument(
+        "--project", choices=("none", "map", "disc"),
+        help="map: render disc images as a cylindrical map; disc: render maps as a disc seen at --view-time",
+    )  # fmt: skip
+    group.add_argument("--map-resolution", type=number, metavar="DEG", help="degrees per map pixel (1)")
+    group.add_argument("--view-time", metavar="UTC", help="time of the disc view of a map (its CML and B)")
+    group.add_argument(
+        "--lat-range", nargs=2, type=number, metavar=("FIRST", "LAST"),
+        help="latitudes of a map's first and last rows when its header does not say, e.g. -90 90",
+    )  # fmt: skip
+    group.add_argument(
+        "--lon-range", nargs=2, type=number, metavar=("FIRST", "LAST"),
+        help="System III west longitudes of a map's first and last columns, e.g. 360 0",
+    )  # fmt: skip
 
 
 def _add_picture(render: argparse.ArgumentParser) -> None:
@@ -307,6 +321,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     add_stack(commands, common)
     _add_info(commands, common)
     add_ephemeris(commands, common)
+    add_map(commands, common)
     palettes = commands.add_parser(
         "palettes", parents=[common], help="list, check and preview palettes", allow_abbrev=False,
         description="List the built-in palettes (or the named ones / palette files), check their "

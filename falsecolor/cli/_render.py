@@ -17,7 +17,8 @@ _DIRECT = (
     "title", "credit", "caption", "key", "key_position", "key_size", "background", "scale_bar",
     "north_arrow", "km_per_pixel", "north_angle", "sheet", "size", "dpi", "compress_level",
     "jpeg_quality", "timestamp", "limb_correction", "cloud_limb_correction", "mu_min", "limb_fade",
-    "profile_column", "orientation", "site",
+    "profile_column", "orientation", "site", "project", "map_resolution", "view_time", "lat_range",
+    "lon_range",
 )  # fmt: skip
 _RENAMED = {"t_label": "temperature_label", "cloud_label": "cloud_label"}
 

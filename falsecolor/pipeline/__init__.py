@@ -9,9 +9,11 @@ run recipes; ``describe`` reports what the tool reads from a file.
 from ._clear import cloud_opacity
 from ._compose import compose
 from ._composite import RECIPE_KEY, Composite
+from ._corrections import Corrections
 from ._geometry import jupiter_ephemeris
 from ._info import check_outputs, describe, filter_catalogue, render_demo
 from ._lucky_frames import LuckyFrames, synthetic_frames
+from ._mapping import CylindricalMap, make_map
 from ._palettes import palette_catalogue, palette_previews, palette_report
 from ._present import Look
 from ._recipes import (
@@ -32,6 +34,8 @@ __all__ = [
     "RECIPE_KEY",
     "BandInput",
     "Composite",
+    "Corrections",
+    "CylindricalMap",
     "Look",
     "LuckyFrames",
     "Prepared",
@@ -46,6 +50,7 @@ __all__ = [
     "filter_catalogue",
     "jupiter_ephemeris",
     "load_recipe",
+    "make_map",
     "palette_catalogue",
     "palette_previews",
     "palette_report",

@@ -304,7 +304,7 @@ class Composite:
 
 def _ascii(text: str) -> str:
     """FITS headers hold printable ASCII only."""
-    text = text.replace("µ", "u").replace("τ", "tau").replace("→", "->")
+    text = text.replace("µ", "u").replace("τ", "tau").replace("→", "->").replace("°", " deg")
     return text.encode("ascii", "replace").decode("ascii")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy import units as u
+from astropy.io import fits
 from scipy import ndimage
 
 from .. import calibrate, geometry, planck
@@ -22,11 +23,12 @@ from ..bands import Band
 from ..exceptions import InputError
 from ..geometry import Backplanes, DiscGeometry
 from . import _maps
-from ._geometry import Disc, find_disc, header_geometry, pixel_scale
+from ._geometry import Disc, find_disc, header_geometry, jupiter_ephemeris, pixel_scale
 
 __all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections", "rotate_north_up"]
 
 ORIENTATIONS = ("north", "sky")
+PROJECTIONS = ("none", "map", "disc")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ class Corrections:
         Its column (default: the band's filter name, else the only column).
     site : str, optional
         Observatory for the ephemeris (default from the header, else geocentre).
+    project : str
+        ``"none"``; ``"map"``: disc images become a cylindrical map (after
+        the corrections); ``"disc"``: cylindrical maps become a disc view at
+        ``view_time`` (north up).
+    map_resolution : float
+        Degrees per pixel of the map made by ``project="map"``.
+    view_time : str, optional
+        UTC of the disc view (``project="disc"``).
+    lat_range, lon_range : (float, float), optional
+        Latitudes of the first and last map row, longitudes (System III W) of
+        the first and last column, for maps whose header does not say.
     """
 
     limb: str | float = "none"
@@ -64,8 +77,17 @@ class Corrections:
     profile: str | Path | None = None
     profile_column: str | None = None
     site: str | None = None
+    project: str = "none"
+    map_resolution: float = 1.0
+    view_time: str | None = None
+    lat_range: tuple[float, float] | None = None
+    lon_range: tuple[float, float] | None = None
 
     def __post_init__(self):
+        if self.project not in PROJECTIONS:
+            raise InputError(f"projection {self.project!r}: choose none, map or disc")
+        if self.project == "disc" and not self.view_time:
+            raise InputError("a disc view of a map needs the time of the view (--view-time, UTC)")
         for name in ("limb", "cloud_limb"):
             value = getattr(self, name)
             if (
@@ -86,7 +108,9 @@ class Corrections:
         return "none" if self.limb == "none" else "fit"
 
     def needs_disc(self) -> bool:
-        return self.limb != "none" or self.cloud != "none" or self.profile is not None
+        return (
+            self.limb != "none" or self.cloud != "none" or self.profile is not None or self.project == "map"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +127,10 @@ def apply_corrections(
     temperature: Band, axis: Band, *, opacity_map: bool, corrections: Corrections, prefixes, notes: dict
 ) -> Corrected:
     """North up, profile calibration and limb correction of the bands, as ``corrections`` asks."""
-    disc = _disc_for(temperature, corrections)
+    if corrections.project == "disc":
+        temperature, axis, disc = _to_disc_view(temperature, axis, corrections, notes)
+    else:
+        disc = _disc_for(temperature, corrections)
     if disc is None:
         return Corrected(temperature, axis, None, None)
     if corrections.orientation == "north" and disc.oriented and abs(disc.geometry.pole_angle) > 0.01:
@@ -125,7 +152,54 @@ def apply_corrections(
     fade = None
     if corrections.limb_fade and (corrections.limb != "none" or corrections.cloud != "none"):
         fade = calibrate.limb_weight(planes.mu, corrections.mu_min)
+    if corrections.project == "map":
+        grid = geometry.MapGrid.regular(corrections.map_resolution)
+        temperature, axis = (_to_map(b, disc.geometry, grid, corrections.mu_min) for b in (temperature, axis))
+        notes["projection"] = (
+            f"cylindrical map, {corrections.map_resolution:g}°/pixel, mu > {corrections.mu_min:g}"
+        )
+        return Corrected(temperature, axis, None, None)
     return Corrected(temperature, axis, disc, fade)
+
+
+def _to_map(band: Band, disc: DiscGeometry, grid, mu_min: float) -> Band:
+    values, _ = geometry.project_to_map(np.asarray(band.data, dtype=np.float64), disc, grid, mu_min=mu_min)
+    header = band.header.copy()
+    for key, value, comment in grid.to_header():
+        header[key] = (value, comment)
+    return band.replace(data=values.astype(np.float32), mask=None, header=header)
+
+
+def _to_disc_view(temperature: Band, axis: Band, corrections: Corrections, notes: dict):
+    """Both map bands seen as a disc at the view time; the view's disc."""
+    grid = geometry.MapGrid.from_header(
+        temperature.header,
+        temperature.shape,
+        lat_range=corrections.lat_range,
+        lon_range=corrections.lon_range,
+    )
+    if grid is None:
+        raise InputError(
+            f"{temperature.label} has no latitude/longitude cards: give --lat-range and --lon-range "
+            "(first and last row / column, e.g. --lat-range -90 90 --lon-range 360 0)"
+        )
+    size = max(64, min(2048, 2 * temperature.shape[0]))
+    ephem = jupiter_ephemeris(corrections.view_time, site=corrections.site)
+    view = DiscGeometry(
+        ((size - 1) / 2.0, (size - 1) / 2.0), 0.46 * size, ephem.sub_observer_latitude_centric_deg, 0.0,
+        ephem.central_meridian_deg,
+    )  # fmt: skip
+    bands = []
+    for band in (temperature, axis):
+        data = np.asarray(band.data, dtype=np.float64)
+        data = np.where(data > 0, data, np.nan) if band.kind != "opacity" else data  # 0 K = no data
+        projected = geometry.project_to_disc(data, grid, (size, size), view)
+        bands.append(band.replace(data=projected.astype(np.float32), mask=None, header=fits.Header()))
+    notes["projection"] = (
+        f"orthographic view at {ephem.time} UTC: CML {ephem.central_meridian_deg:.2f}°, "
+        f"B {ephem.sub_observer_latitude_centric_deg:.3f}°, north up"
+    )
+    return bands[0], bands[1], Disc(view, "disc view of a map", True, None, ephem)
 
 
 def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
@@ -144,10 +218,9 @@ def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
             return find_disc(band, site=corrections.site)
         except InputError as err:
             raise InputError(f"{band.label}: {err} (needed for the limb correction / profile)") from None
-    sky_known = header_geometry(band.header) is not None or (
-        band.date_obs is not None and pixel_scale(band.header) is not None
-    )
-    if corrections.orientation == "north" and sky_known:
+    if header_geometry(band.header) is not None:
+        return find_disc(band, site=corrections.site)  # cheap: read from the cards
+    if corrections.orientation == "north" and band.date_obs is not None and pixel_scale(band.header):
         try:
             return find_disc(band, site=corrections.site)
         except InputError:

@@ -177,6 +177,15 @@ def find_disc(band: Band, *, site: str | None = None) -> Disc:
             seed = DiscGeometry(tuple((shape - 1) / 2.0), radius, latitude, angle, meridian)
             oriented = True
             source += f', {scale:.4g}"/pixel'
-    fit = geometry.fit_limb(band.data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
+    data = np.asarray(band.data)
+    try:
+        fit = geometry.fit_limb(data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
+    except InputError:
+        if not np.isnan(data).any():
+            raise
+        # NaN off the disc (a product, a masked map): there the limb is where the data end
+        fit = geometry.fit_limb(
+            np.nan_to_num(data, nan=0.0), sub_observer_latitude=latitude, seed=seed, mask=band.mask
+        )
     found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
     return Disc(found, source, oriented, fit, ephem)

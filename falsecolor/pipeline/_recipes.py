@@ -82,7 +82,8 @@ def corrections_of(recipe: Recipe) -> Corrections:
         limb=recipe.limb_correction, cloud_limb=recipe.cloud_limb_correction, mu_min=recipe.mu_min,
         limb_fade=recipe.limb_fade, orientation=recipe.orientation, site=recipe.site,
         profile=recipe.resolve(recipe.profile) if recipe.profile else None,
-        profile_column=recipe.profile_column,
+        profile_column=recipe.profile_column, project=recipe.project, map_resolution=recipe.map_resolution,
+        view_time=recipe.view_time, lat_range=recipe.lat_range, lon_range=recipe.lon_range,
     )  # fmt: skip
 
 

@@ -45,22 +45,27 @@ values are errors naming the key and its line::
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ._toml import TomlDocument
-from .exceptions import RecipeError
+from .._toml import TomlDocument
+from ..exceptions import RecipeError
+from ._schema import BAND_KEYS, SECTIONS
 
-__all__ = ["RECIPE_VERSION", "SECTIONS", "BandInput", "Recipe", "is_path", "load_recipe", "parse_recipe"]
+__all__ = [
+    "BAND_KEYS",
+    "RECIPE_VERSION",
+    "SECTIONS",
+    "BandInput",
+    "Recipe",
+    "is_path",
+    "load_recipe",
+    "parse_recipe",
+]
 
 RECIPE_VERSION = 1
-LIMB_CORRECTIONS = ("none", "auto", "fit")
-ORIENTATIONS = ("north", "sky")
-KEY_POSITIONS = ("right", "left", "bottom")
-BAND_KEYS = ("path", "filter", "wavelength", "unit", "scale", "hdu", "plane", "byteswap")
 
 
 @dataclass(frozen=True)
@@ -92,87 +97,6 @@ class BandInput:
         return {"path": self.path, **given} if given else self.path
 
 
-def _pair(low: float, high: float, *, increasing: bool = True):
-    def check(value):
-        if increasing and not value[0] < value[1]:
-            return f"needs low < high, got {value[0]:g} {value[1]:g}"
-        if not all(low <= v <= high for v in value):
-            return f"values must be within {low:g}..{high:g}"
-        return None
-
-    return check
-
-
-def _limb(value):
-    if isinstance(value, str):
-        return (
-            None
-            if value in LIMB_CORRECTIONS
-            else f"{value!r} is not valid; choose none, auto, fit or an exponent"
-        )
-    return None if 0 <= value <= 5 else f"an exponent must be within 0..5, got {value:g}"
-
-
-def _spec(kind, default=None, **rules):
-    return {"kind": kind, "default": default, **rules}
-
-
-#: Every recipe key by section: its type, default and rules (the single source of truth).
-SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "inputs": {
-        "temperature": _spec((str, dict)),
-        "cloud": _spec((str, dict)),
-        "opacity": _spec((str, dict)),
-        "demo": _spec(int, low=32, high=8192),
-    },
-    "calibration": {
-        "limb_correction": _spec((str, float), "none", check=_limb),
-        "cloud_limb_correction": _spec((str, float), check=_limb),
-        "mu_min": _spec(float, 0.2, low=0.0, high=0.99),
-        "limb_fade": _spec(bool, False),
-        "profile": _spec(str),
-        "profile_column": _spec(str),
-        "clear_sky": _spec((str, float)),
-        "clear_percentile": _spec(float, 99.5, low=50.0, high=100.0),
-    },
-    "geometry": {
-        "orientation": _spec(str, "north", choices=ORIENTATIONS),
-        "site": _spec(str),
-    },
-    "axes": {
-        "palette": _spec(str, "visir"),
-        "t_limits": _spec(list, length=2, items=float, check=_pair(0.0, math.inf)),
-        "tau_limits": _spec(list, length=2, items=float, check=_pair(0.0, math.inf)),
-        "t_percentiles": _spec(list, (2.0, 98.0), length=2, items=float, check=_pair(0.0, 100.0)),
-        "tau_percentiles": _spec(list, (2.0, 98.0), length=2, items=float, check=_pair(0.0, 100.0)),
-    },
-    "annotations": {
-        "title": _spec(str),
-        "credit": _spec(str),
-        "caption": _spec(str),
-        "key": _spec(bool, True),
-        "key_position": _spec(str, "right", choices=KEY_POSITIONS),
-        "key_size": _spec(float, 0.34, low=0.05, high=2.0),
-        "background": _spec(str),
-        "scale_bar": _spec(bool, False),
-        "north_arrow": _spec(bool, False),
-        "km_per_pixel": _spec(float, low=1e-6, high=1e9),
-        "north_angle": _spec(float, low=-360.0, high=360.0),
-        "temperature_label": _spec(str),
-        "cloud_label": _spec(str),
-        "sheet": _spec(bool, False),
-    },
-    "output": {
-        "files": _spec(list, (), items=str),
-        "fits": _spec(str),
-        "strip": _spec(str),
-        "size": _spec(int, low=16, high=16384),
-        "dpi": _spec(float, low=1.0, high=100000.0),
-        "compress_level": _spec(int, 4, low=0, high=9),
-        "jpeg_quality": _spec(int, 92, low=1, high=100),
-        "timestamp": _spec(bool, False),
-    },
-}
 _BAND_FIELDS = ("temperature", "cloud", "opacity")
 _PATH_FIELDS = ("fits", "strip", "profile")
 
@@ -215,6 +139,11 @@ class Recipe:
     profile_column: str | None = None
     orientation: str = "north"
     site: str | None = None
+    project: str = "none"
+    map_resolution: float = 1.0
+    view_time: str | None = None
+    lat_range: tuple[float, float] | None = None
+    lon_range: tuple[float, float] | None = None
     clear_sky: str | float | None = None
     clear_percentile: float = 99.5
     palette: str = "visir"

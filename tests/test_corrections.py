@@ -134,8 +134,9 @@ def test_real_texes_maps_as_a_disc(tmp_path, data_dir):
     t = next(folder.glob("texesspx_744/*_TBmap.fits"))
     c = next(folder.glob("texesspx_1165/*_TBmap.fits"))
     out = tmp_path / "disc.png"
-    status = main(["render", "-t", str(t), "--wavelength", "744 cm-1", "-c", str(c), "--cloud-wavelength",
-                   "1165 cm-1", "--project", "disc", "--view-time", "2025-03-01T06:00", "-o", str(out), "-q"])  # fmt: skip
+    view = ["--project", "disc", "--view-time", "2025-03-01T06:00"]
+    bands = ["-t", str(t), "--wavelength", "744 cm-1", "-c", str(c), "--cloud-wavelength", "1165 cm-1"]
+    status = main(["render", *bands, *view, "-o", str(out), "-q"])
     assert status == 0
     from PIL import Image
 

@@ -91,7 +91,7 @@ def test_rebasing_keeps_the_same_files(tmp_path):
             r"r.toml:22: annotations.scale_bar: must be true or false",
         ),
         (('key_position = "bottom"', 'key_position = "top"'), r"r.toml:20: annotations.key_position: 'top'"),
-        (('limb_correction = "none"', 'limb_correction = "sideways"'), r"r.toml:8: calibration.limb_correction"),
+        (('limb_correction = "none"', 'limb_correction = "up"'), r"r.toml:8: calibration.limb_correction"),
         (("filter = ", "colour = "), r"r.toml:4: inputs.temperature.colour: unknown key"),
         (('cloud = "M5.fits"', 'cloud = "M5.fits"\nopacity = "t.fits"'), r"inputs.opacity: give either"),
         (("version = 1", "version = 2"), r"r.toml:1: version: this falsecolor reads recipe version 1"),

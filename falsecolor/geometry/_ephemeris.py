@@ -85,10 +85,6 @@ class Ephemeris:
         values = asdict(self)
         return {k: values[k] for k in keys} if keys is not None else values
 
-    def arcsec_per_km(self) -> float:
-        """Apparent size of one km at the planet."""
-        return self.angular_diameter_arcsec / (2.0 * EQUATORIAL_RADIUS_KM)
-
 
 def parse_time(value: str | Time) -> Time:
     """A UTC time from ISO 8601 text (``2018-05-24T02:49:57``), ``JD2458262.6`` or ``MJD58262.1``."""

@@ -206,7 +206,7 @@ def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
     """The band's disc when a correction needs it, or when its sky geometry is known for north up."""
     if band.data.ndim != 2:
         return None
-    if geometry.MapGrid.from_header(band.header, band.shape) is not None:
+    if _is_map(band):
         if corrections.needs_disc():
             raise InputError(
                 f"{band.label} is a cylindrical map: limb correction and profile calibration work on "
@@ -226,6 +226,14 @@ def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
         except InputError:
             return None
     return None
+
+
+def _is_map(band: Band) -> bool:
+    """Whether the header describes a cylindrical map (damaged map cards only matter where a grid is used)."""
+    try:
+        return geometry.MapGrid.from_header(band.header, band.shape) is not None
+    except InputError:
+        return False
 
 
 def _describe(disc: Disc) -> str:
@@ -275,12 +283,7 @@ def _radiance(band: Band, prefix: str) -> tuple[np.ndarray, u.UnitBase | None, o
     """The band as radiance (or counts for an uncalibrated cloud band) and the spectral description."""
     if band.kind == "temperature":
         spectral = _maps.spectral_of(band, prefix)[0]
-        kelvin = (band.data * band.unit).to_value(u.K, equivalencies=u.temperature())
-        return (
-            planck.temperature_to_radiance(kelvin, spectral, WAVELENGTH_RADIANCE),
-            WAVELENGTH_RADIANCE,
-            spectral,
-        )
+        return _maps.kelvin_to_radiance(band, spectral), WAVELENGTH_RADIANCE, spectral
     if band.kind == "counts" and band.conversion_factor is None:
         return np.asarray(band.data, dtype=np.float64), None, None
     scale, unit = _maps.radiance_scale(band, prefix)

@@ -146,6 +146,12 @@ def temperature_source(band: Band, prefix: str, notes: dict[str, str]) -> Source
     return Source(band.data, planck.temperature_kernel(spectral, unit, scale=scale), dtype)
 
 
+def kelvin_to_radiance(band: Band, spectral) -> np.ndarray:
+    """A brightness-temperature band as radiance (W m-2 sr-1 um-1, float64) through ``spectral``."""
+    kelvin = (band.data * band.unit).to_value(u.K, equivalencies=u.temperature())
+    return planck.temperature_to_radiance(kelvin, spectral, WAVELENGTH_RADIANCE)
+
+
 def _opacity_map_kernel() -> Kernel:
     """A given opacity map: negative values (noise around clear sky) clip to 0, NaN stays."""
 
@@ -201,8 +207,7 @@ def _cloud_band_source(
     if cloud.kind == "temperature":
         spectral, label = spectral_of(cloud, prefix)
         scale, unit = 1.0, WAVELENGTH_RADIANCE
-        kelvin = (cloud.data * cloud.unit).to_value(u.K, equivalencies=u.temperature())
-        values = planck.temperature_to_radiance(kelvin, spectral, unit).astype(cloud.data.dtype)
+        values = kelvin_to_radiance(cloud, spectral).astype(cloud.data.dtype)
     elif cloud.kind == "counts" and cloud.conversion_factor is None:
         scale, unit, label = 1.0, None, label_of(cloud) or "cloud band"  # tau is a ratio: gain cancels
     elif cloud.kind in ("radiance", "counts"):

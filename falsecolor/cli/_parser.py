@@ -101,6 +101,11 @@ def _add_inputs(render: argparse.ArgumentParser) -> None:
     )
     source.add_argument("--cloud", "-c", metavar="FITS", help="~5 µm band: counts, radiance or K")
     source.add_argument("--opacity", metavar="FITS", help="a ready cloud-opacity map instead of --cloud")
+    source.add_argument(
+        "--aerosol", metavar="FITS",
+        help="no 5 µm image: an aerosol-sensitive thermal band (8.6 µm) instead of --cloud; the cloud axis "
+        "is then the aerosol index dT_clear - (T_aerosol - T) in K (--cloud-* options describe it)",
+    )  # fmt: skip
     source.add_argument("--demo", action="store_true", help="the built-in synthetic Jupiter (no files)")
     source.add_argument(
         "--demo-size", type=int, metavar="PX", help="side of the synthetic image (default 720)"
@@ -152,6 +157,16 @@ def _add_axes(render: argparse.ArgumentParser) -> None:
     axes.add_argument(
         "--clear-percentile", type=number, metavar="P",
         help="percentile of the on-disc 5 µm radiance taken as clear sky (default 99.5)",
+    )  # fmt: skip
+    axes.add_argument(
+        "--uncertainty", metavar="5%|sky|FITS",
+        help="radiance uncertainty, propagated to T and tau and written as UNCERT extensions with "
+        "--fits-out: a fraction (5%% or 0.05), sky (noise of the pixels below 0.1 of the mean flux) "
+        "or a sigma map of the temperature band",
+    )  # fmt: skip
+    axes.add_argument(
+        "--cloud-uncertainty", metavar="5%|sky|FITS",
+        help="the same for the cloud band (default: as --uncertainty, unless that is a map)",
     )  # fmt: skip
 
 

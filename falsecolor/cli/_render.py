@@ -18,14 +18,16 @@ _DIRECT = (
     "north_arrow", "km_per_pixel", "north_angle", "sheet", "size", "dpi", "compress_level",
     "jpeg_quality", "timestamp", "limb_correction", "cloud_limb_correction", "mu_min", "limb_fade",
     "profile_column", "orientation", "site", "project", "map_resolution", "view_time", "lat_range",
-    "lon_range",
+    "lon_range", "uncertainty", "cloud_uncertainty",
 )  # fmt: skip
 _RENAMED = {"t_label": "temperature_label", "cloud_label": "cloud_label"}
+#: The inputs that give the cloud axis (one at a time).
+_AXES = ("cloud", "opacity", "aerosol")
 
 
 def _band_options(args: argparse.Namespace, role: str) -> dict[str, Any]:
     """read_band keywords given for one band; --hdu/--plane/--byteswap apply to every input."""
-    option_role = "cloud" if role == "opacity" else role
+    option_role = "temperature" if role == "temperature" else "cloud"  # cloud, opacity and aerosol
 
     def own_or_shared(name):
         value = getattr(args, f"{option_role}_{name}", None)
@@ -39,7 +41,7 @@ def _band_options(args: argparse.Namespace, role: str) -> dict[str, Any]:
 def _check_demo(args: argparse.Namespace) -> None:
     from ..exceptions import InputError
 
-    given = [f"--{o}" for o in ("temperature", "cloud", "opacity") if getattr(args, o)]
+    given = [f"--{o}" for o in ("temperature", *_AXES) if getattr(args, o)]
     given += [
         f"--{'cloud-' if role == 'cloud' else ''}{o}"
         for role in ("temperature", "cloud")
@@ -55,7 +57,7 @@ def recipe_from_args(args: argparse.Namespace):
     """The Recipe of a command line: the recipe file's (or image's), changed by the options given."""
     from .. import pipeline
     from ..exceptions import InputError
-    from ..pipeline import BandInput, Recipe, load_recipe
+    from ..pipeline import BandInput, Recipe, load_recipe, names_file
 
     if args.recipe and args.from_image:
         raise InputError("give a recipe file or --from-image, not both")
@@ -69,21 +71,22 @@ def recipe_from_args(args: argparse.Namespace):
         recipe = Recipe(base=Path.cwd())
     changes: dict[str, Any] = {}
     if args.demo:
-        changes.update(demo=args.demo_size or 720, temperature=None, cloud=None, opacity=None)
+        changes.update(demo=args.demo_size or 720, temperature=None, **dict.fromkeys(_AXES))
     elif args.demo_size is not None:
         raise InputError("--demo-size goes with --demo")
-    if args.cloud and args.opacity:
-        raise InputError("give either --cloud or --opacity, not both")
-    for role in ("temperature", "cloud", "opacity"):
+    axes_given = [f"--{role}" for role in _AXES if getattr(args, role)]
+    if len(axes_given) > 1:
+        raise InputError(f"give one cloud axis: {' or '.join(axes_given)}, not both")
+    for role in ("temperature", *_AXES):
         options = _band_options(args, role)
         path = getattr(args, role)
         if path:
             changes[role] = BandInput(path=_as_given(recipe, path), **options)
-            if role in ("cloud", "opacity"):
-                changes["opacity" if role == "cloud" else "cloud"] = None
+            if role in _AXES:
+                changes.update({other: None for other in _AXES if other != role})
         elif options and getattr(recipe, role) is not None:
             changes[role] = getattr(recipe, role).__class__(**{**vars(getattr(recipe, role)), **options})
-    if (changes.get("temperature") or changes.get("cloud") or changes.get("opacity")) and recipe.demo:
+    if any(changes.get(role) for role in ("temperature", *_AXES)) and recipe.demo:
         changes["demo"] = None
     for name in _DIRECT:
         value = getattr(args, name, None)
@@ -94,6 +97,9 @@ def recipe_from_args(args: argparse.Namespace):
             changes[field] = getattr(args, dest)
     if args.profile is not None:
         changes["profile"] = _as_given(recipe, args.profile)
+    for name in ("uncertainty", "cloud_uncertainty"):
+        if names_file(changes.get(name)):
+            changes[name] = _as_given(recipe, changes[name])
     if args.palette is not None and Path(args.palette).suffix.lower() in (".toml", ".png"):
         changes["palette"] = _as_given(recipe, args.palette)
     if args.print_width is not None:
@@ -135,9 +141,13 @@ def _check_inputs(recipe, args: argparse.Namespace) -> None:
     if recipe.demo is not None or args.inputs:
         return
     if recipe.temperature is None:
-        raise InputError("give --temperature FILE (with --cloud or --opacity), a recipe file, or --demo")
-    if recipe.cloud is None and recipe.opacity is None:
-        raise InputError("give the cloud axis: --cloud FILE (a ~5 µm image) or --opacity FILE")
+        raise InputError(
+            "give --temperature FILE (with --cloud, --opacity or --aerosol), a recipe file, or --demo"
+        )
+    if recipe.cloud is None and recipe.opacity is None and recipe.aerosol is None:
+        raise InputError(
+            "give the cloud axis: --cloud FILE (a ~5 µm image), --opacity FILE or --aerosol FILE (8.6 µm)"
+        )
 
 
 class _Progress:
@@ -164,7 +174,7 @@ def _check_recipe_out(path: str, recipe, others: list[str | None]) -> None:
     from .. import pipeline
     from ..exceptions import OutputError
 
-    inputs = [recipe.resolve(b.path) for b in (recipe.temperature, recipe.cloud, recipe.opacity) if b]
+    inputs = [recipe.resolve(b.path) for b in recipe.input_bands()]
     pipeline.check_outputs(path, inputs=inputs)
     written = [os.path.abspath(p) for p in others if p] or [
         os.path.abspath(recipe.resolve(f)) for f in recipe.files
@@ -207,6 +217,6 @@ def run_render(args: argparse.Namespace) -> int:
         if composite is not None:
             t, tau = composite.t_limits, composite.tau_limits
             print(f"  temperature {t.low:.2f} .. {t.high:.2f} K ({t.source})")
-            print(f"  cloud opacity {tau.low:.3f} .. {tau.high:.3f} ({tau.source})")
+            print(f"  {composite.cloud_axis} {tau.low:.3f} .. {tau.high:.3f} ({tau.source})")
             print(f"  palette {composite.palette.name}")
     return 0

@@ -12,6 +12,7 @@ from ._composite import RECIPE_KEY, Composite
 from ._corrections import Corrections
 from ._geometry import jupiter_ephemeris
 from ._info import check_outputs, describe, filter_catalogue, render_demo
+from ._inputs import resolve_band
 from ._lucky_frames import LuckyFrames, synthetic_frames
 from ._mapping import CylindricalMap, make_map
 from ._palettes import palette_catalogue, palette_previews, palette_report
@@ -21,12 +22,13 @@ from ._recipes import (
     Recipe,
     composite_of,
     load_recipe,
+    names_file,
     recipe_from_image,
     render_batch,
     render_recipe,
     write_recipe,
 )
-from ._render import Prepared, prepare, render, resolve_band
+from ._render import Prepared, prepare, render
 from ._stack import Stacked, StackOptions, stack
 from ._stack_report import write_stack
 
@@ -51,6 +53,7 @@ __all__ = [
     "jupiter_ephemeris",
     "load_recipe",
     "make_map",
+    "names_file",
     "palette_catalogue",
     "palette_previews",
     "palette_report",

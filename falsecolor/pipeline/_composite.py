@@ -48,7 +48,8 @@ class Composite:
     temperature : Quantity
         Brightness temperature (K) of the temperature band; NaN where undefined.
     opacity : ndarray
-        Cloud opacity tau; NaN where undefined.
+        Cloud opacity tau (or, from an aerosol band, the aerosol index in K:
+        see :attr:`cloud_axis`); NaN where undefined.
     mask : ndarray of bool
         True where a pixel is excluded (off the disc).
     palette : Palette
@@ -82,6 +83,11 @@ class Composite:
     geometry: DiscGeometry | None = field(default=None, repr=False)
     temperature_error: np.ndarray | None = field(default=None, repr=False)
     opacity_error: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def cloud_axis(self) -> str:
+        """What the vertical axis shows: ``"cloud opacity τ"`` or ``"aerosol index (K)"``."""
+        return self.notes.get("cloud_axis", "cloud opacity τ")
 
     @property
     def inputs(self) -> list[str]:
@@ -235,26 +241,27 @@ class Composite:
 
     def _fits_writers(self, prefix):
         temperature_path, opacity_path = fits_product_paths(prefix)
+        aerosol = "aerosol" in self.cloud_axis
         products = (
-            (temperature_path, self.temperature.to_value(u.K), "K", "brightness temperature"),
-            (opacity_path, self.opacity, "", "cloud opacity tau = ln(I_clear/I)"),
+            (temperature_path, self.temperature.to_value(u.K), "K", "brightness temperature", True),
+            (opacity_path, self.opacity, "K" if aerosol else "", _AXIS_CONTENT[aerosol], False),
         )
         writers = []
-        for path, data, unit, what in products:
-            hdul = fits.HDUList([self._product_hdu(np.asarray(data, dtype=np.float32), unit, what)])
-            hdul.extend(self._extra_hdus(unit))
+        for path, data, unit, what, is_temperature in products:
+            hdu = self._product_hdu(np.asarray(data, dtype=np.float32), unit, what, is_temperature)
+            hdul = fits.HDUList([hdu, *self._extra_hdus(unit, is_temperature)])
             writers.append((path, lambda fh, h=hdul: h.writeto(fh)))
         return writers
 
-    def _extra_hdus(self, unit: str) -> list[fits.ImageHDU]:
+    def _extra_hdus(self, unit: str, is_temperature: bool) -> list[fits.ImageHDU]:
         """Uncertainty of the product, and with the temperature the backplanes (when the disc is known)."""
         extra = []
-        error = self.temperature_error if unit == "K" else self.opacity_error
+        error = self.temperature_error if is_temperature else self.opacity_error
         if error is not None:
             hdu = fits.ImageHDU(np.asarray(error, dtype=np.float32), name="UNCERT")
             hdu.header["BUNIT"] = (unit, "1-sigma uncertainty, propagated from the radiance")
             extra.append(hdu)
-        if unit == "K" and self.geometry is not None:
+        if is_temperature and self.geometry is not None:
             planes = backplanes(self.temperature.shape, self.geometry)
             for name, plane, what, bunit in (
                 ("LAT_GRAPHIC", planes.latitude, "planetographic latitude", "deg"),
@@ -267,12 +274,12 @@ class Composite:
                 extra.append(hdu)
         return extra
 
-    def _product_hdu(self, data: np.ndarray, unit: str, what: str) -> fits.PrimaryHDU:
+    def _product_hdu(self, data: np.ndarray, unit: str, what: str, is_temperature: bool) -> fits.PrimaryHDU:
         hdu = fits.PrimaryHDU(data)
         header = hdu.header
         header["BUNIT"] = (unit, "kelvin" if unit == "K" else "empty: dimensionless")
         header["CONTENT"] = (what[:60], "falsecolor product")
-        source = self.temperature_band if unit == "K" else self.cloud_band
+        source = self.temperature_band if is_temperature else self.cloud_band
         if source is not None:
             if source.filter_name:  # a curve file is named by its file name
                 header["FILTER"] = _ascii(Path(source.filter_name).name)[:68]
@@ -300,6 +307,10 @@ class Composite:
 
     def _repr_png_(self) -> bytes:
         return encode_png(self.image(key=True))
+
+
+#: CONTENT card of the cloud-axis product, by whether it is the aerosol index.
+_AXIS_CONTENT = {False: "cloud opacity tau = ln(I_clear/I)", True: "aerosol index dT_clear - dT, K"}
 
 
 def _ascii(text: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
-from scipy import ndimage
 
 from .. import calibrate, geometry, planck
 from .._units import WAVELENGTH_RADIANCE
@@ -23,9 +22,9 @@ from ..bands import Band
 from ..exceptions import InputError
 from ..geometry import Backplanes, DiscGeometry
 from . import _maps
-from ._geometry import Disc, find_disc, header_geometry, jupiter_ephemeris, pixel_scale
+from ._geometry import Disc, find_disc, header_geometry, jupiter_ephemeris, pixel_scale, rotate_north_up
 
-__all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections", "rotate_north_up"]
+__all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections"]
 
 ORIENTATIONS = ("north", "sky")
 PROJECTIONS = ("none", "map", "disc")
@@ -115,31 +114,48 @@ class Corrections:
 
 @dataclass(frozen=True, eq=False)
 class Corrected:
-    """The corrected bands, the disc (None when not known) and the limb fade (None without)."""
+    """The corrected bands, the disc (None when not known), the limb fade (None without), companions."""
 
     temperature: Band
     axis: Band
     disc: Disc | None
     fade: np.ndarray | None
+    companions: tuple = ()
 
 
 def apply_corrections(
-    temperature: Band, axis: Band, *, opacity_map: bool, corrections: Corrections, prefixes, notes: dict
+    temperature: Band,
+    axis: Band,
+    *,
+    axis_role: str = "cloud",
+    corrections: Corrections,
+    prefixes,
+    notes: dict,
+    companions: tuple = (),
 ) -> Corrected:
-    """North up, profile calibration and limb correction of the bands, as ``corrections`` asks."""
+    """North up, profile calibration and limb correction of the bands, as ``corrections`` asks.
+
+    ``axis_role`` is ``"cloud"`` (a 5 um band), ``"opacity"`` (a ready map,
+    never limb-corrected) or ``"aerosol"`` (a thermal band, limb-corrected like
+    the temperature band unless told otherwise). ``companions`` are planes on
+    the bands' pixels (or numbers, or None) that follow every change of pixel
+    grid (the relative uncertainties); they come back in the same order.
+    """
     if corrections.project == "disc":
-        temperature, axis, disc = _to_disc_view(temperature, axis, corrections, notes)
+        temperature, axis, disc, companions = _to_disc_view(temperature, axis, corrections, notes, companions)
     else:
         disc = _disc_for(temperature, corrections)
     if disc is None:
-        return Corrected(temperature, axis, None, None)
+        return Corrected(temperature, axis, None, None, companions)
     if corrections.orientation == "north" and disc.oriented and abs(disc.geometry.pole_angle) > 0.01:
         notes["orientation"] = f"turned {disc.geometry.pole_angle:.2f}° to put north up"
-        geometry_up, (temperature, axis) = rotate_north_up(disc.geometry, temperature, axis)
+        planes = _as_bands(temperature, companions)
+        geometry_up, (temperature, axis, *planes) = rotate_north_up(disc.geometry, temperature, axis, *planes)
+        companions = _from_bands(planes, companions)
         disc = dataclasses.replace(disc, geometry=geometry_up)
     notes["disc"] = _describe(disc)
     if not corrections.needs_disc():
-        return Corrected(temperature, axis, disc, None)
+        return Corrected(temperature, axis, disc, None, companions)
     planes = geometry.backplanes(temperature.shape, disc.geometry)
     if corrections.profile is not None:
         temperature = _profile_calibrate(temperature, planes, disc.geometry, corrections, prefixes[0], notes)
@@ -147,19 +163,40 @@ def apply_corrections(
         temperature = _limb_correct(
             temperature, planes, corrections.limb, corrections, prefixes[0], "temperature", notes
         )
-    if corrections.cloud != "none" and not opacity_map:
-        axis = _limb_correct(axis, planes, corrections.cloud, corrections, prefixes[1], "cloud", notes)
+    cloud_choice = corrections.cloud
+    if axis_role == "aerosol" and corrections.cloud_limb is None:
+        cloud_choice = corrections.limb  # a thermal band: published exponents apply
+    if cloud_choice != "none" and axis_role != "opacity":
+        axis = _limb_correct(axis, planes, cloud_choice, corrections, prefixes[1], "cloud", notes)
     fade = None
-    if corrections.limb_fade and (corrections.limb != "none" or corrections.cloud != "none"):
+    if corrections.limb_fade and (corrections.limb != "none" or cloud_choice != "none"):
         fade = calibrate.limb_weight(planes.mu, corrections.mu_min)
     if corrections.project == "map":
         grid = geometry.MapGrid.regular(corrections.map_resolution)
-        temperature, axis = (_to_map(b, disc.geometry, grid, corrections.mu_min) for b in (temperature, axis))
+        bands = _as_bands(temperature, companions)
+        temperature, axis, *bands = (
+            _to_map(b, disc.geometry, grid, corrections.mu_min) for b in (temperature, axis, *bands)
+        )
         notes["projection"] = (
             f"cylindrical map, {corrections.map_resolution:g}°/pixel, mu > {corrections.mu_min:g}"
         )
-        return Corrected(temperature, axis, None, None)
-    return Corrected(temperature, axis, disc, fade)
+        return Corrected(temperature, axis, None, None, _from_bands(bands, companions))
+    return Corrected(temperature, axis, disc, fade, companions)
+
+
+def _as_bands(like: Band, companions: tuple) -> list[Band]:
+    """The companion planes (arrays only) as bands on ``like``'s grid, for the geometric changes."""
+    return [
+        like.replace(data=np.asarray(c, dtype=np.float32), mask=None)
+        for c in companions
+        if isinstance(c, np.ndarray)
+    ]
+
+
+def _from_bands(bands: list[Band], companions: tuple) -> tuple:
+    """The companions with their planes replaced by the changed ones (numbers and None as they were)."""
+    moved = iter(bands)
+    return tuple(next(moved).data if isinstance(c, np.ndarray) else c for c in companions)
 
 
 def _to_map(band: Band, disc: DiscGeometry, grid, mu_min: float) -> Band:
@@ -170,8 +207,8 @@ def _to_map(band: Band, disc: DiscGeometry, grid, mu_min: float) -> Band:
     return band.replace(data=values.astype(np.float32), mask=None, header=header)
 
 
-def _to_disc_view(temperature: Band, axis: Band, corrections: Corrections, notes: dict):
-    """Both map bands seen as a disc at the view time; the view's disc."""
+def _to_disc_view(temperature: Band, axis: Band, corrections: Corrections, notes: dict, companions):
+    """Both map bands (and the companion planes) seen as a disc at the view time; the view's disc."""
     grid = geometry.MapGrid.from_header(
         temperature.header,
         temperature.shape,
@@ -190,7 +227,7 @@ def _to_disc_view(temperature: Band, axis: Band, corrections: Corrections, notes
         ephem.central_meridian_deg,
     )  # fmt: skip
     bands = []
-    for band in (temperature, axis):
+    for band in (temperature, axis, *_as_bands(temperature, companions)):
         data = np.asarray(band.data, dtype=np.float64)
         data = np.where(data > 0, data, np.nan) if band.kind != "opacity" else data  # 0 K = no data
         projected = geometry.project_to_disc(data, grid, (size, size), view)
@@ -199,7 +236,8 @@ def _to_disc_view(temperature: Band, axis: Band, corrections: Corrections, notes
         f"orthographic view at {ephem.time} UTC: CML {ephem.central_meridian_deg:.2f}°, "
         f"B {ephem.sub_observer_latitude_centric_deg:.3f}°, north up"
     )
-    return bands[0], bands[1], Disc(view, "disc view of a map", True, None, ephem)
+    disc = Disc(view, "disc view of a map", True, None, ephem)
+    return bands[0], bands[1], disc, _from_bands(bands[2:], companions)
 
 
 def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
@@ -243,40 +281,6 @@ def _describe(disc: Disc) -> str:
         f"{g.equatorial_radius:.2f} px, pole angle {g.pole_angle:.2f}°, B {g.sub_observer_latitude:.3f}°, "
         f"CML {g.central_meridian:.2f}°"
     )
-
-
-def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:
-    """Turn bands (and their masks) so the planet's north pole points up; the new disc geometry.
-
-    The output grows to hold the whole turned image; pixels from outside the
-    input are NaN. Bilinear, so a pixel next to a NaN one is NaN.
-    """
-    angle = np.radians(disc.pole_angle)
-    cos, sin = np.cos(angle), np.sin(angle)
-    ny, nx = bands[0].shape
-    corners = np.array([[0, 0], [0, nx - 1], [ny - 1, 0], [ny - 1, nx - 1]], dtype=float) - disc.centre
-    # output offsets (dy, dx) -> input offsets: row = dy cos + dx sin, col = -dy sin + dx cos
-    matrix = np.array([[cos, sin], [-sin, cos]])
-    out_offsets = corners @ matrix  # inverse (transpose) of the input mapping
-    low, high = np.floor(out_offsets.min(axis=0)), np.ceil(out_offsets.max(axis=0))
-    shape = tuple(int(n) for n in high - low + 1)
-    centre_out = -low
-    offset = np.asarray(disc.centre) - matrix @ centre_out
-    turned = []
-    for band in bands:
-        data = np.asarray(band.data, dtype=np.float32 if band.data.dtype.itemsize <= 4 else np.float64)
-        out = ndimage.affine_transform(
-            data, matrix, offset, output_shape=shape, order=1, cval=np.nan, prefilter=False
-        )
-        mask = None
-        if band.mask is not None:
-            moved = ndimage.affine_transform(
-                np.asarray(band.mask, np.float32), matrix, offset, output_shape=shape, order=1, cval=1.0
-            )
-            mask = moved > 0.5
-        turned.append(band.replace(data=out, mask=mask))
-    new = dataclasses.replace(disc, centre=(float(centre_out[0]), float(centre_out[1])), pole_angle=0.0)
-    return new, turned
 
 
 def _radiance(band: Band, prefix: str) -> tuple[np.ndarray, u.UnitBase | None, object]:

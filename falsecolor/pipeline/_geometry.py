@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_scales
+from scipy import ndimage
 
 from .. import geometry
 from ..bands import Band
@@ -21,6 +23,7 @@ __all__ = [
     "north_angle",
     "observation_ephemeris",
     "pixel_scale",
+    "rotate_north_up",
 ]
 
 
@@ -189,3 +192,37 @@ def find_disc(band: Band, *, site: str | None = None) -> Disc:
         )
     found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
     return Disc(found, source, oriented, fit, ephem)
+
+
+def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:
+    """Turn bands (and their masks) so the planet's north pole points up; the new disc geometry.
+
+    The output grows to hold the whole turned image; pixels from outside the
+    input are NaN. Bilinear, so a pixel next to a NaN one is NaN.
+    """
+    angle = np.radians(disc.pole_angle)
+    cos, sin = np.cos(angle), np.sin(angle)
+    ny, nx = bands[0].shape
+    corners = np.array([[0, 0], [0, nx - 1], [ny - 1, 0], [ny - 1, nx - 1]], dtype=float) - disc.centre
+    # output offsets (dy, dx) -> input offsets: row = dy cos + dx sin, col = -dy sin + dx cos
+    matrix = np.array([[cos, sin], [-sin, cos]])
+    out_offsets = corners @ matrix  # inverse (transpose) of the input mapping
+    low, high = np.floor(out_offsets.min(axis=0)), np.ceil(out_offsets.max(axis=0))
+    shape = tuple(int(n) for n in high - low + 1)
+    centre_out = -low
+    offset = np.asarray(disc.centre) - matrix @ centre_out
+    turned = []
+    for band in bands:
+        data = np.asarray(band.data, dtype=np.float32 if band.data.dtype.itemsize <= 4 else np.float64)
+        out = ndimage.affine_transform(
+            data, matrix, offset, output_shape=shape, order=1, cval=np.nan, prefilter=False
+        )
+        mask = None
+        if band.mask is not None:
+            moved = ndimage.affine_transform(
+                np.asarray(band.mask, np.float32), matrix, offset, output_shape=shape, order=1, cval=1.0
+            )
+            mask = moved > 0.5
+        turned.append(band.replace(data=out, mask=mask))
+    new = dataclasses.replace(disc, centre=(float(centre_out[0]), float(centre_out[1])), pole_angle=0.0)
+    return new, turned

@@ -180,7 +180,7 @@ def key_spec(composite: Composite, look: Look) -> KeySpec:
         x_limits=(t.low, t.high),
         y_limits=(tau.low, tau.high),
         x_label=look.temperature_label or "brightness temperature (K)",
-        y_label=look.cloud_label or "cloud opacity τ",
+        y_label=look.cloud_label or composite.cloud_axis,
         x_band=composite.notes.get("temperature_band", ""),
         y_band=composite.notes.get("opacity_band", ""),
         x_clipped=(t.below, t.above),
@@ -266,7 +266,8 @@ def creation_time() -> str:
 def description(composite: Composite) -> str:
     t, tau = composite.t_limits, composite.tau_limits
     t_band = " ".join(filter(None, ["brightness temperature", composite.notes.get("temperature_band")]))
-    tau_band = " ".join(filter(None, ["cloud opacity tau", composite.notes.get("opacity_band")]))
+    axis = composite.cloud_axis.replace("τ", "tau")
+    tau_band = " ".join(filter(None, [axis, composite.notes.get("opacity_band")]))
     return (
         f"False-colour composite. Horizontal axis: {t_band}, {t.low:.2f}-{t.high:.2f} K "
         f"({t.source}). Vertical axis: {tau_band}, {tau.low:.3f}-{tau.high:.3f} "

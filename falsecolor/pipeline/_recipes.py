@@ -15,7 +15,7 @@ from .._blocks import subsample
 from ..exceptions import InputError, RecipeError, warn
 from ..export import format_of
 from ..layout import Panel, page, resample
-from ..recipe import BandInput, Recipe, is_path, load_recipe, parse_recipe
+from ..recipe import BandInput, Recipe, is_path, load_recipe, names_file, parse_recipe
 from ._composite import RECIPE_KEY, Composite
 from ._corrections import Corrections
 from ._info import check_outputs, render_demo
@@ -27,6 +27,7 @@ __all__ = [
     "Recipe",
     "composite_of",
     "load_recipe",
+    "names_file",
     "recipe_from_image",
     "render_batch",
     "render_recipe",
@@ -58,22 +59,32 @@ def _palette(recipe: Recipe) -> str | Path:
 
 def _band_arguments(recipe: Recipe) -> dict[str, Any]:
     """render()/prepare() arguments for the recipe's input files."""
-    if recipe.temperature is None or (recipe.cloud is None and recipe.opacity is None):
+    axis = recipe.cloud or recipe.opacity or recipe.aerosol
+    if recipe.temperature is None or axis is None:
         raise RecipeError(
-            "the recipe names no complete set of inputs: give [inputs] temperature and cloud (or opacity), "
-            "or demo = SIZE"
+            "the recipe names no complete set of inputs: give [inputs] temperature and cloud (or opacity, "
+            "or aerosol), or demo = SIZE"
         )
-    axis = recipe.cloud or recipe.opacity
+    arguments = {
+        role: recipe.resolve(band.path) if band else None
+        for role, band in (("cloud", recipe.cloud), ("opacity", recipe.opacity), ("aerosol", recipe.aerosol))
+    }
     return {
         "temperature": recipe.resolve(recipe.temperature.path),
-        "cloud": recipe.resolve(recipe.cloud.path) if recipe.cloud else None,
-        "opacity": recipe.resolve(recipe.opacity.path) if recipe.opacity else None,
+        **arguments,
         "temperature_options": recipe.temperature.read_options(),
         "cloud_options": axis.read_options(),
         "clear_sky": recipe.clear_sky,
         "clear_percentile": recipe.clear_percentile,
         "corrections": corrections_of(recipe),
+        "uncertainty": _uncertainty_of(recipe, recipe.uncertainty),
+        "cloud_uncertainty": _uncertainty_of(recipe, recipe.cloud_uncertainty),
     }
+
+
+def _uncertainty_of(recipe: Recipe, value):
+    """A recipe's uncertainty value, a sigma-map path resolved against its base."""
+    return recipe.resolve(value) if names_file(value) else value
 
 
 def corrections_of(recipe: Recipe) -> Corrections:
@@ -103,7 +114,8 @@ def composite_of(recipe: Recipe | str | Path, *, option_style: str = "python") -
     if recipe.demo is not None:
         composite = render_demo(
             recipe.demo, clear_sky=recipe.clear_sky, clear_percentile=recipe.clear_percentile,
-            corrections=corrections_of(recipe), **_axis_arguments(recipe),
+            corrections=corrections_of(recipe), uncertainty=_uncertainty_of(recipe, recipe.uncertainty),
+            cloud_uncertainty=_uncertainty_of(recipe, recipe.cloud_uncertainty), **_axis_arguments(recipe),
         )  # fmt: skip
     else:
         arguments = _band_arguments(recipe)
@@ -132,7 +144,7 @@ def _outputs(recipe: Recipe, files, fits, *, check: bool = True) -> tuple[list[P
         raise RecipeError('the recipe names no output: add [output] files = ["out.png"] or give -o FILE')
     prefix = Path(fits) if fits is not None else (recipe.resolve(recipe.fits) if recipe.fits else None)
     if check:
-        inputs = [recipe.resolve(b.path) for b in (recipe.temperature, recipe.cloud, recipe.opacity) if b]
+        inputs = [recipe.resolve(b.path) for b in recipe.input_bands()]
         check_outputs(chosen, fits_prefix=prefix, inputs=inputs)
     for path in chosen:
         try:
@@ -196,9 +208,7 @@ def recipe_from_image(path: str | Path) -> Recipe:
 
 def _check_sources(recipe: Recipe, sources: str, image: Path) -> None:
     recorded = dict(item.strip().rsplit(" sha256:", 1) for item in sources.split(";") if " sha256:" in item)
-    for band in (recipe.temperature, recipe.cloud, recipe.opacity):
-        if band is None:
-            continue
+    for band in recipe.input_bands():
         source = recipe.resolve(band.path)
         expected = recorded.get(source.name)
         if expected and source.is_file() and file_hash(source) != expected:
@@ -266,7 +276,7 @@ def render_batch(
     make_look(**_look(recipe))
     epochs = [recipe.replace(base=d.resolve()) for d in directories]
     for epoch, name in zip(epochs, names, strict=True):  # every output checked before any work
-        inputs = [epoch.resolve(b.path) for b in (epoch.temperature, epoch.cloud, epoch.opacity) if b]
+        inputs = [epoch.resolve(b.path) for b in epoch.input_bands()]
         check_outputs([_name_output(t, name) for t in templates],
                       fits_prefix=_name_output(prefix, name) if prefix else None, inputs=inputs)  # fmt: skip
     if strip_path is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,27 +14,17 @@ from astropy import units as u
 from .. import geometry, normalise
 from .. import opacity as opacity_stage
 from .._blocks import MAX_SAMPLES, map_blocks, sample_index
-from ..bands import Band, read_band
+from ..bands import Band
 from ..exceptions import InputError
-from ..palette import DEFAULT_PALETTE, Palette, get_palette
-from ..recipe import BAND_KEYS, BandInput, Recipe, is_path
+from ..palette import Palette, get_palette
+from ..recipe import Recipe
 from . import _maps
+from ._aerosol import aerosol_source
 from ._composite import Composite
 from ._corrections import Corrections, apply_corrections
 from ._geometry import Disc
-
-BandLike = Band | str | Path
-
-
-def resolve_band(
-    value: BandLike, *, role: str, options: Mapping[str, Any] | None = None, option_prefix: str = ""
-) -> Band:
-    """A Band from a Band or a FITS path (read with ``options`` as :func:`read_band` keywords)."""
-    if isinstance(value, Band):
-        return value
-    if isinstance(value, str | Path):
-        return read_band(value, option_prefix=option_prefix, **dict(options or {}))
-    raise InputError(f"the {role} input must be a Band or a FITS file path, got {type(value).__name__}")
+from ._inputs import BandLike, combined_mask, load_bands, recipe_of
+from ._uncertainty import ErrorModel, parse_uncertainty, relative_error
 
 
 def render(
@@ -43,6 +32,7 @@ def render(
     cloud: BandLike | None = None,
     *,
     opacity: BandLike | None = None,
+    aerosol: BandLike | None = None,
     palette: str | Path | Palette | None = None,
     t_limits: tuple[float, float] | None = None,
     tau_limits: tuple[float, float] | None = None,
@@ -53,9 +43,11 @@ def render(
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
     corrections: Corrections | None = None,
+    uncertainty: Any = None,
+    cloud_uncertainty: Any = None,
     option_style: str = "python",
 ) -> Composite:
-    """Render a false-colour composite from a temperature band and a 5 um band.
+    """Render a false-colour composite from a temperature band and a cloud axis.
 
     Parameters
     ----------
@@ -66,6 +58,10 @@ def render(
         ~5 um band in counts, radiance or K, for the cloud axis.
     opacity : Band or path, optional
         A ready cloud-opacity map instead of ``cloud``.
+    aerosol : Band or path, optional
+        Instead of ``cloud``, when no 5 um image exists: an aerosol-sensitive
+        thermal band (8.6 um). The cloud axis is then the aerosol index
+        dT_clear - (T_aerosol - T), in K (0 = clear).
     palette : str, Path or Palette, optional
         Palette name or TOML file; default ``visir``.
     t_limits : (float, float), optional
@@ -77,8 +73,8 @@ def render(
     clear_sky : Quantity, float or str, optional
         Clear-sky reference of the cloud band: a temperature (``250 * u.K`` or
         ``"250K"``), a radiance in any convention, counts, or a plain number in
-        the band's own unit. Default: the ``clear_percentile`` percentile of the
-        on-disc 5 um radiance.
+        the band's own unit; with ``aerosol``, dT_clear in K. Default: the
+        ``clear_percentile`` percentile of the on-disc 5 um radiance (or dT).
     clear_percentile : float
         Percentile used when ``clear_sky`` is not given.
     temperature_options, cloud_options : mapping, optional
@@ -87,6 +83,14 @@ def render(
     corrections : Corrections, optional
         Limb correction, zonal-profile calibration, mu cut and orientation
         (default: none, and north up when the sky geometry is known).
+    uncertainty : float, str, Band or path, optional
+        Radiance uncertainty of the temperature band: a fraction (``0.05`` or
+        ``"5%"``), ``"sky"`` (the noise of the sky pixels) or a sigma map in
+        the band's unit. It is propagated to ``Composite.temperature_error``
+        (and, unless it is a map, to the cloud band as well).
+    cloud_uncertainty : float, str, Band or path, optional
+        The same for the cloud-axis band (default: as ``uncertainty``, except
+        a sigma map); propagated to ``Composite.opacity_error``.
     option_style : {'python', 'cli'}
         How error messages name the options that fix a problem.
 
@@ -109,14 +113,17 @@ def render(
     (128, 128, 4)
     """
     prepared = prepare(
-        temperature, cloud, opacity=opacity, clear_sky=clear_sky, clear_percentile=clear_percentile,
-        temperature_options=temperature_options, cloud_options=cloud_options, corrections=corrections,
-        option_style=option_style,
+        temperature, cloud, opacity=opacity, aerosol=aerosol, clear_sky=clear_sky,
+        clear_percentile=clear_percentile, temperature_options=temperature_options,
+        cloud_options=cloud_options, corrections=corrections, uncertainty=uncertainty,
+        cloud_uncertainty=cloud_uncertainty, option_style=option_style,
     )  # fmt: skip
-    recipe = _recipe_of(
-        temperature, cloud, opacity, temperature_options, cloud_options, palette=palette, t_limits=t_limits,
+    axes = {"cloud": cloud, "opacity": opacity, "aerosol": aerosol}
+    recipe = recipe_of(
+        temperature, axes, temperature_options, cloud_options, palette=palette, t_limits=t_limits,
         tau_limits=tau_limits, t_percentiles=t_percentiles, tau_percentiles=tau_percentiles,
-        clear_sky=clear_sky, clear_percentile=clear_percentile,
+        clear_sky=clear_sky, clear_percentile=clear_percentile, uncertainty=uncertainty,
+        cloud_uncertainty=cloud_uncertainty,
     )  # fmt: skip
     return prepared.finish(
         palette=palette, t_limits=t_limits, tau_limits=tau_limits, t_percentiles=t_percentiles,
@@ -144,6 +151,8 @@ class Prepared:
     notes: dict[str, str]
     disc: Disc | None = None
     fade: np.ndarray | None = None
+    errors: ErrorModel | None = None
+    axis_kelvin: np.ndarray | None = None
 
     def usable_sample(self) -> tuple[np.ndarray, np.ndarray]:
         """The sampled on-disc T and tau values that count for the limits."""
@@ -181,10 +190,14 @@ class Prepared:
         )
         if self.fade is not None:
             rgba[..., 3] = np.rint(rgba[..., 3] * self.fade).astype(np.uint8)
+        t_error = axis_error = None
+        if self.errors is not None:
+            t_error, axis_error = self.errors.propagate(temperature_map, opacity_map, self.axis_kelvin)
         return Composite(
             rgba, u.Quantity(temperature_map, u.K, copy=False), opacity_map, mask, chosen, t_axis, tau_axis,
             self.temperature_band, self.axis_band, dict(self.notes), recipe,
-            geometry=self.disc.geometry if self.disc is not None else None,
+            geometry=self.disc.geometry if self.disc is not None else None, temperature_error=t_error,
+            opacity_error=axis_error,
         )  # fmt: skip
 
 
@@ -193,39 +206,49 @@ def prepare(
     cloud: BandLike | None = None,
     *,
     opacity: BandLike | None = None,
+    aerosol: BandLike | None = None,
     clear_sky: u.Quantity | float | str | None = None,
     clear_percentile: float = opacity_stage.CLEAR_SKY_PERCENTILE,
     temperature_options: Mapping[str, Any] | None = None,
     cloud_options: Mapping[str, Any] | None = None,
     corrections: Corrections | None = None,
+    uncertainty: Any = None,
+    cloud_uncertainty: Any = None,
     option_style: str = "python",
 ) -> Prepared:
     """Read, check and correct the bands, build their kernels, and sample T and tau on the disc."""
     prefixes = ("--", "--cloud-") if option_style == "cli" else ("temperature_options", "cloud_options")
-    temperature_band, axis_band, is_opacity_map = _load_bands(
-        temperature, cloud, opacity, temperature_options, cloud_options, prefixes
-    )
+    temperature_band, axis_band, role = load_bands(
+        temperature, {"cloud": cloud, "opacity": opacity, "aerosol": aerosol}, temperature_options,
+        cloud_options, prefixes,
+    )  # fmt: skip
     notes: dict[str, str] = {}
+    relative = _relative_errors(
+        temperature_band, axis_band, role, uncertainty, cloud_uncertainty, prefixes, notes
+    )
     corrected = apply_corrections(
-        temperature_band, axis_band, opacity_map=is_opacity_map, corrections=corrections or Corrections(),
-        prefixes=prefixes, notes=notes,
+        temperature_band, axis_band, axis_role=role, corrections=corrections or Corrections(),
+        prefixes=prefixes, notes=notes, companions=relative,
     )  # fmt: skip
     temperature_band, axis_band = corrected.temperature, corrected.axis
     temperature_source = _maps.temperature_source(temperature_band, prefixes[0], notes)
-    extra_mask = _combined_mask(temperature_band, axis_band)
+    extra_mask = combined_mask(temperature_band, axis_band)
     threshold = geometry.disc_threshold(temperature_band.data)
     clear_rows, clear_excluded = _disc_sample(temperature_band, threshold, extra_mask, CLEAR_SKY_SAMPLES)
     _check_usable(clear_excluded, temperature_band)
-    opacity_source = _maps.opacity_source(
-        axis_band,
-        prefix=prefixes[1],
-        is_opacity_map=is_opacity_map,
-        sample=clear_rows,
-        sample_excluded=clear_excluded,
-        clear_sky=clear_sky,
-        clear_percentile=clear_percentile,
-        notes=notes,
-    )
+    axis_kelvin = None
+    if role == "aerosol":
+        opacity_source, axis_kelvin = aerosol_source(
+            axis_band, temperature_band, temperature_source, prefix=prefixes[1], sample=clear_rows,
+            sample_excluded=clear_excluded, clear_sky=clear_sky, clear_percentile=clear_percentile,
+            notes=notes,
+        )  # fmt: skip
+    else:
+        opacity_source = _maps.opacity_source(
+            axis_band, prefix=prefixes[1], is_opacity_map=role == "opacity", sample=clear_rows,
+            sample_excluded=clear_excluded, clear_sky=clear_sky, clear_percentile=clear_percentile,
+            notes=notes,
+        )  # fmt: skip
     # Limits come from an even sample of rows, masked exactly as the full image will be.
     rows, excluded = _disc_sample(temperature_band, threshold, extra_mask, MAX_SAMPLES)
     sample_t = _run(temperature_source, temperature_band.data[rows])
@@ -233,73 +256,48 @@ def prepare(
     _check_usable(excluded | np.isnan(sample_t), temperature_band)
     excluded |= np.isnan(sample_t) | np.isnan(sample_tau)
     _check_usable(excluded, axis_band)
+    errors = None
+    if any(r is not None for r in corrected.companions):
+        errors = ErrorModel(
+            *corrected.companions,
+            _spectral_if(corrected.companions[0], temperature_band, prefixes[0]),
+            _spectral_if(corrected.companions[1] if role == "aerosol" else None, axis_band, prefixes[1]),
+            role,
+        )
     return Prepared(
         temperature_band, axis_band, temperature_source, opacity_source, threshold, extra_mask,
-        sample_t, sample_tau, excluded, notes, corrected.disc, corrected.fade,
+        sample_t, sample_tau, excluded, notes, corrected.disc, corrected.fade, errors, axis_kelvin,
     )  # fmt: skip
 
 
-def _recipe_of(temperature, cloud, opacity, temperature_options, cloud_options, **choices) -> Recipe:
-    """The recipe of a render call: file inputs (absolute paths) and every choice made."""
-    inputs = {}
-    for name, value, options in (
-        ("temperature", temperature, temperature_options),
-        ("cloud", cloud, cloud_options),
-        ("opacity", opacity, cloud_options),
+def _relative_errors(temperature_band, axis_band, role, uncertainty, cloud_uncertainty, prefixes, notes):
+    """sigma_I / I of the two bands on their own pixels (None where no uncertainty was given)."""
+    given_t = parse_uncertainty(uncertainty)
+    given_c = parse_uncertainty(cloud_uncertainty)
+    if given_c is None and given_t is not None and given_t.kind != "map":
+        given_c = given_t
+    if role == "opacity":
+        if cloud_uncertainty is not None:
+            raise InputError("a ready opacity map has no radiance to take an uncertainty of: drop it")
+        given_c = None
+    out = []
+    for band, given, prefix, name in (
+        (temperature_band, given_t, prefixes[0], "temperature"),
+        (axis_band, given_c, prefixes[1], "cloud"),
     ):
-        if isinstance(value, str | Path):
-            given = {k: v for k, v in dict(options or {}).items() if k in BAND_KEYS and v is not None}
-            for key in ("wavelength", "scale"):
-                if key in given and not isinstance(given[key], str):
-                    given[key] = str(given[key])
-            inputs[name] = BandInput(path=os.path.relpath(os.path.abspath(value)), **given)
-    palette = choices.pop("palette")
-    if isinstance(palette, Palette):
-        palette = palette.source if palette.source else palette.name
-    if palette is not None and is_path(str(palette)):
-        palette = os.path.relpath(os.path.abspath(palette))
-    clear_sky = choices.pop("clear_sky")
-    if clear_sky is not None and not isinstance(clear_sky, str | int | float):
-        clear_sky = str(clear_sky)
-    pairs = {
-        k: tuple(float(v) for v in value) for k, value in choices.items() if isinstance(value, tuple | list)
-    }
-    return Recipe(
-        **inputs, base=Path.cwd(), palette=str(palette) if palette is not None else DEFAULT_PALETTE,
-        clear_sky=clear_sky, clear_percentile=float(choices["clear_percentile"]), **pairs,
-    )  # fmt: skip
+        spectral = lambda b=band, p=prefix: _maps.spectral_of(b, p)[0]  # noqa: E731
+        out.append(None if given is None else relative_error(band, given, spectral, notes=notes, role=name))
+    return tuple(out)
+
+
+def _spectral_if(relative, band: Band, prefix: str):
+    """The band's filter or wavelength when an uncertainty is to be propagated through it."""
+    return None if relative is None else _maps.spectral_of(band, prefix)[0]
 
 
 #: Pixels sampled for the clear-sky percentile: more than for the limits, since it is a tail
 #: statistic of the hot spots and goes into every tau value written out.
 CLEAR_SKY_SAMPLES = 1 << 20
-
-
-def _load_bands(temperature, cloud, opacity, temperature_options, cloud_options, prefixes):
-    """The temperature band, the cloud-axis band, and whether the latter is a ready opacity map."""
-    if (cloud is None) == (opacity is None):
-        raise InputError(
-            "give exactly one of a cloud band (--cloud, a ~5 µm image) or an opacity map (--opacity)"
-        )
-    temperature_band = resolve_band(
-        temperature, role="temperature", options=temperature_options, option_prefix=prefixes[0]
-    )
-    axis_input = cloud if cloud is not None else opacity
-    axis_band = resolve_band(
-        axis_input, role="cloud" if cloud is not None else "opacity", options=cloud_options,
-        option_prefix=prefixes[1],
-    )  # fmt: skip
-    if temperature_band.data.ndim != 2 or axis_band.data.ndim != 2:
-        raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
-    if temperature_band.shape != axis_band.shape:
-        (ty, tx), (cy, cx) = temperature_band.shape, axis_band.shape
-        raise InputError(
-            f"the bands differ in shape: {temperature_band.label} is {tx}x{ty}, {axis_band.label} "
-            f"is {cx}x{cy}: put them on one pixel grid first"
-        )
-    _maps.check_filter_option(temperature_band, prefixes[0])
-    _maps.check_filter_option(axis_band, prefixes[1])
-    return temperature_band, axis_band, opacity is not None
 
 
 def _disc_sample(band: Band, threshold: float, extra_mask, max_samples: int):
@@ -338,18 +336,6 @@ def _run(source: _maps.Source, values: np.ndarray) -> np.ndarray:
     out = np.empty(values.shape, dtype=source.dtype)
     source.kernel.run([np.ascontiguousarray(values)], [out])
     return out
-
-
-def _combined_mask(*bands: Band) -> np.ndarray | None:
-    masks = []
-    for band in bands:
-        if band.mask is None:
-            continue
-        mask = np.asarray(band.mask, dtype=bool)
-        if mask.shape != band.shape:
-            raise InputError(f"the mask of {band.label} is {mask.shape}, its image {band.shape}")
-        masks.append(mask)
-    return np.logical_or.reduce(masks) if masks else None
 
 
 def _fused_pass(temperature_source, opacity_source, colour, threshold: float, extra_mask):

@@ -18,11 +18,13 @@ values are errors naming the key and its line::
     temperature = "T13.fits"                       # a path, or a table:
     cloud = { path = "M5.fits", filter = "M-BAND" } # path, filter, wavelength, unit,
                                                     # scale, hdu, plane, byteswap
+                                      # (or opacity = a ready tau map, or aerosol = an 8.6 um band)
     [calibration]
     limb_correction = "auto"                        # none, auto (per filter), fit, or an exponent
     mu_min = 0.2                                    # mask (or with limb_fade fade) the limb below
     profile = "cirs_zonal.csv"                      # scale to a zonal-mean profile (optional)
     clear_percentile = 99.5                         # or clear_sky = "250K"
+    uncertainty = "5%"                              # or "sky", or a sigma map (FITS)
 
     [geometry]
     orientation = "north"                           # north up when known; "sky": detector frame
@@ -62,6 +64,7 @@ __all__ = [
     "Recipe",
     "is_path",
     "load_recipe",
+    "names_file",
     "parse_recipe",
 ]
 
@@ -97,7 +100,9 @@ class BandInput:
         return {"path": self.path, **given} if given else self.path
 
 
-_BAND_FIELDS = ("temperature", "cloud", "opacity")
+_BAND_FIELDS = ("temperature", "cloud", "opacity", "aerosol")
+#: Inputs that give the cloud axis: only one of them at a time.
+_AXIS_FIELDS = ("cloud", "opacity", "aerosol")
 _PATH_FIELDS = ("fits", "strip", "profile")
 
 
@@ -130,6 +135,7 @@ class Recipe:
     temperature: BandInput | None = None
     cloud: BandInput | None = None
     opacity: BandInput | None = None
+    aerosol: BandInput | None = None
     demo: int | None = None
     limb_correction: str | float = "none"
     cloud_limb_correction: str | float | None = None
@@ -137,6 +143,8 @@ class Recipe:
     limb_fade: bool = False
     profile: str | None = None
     profile_column: str | None = None
+    uncertainty: str | float | None = None
+    cloud_uncertainty: str | float | None = None
     orientation: str = "north"
     site: str | None = None
     project: str = "none"
@@ -182,6 +190,10 @@ class Recipe:
         if unknown:
             raise RecipeError(f"unknown recipe field(s) {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
+
+    def input_bands(self) -> list[BandInput]:
+        """The input bands the recipe names: the temperature band, then the cloud axis."""
+        return [band for band in (getattr(self, name) for name in _BAND_FIELDS) if band is not None]
 
     def resolve(self, path: str) -> Path:
         """A recipe path made absolute against :attr:`base` (kept as is when absolute)."""
@@ -248,6 +260,9 @@ class Recipe:
         for name in _PATH_FIELDS:
             if getattr(self, name) is not None:
                 changes[name] = moved(getattr(self, name))
+        for name in ("uncertainty", "cloud_uncertainty"):
+            if names_file(getattr(self, name)):
+                changes[name] = moved(getattr(self, name))
         changes["files"] = tuple(moved(p) for p in self.files)
         if is_path(self.palette):
             changes["palette"] = moved(self.palette)
@@ -257,6 +272,17 @@ class Recipe:
 def is_path(name: str) -> bool:
     """Whether a palette value names a file rather than a built-in palette."""
     return name.lower().endswith((".toml", ".png")) or "/" in name or "\\" in name
+
+
+def names_file(value: Any) -> bool:
+    """Whether an uncertainty value names a sigma-map file (not a fraction, ``"sky"`` or ``"none"``)."""
+    if not isinstance(value, str) or value.strip().lower() in ("sky", "none", ""):
+        return False
+    try:
+        float(value.strip().rstrip("%"))
+    except ValueError:
+        return True
+    return False
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -305,8 +331,9 @@ def _from_document(doc: TomlDocument, base: Path | None) -> Recipe:
                 value = float(value) if not isinstance(value, str) else value
             values[key] = value
     inputs = [k for k in (*_BAND_FIELDS, "demo") if k in values]
-    if "cloud" in values and "opacity" in values:
-        raise doc.fail(("inputs", "opacity"), "give either cloud or opacity, not both")
+    axes = [k for k in _AXIS_FIELDS if k in values]
+    if len(axes) > 1:
+        raise doc.fail(("inputs", axes[1]), "give one of cloud, opacity or aerosol, not several")
     if "demo" in values and len(inputs) > 1:
         raise doc.fail(("inputs", "demo"), "the demo uses the built-in synthetic Jupiter: drop the files")
     return Recipe(**values, base=base)

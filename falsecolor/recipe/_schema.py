@@ -34,6 +34,12 @@ def _limb(value):
     return None if 0 <= value <= 5 else f"an exponent must be within 0..5, got {value:g}"
 
 
+def _uncertainty(value):
+    if isinstance(value, str):
+        return None if value.strip() else "give a fraction (5% or 0.05), sky, or a FITS sigma map"
+    return None if 0 < value < 1 else f"a fraction must be within 0..1 (e.g. 0.05), got {value:g}"
+
+
 def _spec(kind, default=None, **rules):
     return {"kind": kind, "default": default, **rules}
 
@@ -44,6 +50,7 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "temperature": _spec((str, dict)),
         "cloud": _spec((str, dict)),
         "opacity": _spec((str, dict)),
+        "aerosol": _spec((str, dict)),
         "demo": _spec(int, low=32, high=8192),
     },
     "calibration": {
@@ -53,6 +60,8 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "limb_fade": _spec(bool, False),
         "profile": _spec(str),
         "profile_column": _spec(str),
+        "uncertainty": _spec((str, float), check=_uncertainty),
+        "cloud_uncertainty": _spec((str, float), check=_uncertainty),
         "clear_sky": _spec((str, float)),
         "clear_percentile": _spec(float, 99.5, low=50.0, high=100.0),
     },

@@ -1,0 +1,90 @@
+"""The aerosol-index cloud axis: two thermal bands instead of a 5 um image (SCIENCE.md 3.5).
+
+dT = T(8.6 um) - T(13 um) falls where aerosol and cloud make the 8.6 um band
+colder: about 17-18 K in the belts, 13-15 K in the zones. The axis is the
+index dT_clear - dT >= 0 (K), with dT_clear the value of the clearest columns
+(a high percentile of the disc, or given), so that, as for tau, 0 is clear
+and larger is cloudier, and the same palettes read the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from astropy import units as u
+
+from .._blocks import Kernel, float_dtype, subsample
+from .._units import parse_quantity
+from ..bands import Band
+from ..exceptions import InputError, UnitError
+from . import _maps
+
+__all__ = ["AXIS_LABEL", "aerosol_source"]
+
+#: The cloud-axis label of the colour key and the products.
+AXIS_LABEL = "aerosol index (K)"
+
+
+def aerosol_source(
+    band: Band,
+    temperature_band: Band,
+    temperature_source: _maps.Source,
+    *,
+    prefix: str,
+    sample,
+    sample_excluded: np.ndarray,
+    clear_sky,
+    clear_percentile: float,
+    notes: dict[str, str],
+) -> tuple[_maps.Source, np.ndarray]:
+    """The aerosol index as a Source over dT, and the brightness temperature of ``band`` (K).
+
+    ``sample`` selects the rows for the percentile reference and
+    ``sample_excluded`` marks their off-disc pixels.
+    """
+    own: dict[str, str] = {}
+    source = _maps.temperature_source(band, prefix, own)
+    dtype = np.promote_types(float_dtype(band.data), temperature_source.dtype).type
+    kelvin = np.empty(band.shape, dtype=dtype)
+    source.kernel.run([band.data], [kelvin])
+    reference = np.empty(band.shape, dtype=dtype)
+    temperature_source.kernel.run([temperature_source.values], [reference])
+    delta = np.subtract(kelvin, reference, out=reference)
+    if clear_sky is None:
+        values = subsample(delta[sample], sample_excluded)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            raise InputError(f"{band.label} and {temperature_band.label} share no usable pixel on the disc")
+        clear = float(np.percentile(values, clear_percentile))
+        notes["clear_sky"] = f"{clear_percentile:g}th percentile of on-disc dT = {clear:.3f} K"
+    else:
+        clear = _kelvin_difference(clear_sky)
+        notes["clear_sky"] = f"given: dT_clear = {clear:.3f} K"
+    aerosol_label = own["temperature_band"] or band.label
+    notes["opacity"] = (
+        f"aerosol index = dT_clear - dT, dT = T({aerosol_label}) - T({notes.get('temperature_band', '')})"
+    )
+    notes["opacity_band"] = f"{aerosol_label} − {notes.get('temperature_band', '')}"
+    notes["cloud_axis"] = AXIS_LABEL
+    return _maps.Source(delta, _index_kernel(clear), dtype), kelvin
+
+
+def _kelvin_difference(value) -> float:
+    quantity = parse_quantity(value)
+    if quantity.unit == u.dimensionless_unscaled:
+        quantity = quantity.value * u.K
+    if quantity.unit != u.K:
+        raise UnitError(f"the clear-sky dT of the aerosol index is a difference in K, got {value}")
+    number = float(quantity.value)
+    if not np.isfinite(number):
+        raise InputError(f"the clear-sky dT must be a finite number of kelvin, got {value}")
+    return number
+
+
+def _index_kernel(clear: float) -> Kernel:
+    """dT -> dT_clear - dT, clipped at 0 (noise above the clear value); NaN stays NaN."""
+
+    def kernel(x, out):
+        np.subtract(clear, x, out=out, casting="unsafe")
+        np.maximum(out, 0.0, out=out)
+
+    return Kernel(kernel)

@@ -1,0 +1,199 @@
+"""Radiance uncertainty, propagated to brightness temperature and to the cloud axis.
+
+A band's radiance uncertainty is given as a fraction (``"5%"``, the Leicester
+default for VISIR), as ``"sky"`` (the standard deviation of the sky pixels,
+those below a tenth of the mean flux), or as a FITS map of sigma. It is turned
+into a *relative* uncertainty sigma_I / I on the band's own pixels, which
+survives the multiplicative corrections (limb, profile scale) unchanged and is
+carried through the geometric ones (north-up turn, projection) beside the band.
+At the end:
+
+* sigma_T = (sigma_I / I) / (d ln B / dT), with B band-averaged for a filter;
+* sigma_tau = sigma_I / I of the 5 um band (tau = ln(I_clear / I));
+* the aerosol index (a difference of two temperatures) adds the two sigma_T in
+  quadrature.
+
+The clear-sky reference is taken as exact (it is a high percentile of many
+pixels), and so are the conversion factor and the limb exponent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy import units as u
+from astropy.stats import sigma_clipped_stats
+
+from .. import planck
+from .._units import WAVELENGTH_RADIANCE
+from ..bands import Band, read_band
+from ..exceptions import InputError, UnitError
+
+__all__ = ["ErrorModel", "Uncertainty", "parse_uncertainty", "relative_error"]
+
+#: Sky pixels are those below this fraction of the mean flux (GiantPipe's rule).
+SKY_FRACTION = 0.1
+#: Fewer sky pixels than this give no usable noise estimate.
+MIN_SKY_PIXELS = 100
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """A band's radiance uncertainty as given: ``kind`` is ``"fraction"``, ``"sky"`` or ``"map"``."""
+
+    kind: str
+    fraction: float | None = None
+    source: str | Path | Band | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "fraction":
+            return f"{100 * self.fraction:g}%"
+        if self.kind == "map":
+            return str(getattr(self.source, "label", self.source))
+        return self.kind
+
+
+def parse_uncertainty(value: Any) -> Uncertainty | None:
+    """``None``, ``"none"``, a fraction (``0.05``, ``"5%"``), ``"sky"``, or a sigma map (path or Band).
+
+    Examples
+    --------
+    >>> str(parse_uncertainty("5%")), parse_uncertainty(0.05).fraction
+    ('5%', 0.05)
+    """
+    if value is None or isinstance(value, Uncertainty):
+        return value
+    if isinstance(value, Band | Path):
+        return Uncertainty("map", source=value)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputError(f"uncertainty {value!r}: give a fraction (5% or 0.05), sky, or a FITS sigma map")
+    text = str(value).strip()
+    if text.lower() == "none":
+        return None
+    if text.lower() == "sky":
+        return Uncertainty("sky")
+    number = text[:-1].strip() if text.endswith("%") else text
+    try:
+        fraction = float(number) / (100.0 if text.endswith("%") else 1.0)
+    except ValueError:
+        if text.endswith("%") or not text:
+            raise InputError(f"uncertainty {value!r}: give a percentage such as 5%") from None
+        return Uncertainty("map", source=text)
+    if not 0 < fraction < 1:
+        raise InputError(f"uncertainty {value!r} must be a fraction between 0 and 1 (e.g. 0.05 or 5%)")
+    return Uncertainty("fraction", fraction=fraction)
+
+
+def relative_error(band: Band, given: Uncertainty, spectral, *, notes: dict[str, str], role: str):
+    """sigma_I / I of ``band`` on its own pixels: a number (a fraction) or an array (NaN where I <= 0).
+
+    ``spectral`` is a callable returning the band's filter or wavelength
+    (needed only for a band in K given a sigma map in K).
+    """
+    if given.kind == "fraction":
+        notes[f"{role}_uncertainty"] = f"{100 * given.fraction:g}% of the radiance"
+        return given.fraction
+    data = np.asarray(band.data, dtype=np.float64)
+    if given.kind == "sky":
+        return _sky_error(band, data, notes, role)
+    sigma = given.source if isinstance(given.source, Band) else read_band(given.source)
+    if sigma.shape != band.shape:
+        raise InputError(
+            f"the sigma map {sigma.label} is {sigma.shape[::-1]} pixels, {band.label} {band.shape[::-1]}: "
+            "they must match"
+        )
+    values = np.asarray(sigma.data, dtype=np.float64)
+    if np.any(values < 0):
+        raise InputError(f"the sigma map {sigma.label} has negative values: an uncertainty is >= 0")
+    notes[f"{role}_uncertainty"] = f"sigma map {sigma.label}"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if band.kind == "temperature":
+            values = values * _unit_factor(sigma, u.K, band)
+            kelvin = (data * band.unit).to_value(u.K, equivalencies=u.temperature())
+            return values * log_slope(kelvin, spectral())
+        values = values * _unit_factor(sigma, band.unit, band)
+        return np.where(data > 0, values / data, np.nan)
+
+
+def _unit_factor(sigma: Band, unit: u.UnitBase, band: Band) -> float:
+    """Factor taking the sigma map's values to ``unit`` (no BUNIT: the band's own unit)."""
+    if sigma.provenance.get("unit", "").startswith("default") or sigma.unit == unit:
+        return 1.0
+    try:
+        return float(sigma.unit.to(unit))
+    except u.UnitConversionError:
+        raise UnitError(
+            f"the sigma map {sigma.label} is in {sigma.unit}, {band.label} in {unit}: give it in {unit}"
+        ) from None
+
+
+def _sky_error(band: Band, data: np.ndarray, notes: dict[str, str], role: str) -> np.ndarray:
+    if band.kind not in ("counts", "radiance"):
+        raise InputError(
+            f"{band.label} is in {band.unit}: sky noise needs the raw image (counts or radiance with sky "
+            "around the disc); give a fraction (e.g. 5%) or a sigma map instead"
+        )
+    finite = np.isfinite(data)
+    mean = float(data[finite].mean()) if finite.any() else 0.0
+    sky = finite & (data < SKY_FRACTION * mean)
+    if mean <= 0 or np.count_nonzero(sky) < MIN_SKY_PIXELS:
+        raise InputError(
+            f"{band.label} has fewer than {MIN_SKY_PIXELS} sky pixels (below {SKY_FRACTION:g} of the mean "
+            "flux) to measure the noise: give a fraction (e.g. 5%) or a sigma map"
+        )
+    _, _, sigma = sigma_clipped_stats(data[sky], sigma=3.0)
+    shown = f"{sigma:.4g} {band.unit}" if band.unit != u.dimensionless_unscaled else f"{sigma:.4g}"
+    notes[f"{role}_uncertainty"] = (
+        f"sky noise {shown} (3-sigma-clipped std of {np.count_nonzero(sky)} pixels below "
+        f"{SKY_FRACTION:g} of the mean)"
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(data > 0, sigma / data, np.nan)
+
+
+def log_slope(kelvin: np.ndarray, spectral) -> np.ndarray:
+    """d ln B / dT (per K) at ``kelvin``, band-averaged for a filter (central difference)."""
+    t = np.asarray(kelvin, dtype=np.float64)
+    step = 1e-3 * np.where(t > 0, t, np.nan)
+    high = planck.temperature_to_radiance(t + step, spectral, WAVELENGTH_RADIANCE)
+    low = planck.temperature_to_radiance(t - step, spectral, WAVELENGTH_RADIANCE)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(high) - np.log(low)) / (2 * step)
+
+
+@dataclass(frozen=True, eq=False)
+class ErrorModel:
+    """Relative radiance uncertainties of the two bands, and what the cloud axis is.
+
+    ``temperature`` and ``cloud`` are numbers or arrays on the final pixel grid
+    (None: not known); ``axis`` is ``"cloud"`` (a 5 um band),
+    ``"aerosol"`` (a second thermal band) or ``"opacity"`` (an opacity map
+    given ready: not propagated).
+    """
+
+    temperature: float | np.ndarray | None
+    cloud: float | np.ndarray | None
+    temperature_spectral: Any
+    cloud_spectral: Any
+    axis: str
+
+    def propagate(self, kelvin: np.ndarray, axis_values: np.ndarray, cloud_kelvin=None):
+        """1-sigma uncertainty of T (K) and of the cloud axis; NaN where they are undefined.
+
+        ``cloud_kelvin`` is the brightness temperature of the aerosol band
+        (for ``axis == "aerosol"``).
+        """
+        sigma_t = sigma_axis = None
+        if self.temperature is not None:
+            sigma_t = (self.temperature / log_slope(kelvin, self.temperature_spectral)).astype(np.float32)
+        if self.cloud is not None and self.axis == "cloud":
+            sigma_axis = np.where(np.isnan(axis_values), np.nan, self.cloud).astype(np.float32)
+        elif self.cloud is not None and self.axis == "aerosol":
+            sigma_cloud = self.cloud / log_slope(cloud_kelvin, self.cloud_spectral)
+            other = sigma_t if sigma_t is not None else 0.0
+            sigma_axis = np.hypot(sigma_cloud, other).astype(np.float32)
+            sigma_axis[np.isnan(axis_values)] = np.nan
+        return sigma_t, sigma_axis

@@ -57,8 +57,9 @@ def lucky_stack(folder: Path) -> None:
 
     video = folder / "m_band.ser"
     synthetic_frames(400, (256, 256), path=video, seed=7)
+    report, plot = str(folder / "report.json"), str(GALLERY / "stack-report.png")
     run("stack", str(video), "-o", str(folder / "m_band.fits"), "--keep", "10%",
-        "--report", str(folder / "report.json"), "--plot", str(GALLERY / "stack-report.png"), "-q")  # fmt: skip
+        "--report", report, "--plot", plot, "-q")  # fmt: skip
 
 
 def main_build() -> None:
@@ -76,7 +77,8 @@ def main_build() -> None:
     with tempfile.TemporaryDirectory() as folder:
         lucky_stack(Path(folder))
     if SHARED.is_dir():
-        run("render", str(RECIPES / "texes-2025feb.toml"), "-q")
+        for recipe in ("texes-2025feb", "texes-2025feb-disc"):
+            run("render", str(RECIPES / f"{recipe}.toml"), "-q")
     else:
         print(f"skipped the real-data render: {SHARED} is absent")
 

@@ -159,7 +159,7 @@ def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
     try:
         for target in targets:
             backups.append(_backup(target))
-    except OutputError:
+    except BaseException:  # also Ctrl-C: nothing has been replaced yet
         _discard(backups)
         raise
     done: list[int] = []
@@ -170,7 +170,7 @@ def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
             except OSError as err:
                 raise OutputError(f"cannot write {target}: {_reason(err)}") from err
             done.append(index)
-    except OutputError:
+    except BaseException:  # also Ctrl-C between two renames: put the old files back
         for index in reversed(done):
             with contextlib.suppress(OSError):
                 if backups[index]:

@@ -31,8 +31,13 @@ class Runner:
                     yield future.result()
                     future.release()
             except Exception as err:
+                self.client.cancel(futures)
                 if type(err).__module__.startswith(("distributed", "dask")):
-                    raise InputError(f"the dask cluster failed the stack: {err}") from err
+                    first = str(err).splitlines()[0] if str(err) else type(err).__name__
+                    raise InputError(
+                        f"the dask cluster failed the stack ({type(err).__name__}: {first[:160]}): "
+                        "nothing was written; check the workers and run it again"
+                    ) from err
                 raise
             return
         if self.workers == 1:
@@ -45,6 +50,13 @@ class Runner:
     def close(self) -> None:
         if self.client is not None and self._owned:
             self.client.close()
+            self.client = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 def _client(scheduler: Any):

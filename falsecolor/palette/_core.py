@@ -141,7 +141,7 @@ class Palette:
         # blended bilinearly within each quarter of the square.
         s = np.linspace(0.0, 1.0, self.size)
         hats = np.maximum(0.0, 1.0 - np.abs(2.0 * s[:, None] - np.arange(3)[None, :]))
-        blend = np.einsum("ti,cj,ijk->tck", hats, hats, grid)
+        blend = np.einsum("ti,cj,ijk->tck", hats, hats, grid, optimize=True)
         colour, alpha = blend[..., :3], blend[..., 3:]
         if self.interpolation == "oklab":
             colour = linear_to_srgb(oklab_to_linear(map_into_gamut(colour)))
@@ -190,7 +190,10 @@ class Palette:
         """This palette with a ``size``-cell table (for 16-bit output); a fixed table is kept."""
         if self.table is not None or size == self.size:
             return self
-        return replace(self, size=size)
+        made = self.__dict__.setdefault("_fine", {})  # built once: a 1024-cell table takes ~0.3 s
+        if size not in made:
+            made[size] = replace(self, size=size)
+        return made[size]
 
     @cached_property
     def _packed(self) -> np.ndarray:

@@ -304,3 +304,21 @@ def test_unreachable_scheduler_is_a_clear_error(ser_file):
     path, _ = ser_file
     with pytest.raises(InputError, match="cannot reach the dask scheduler"):
         falsecolor.stack(path, scheduler="tcp://127.0.0.1:1")
+
+
+def test_worked_example_frames_to_composite(tmp_path):
+    """The README's worked example, small: two synthetic frame cubes -> two stacks -> one composite."""
+    for band, seed in (("temperature", 1), ("cloud", 2)):
+        synthetic_frames(60, (160, 160), band=band, path=tmp_path / f"{band}.fits", seed=seed)
+        assert main(["stack", str(tmp_path / f"{band}.fits"), "-o", str(tmp_path / f"{band}_stack.fits"),
+                     "--keep", "25%", "-q"]) == 0  # fmt: skip
+    composite = falsecolor.render(
+        tmp_path / "temperature_stack.fits", tmp_path / "cloud_stack.fits",
+        corrections=falsecolor.pipeline.Corrections(coalign=True),
+    )  # fmt: skip
+    truth = falsecolor.synthetic_jupiter((160, 160), equatorial_radius=64.0).temperature.value
+    centre = (slice(60, 100), slice(60, 100))  # the stacks carry CONVFACT: kelvin without options
+    assert abs(np.nanmedian(composite.temperature.value[centre]) - np.nanmedian(truth[centre])) < 1.0
+    assert "coalign" in composite.notes
+    with pytest.raises(InputError, match="band 'q'"):
+        synthetic_frames(2, (32, 32), band="q")

@@ -205,6 +205,11 @@ def _add_geometry(render: argparse.ArgumentParser) -> None:
         "--site", metavar="NAME", help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre"
     )
     group.add_argument(
+        "--coalign", action="store_true", default=None,
+        help="shift the cloud band so its disc (limb fit) sits on the temperature band's: for bands "
+        "stacked or reduced separately",
+    )  # fmt: skip
+    group.add_argument(
         "--project", choices=("none", "map", "disc"),
         help="map: render disc images as a cylindrical map; disc: render maps as a disc seen at --view-time",
     )  # fmt: skip

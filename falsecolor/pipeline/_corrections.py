@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
+from scipy import ndimage
 
 from .. import calibrate, geometry, planck
 from .._units import WAVELENGTH_RADIANCE
@@ -22,7 +23,15 @@ from ..bands import Band
 from ..exceptions import InputError
 from ..geometry import Backplanes, DiscGeometry
 from . import _maps
-from ._geometry import Disc, find_disc, header_geometry, jupiter_ephemeris, pixel_scale, rotate_north_up
+from ._geometry import (
+    Disc,
+    find_disc,
+    header_geometry,
+    jupiter_ephemeris,
+    pixel_scale,
+    rotate_north_up,
+    shift_onto,
+)
 
 __all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections"]
 
@@ -66,6 +75,9 @@ class Corrections:
     lat_range, lon_range : (float, float), optional
         Latitudes of the first and last map row, longitudes (System III W) of
         the first and last column, for maps whose header does not say.
+    coalign : bool
+        Shift the cloud-axis band so its disc (limb fit) sits on the
+        temperature band's: for bands stacked or reduced separately.
     """
 
     limb: str | float = "none"
@@ -81,6 +93,7 @@ class Corrections:
     view_time: str | None = None
     lat_range: tuple[float, float] | None = None
     lon_range: tuple[float, float] | None = None
+    coalign: bool = False
 
     def __post_init__(self):
         if self.project not in PROJECTIONS:
@@ -107,9 +120,8 @@ class Corrections:
         return "none" if self.limb == "none" else "fit"
 
     def needs_disc(self) -> bool:
-        return (
-            self.limb != "none" or self.cloud != "none" or self.profile is not None or self.project == "map"
-        )
+        asked = (self.limb != "none", self.cloud != "none", self.profile is not None, self.coalign)
+        return any(asked) or self.project == "map"
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +159,8 @@ def apply_corrections(
         disc = _disc_for(temperature, corrections)
     if disc is None:
         return Corrected(temperature, axis, None, None, companions)
+    if corrections.coalign and axis_role != "opacity":
+        axis, companions = _coalign(axis, disc, corrections, notes, companions)
     if corrections.orientation == "north" and disc.oriented and abs(disc.geometry.pole_angle) > 0.01:
         notes["orientation"] = f"turned {disc.geometry.pole_angle:.2f}° to put north up"
         planes = _as_bands(temperature, companions)
@@ -182,6 +196,20 @@ def apply_corrections(
         )
         return Corrected(temperature, axis, None, None, _from_bands(bands, companions))
     return Corrected(temperature, axis, disc, fade, companions)
+
+
+def _coalign(axis: Band, disc: Disc, corrections: Corrections, notes: dict, companions: tuple):
+    """The cloud-axis band (and its uncertainty plane) shifted onto the temperature band's disc."""
+    try:
+        axis, (dy, dx) = shift_onto(axis, disc.geometry, site=corrections.site)
+    except InputError as err:
+        raise InputError(f"{axis.label}: {err} (needed to align it with the temperature band)") from None
+    notes["coalign"] = (
+        f"{axis.label} shifted by dx {dx:+.2f}, dy {dy:+.2f} px onto the temperature band's disc"
+    )
+    if len(companions) == 2 and isinstance(companions[1], np.ndarray):
+        companions = (companions[0], ndimage.shift(companions[1], (dy, dx), order=1, cval=np.nan))
+    return axis, companions
 
 
 def _as_bands(like: Band, companions: tuple) -> list[Band]:

@@ -24,6 +24,7 @@ __all__ = [
     "observation_ephemeris",
     "pixel_scale",
     "rotate_north_up",
+    "shift_onto",
 ]
 
 
@@ -226,3 +227,28 @@ def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, lis
         turned.append(band.replace(data=out, mask=mask))
     new = dataclasses.replace(disc, centre=(float(centre_out[0]), float(centre_out[1])), pole_angle=0.0)
     return new, turned
+
+
+def shift_onto(
+    band: Band, target: DiscGeometry, *, site: str | None = None
+) -> tuple[Band, tuple[float, float]]:
+    """``band`` moved so its disc (limb fit or FC_* cards) sits on ``target``'s centre; the shift (dy, dx).
+
+    Two bands stacked separately are each registered to their own reference,
+    so their discs can differ by a pixel or two; this puts the second on the
+    first. Cubic-spline shift; pixels brought in from outside the frame, or
+    next to NaN, become NaN.
+    """
+    own = find_disc(band, site=site).geometry
+    dy, dx = (float(t - o) for t, o in zip(target.centre, own.centre, strict=True))
+    if abs(dy) < 1e-3 and abs(dx) < 1e-3:
+        return band, (0.0, 0.0)
+    data = np.asarray(band.data, dtype=np.float32 if band.data.dtype.itemsize <= 4 else np.float64)
+    missing = ~np.isfinite(data)
+    moved = ndimage.shift(np.where(missing, 0, data), (dy, dx), order=3, mode="nearest")
+    gone = ndimage.shift(missing.astype(np.float32), (dy, dx), order=1, mode="constant", cval=1.0) > 0.01
+    moved[gone] = np.nan
+    mask = None
+    if band.mask is not None:
+        mask = ndimage.shift(np.asarray(band.mask, np.float32), (dy, dx), order=1, cval=1.0) > 0.5
+    return band.replace(data=moved.astype(data.dtype), mask=mask), (dy, dx)

@@ -20,6 +20,7 @@ from astropy.io import fits
 from scipy import ndimage
 
 from ..bands._ser import SerWriter
+from ..exceptions import InputError
 from ._synthetic import synthetic_jupiter
 
 __all__ = ["LuckyFrames", "synthetic_frames"]
@@ -111,8 +112,9 @@ def synthetic_frames(
     seed: int = 0,
     path: str | Path | None = None,
     date_obs: str = "2016-02-15T08:47:39.760",
+    band: str = "cloud",
 ) -> LuckyFrames:
-    """Make a sequence of lucky-imaging frames of the synthetic Jupiter at 4.8 µm.
+    """Make a sequence of lucky-imaging frames of the synthetic Jupiter at 4.8 µm (or 13 µm).
 
     Parameters
     ----------
@@ -136,7 +138,11 @@ def synthetic_frames(
         Disc-centre brightness in counts.
     path : str or Path, optional
         Write the frames to this ``.fits`` cube or ``.ser`` video (streamed,
-        not kept in memory) instead of returning them.
+        not kept in memory) instead of returning them. A FITS cube carries
+        ``FILTER``, ``DATE-OBS`` and the radiance per count (``CONVFACT``,
+        ``CONVUNIT``), so its stack renders without options.
+    band : {'cloud', 'temperature'}
+        The synthetic Jupiter's M-BAND (4.8 µm) or NEII_2 (13 µm) image.
 
     Examples
     --------
@@ -146,8 +152,11 @@ def synthetic_frames(
     """
     rng = np.random.default_rng(seed)
     ny, nx = shape
+    if band not in ("cloud", "temperature"):
+        raise InputError(f"band {band!r}: choose cloud (4.8 µm) or temperature (13 µm)")
     jupiter = synthetic_jupiter(shape, equatorial_radius=0.4 * min(ny, nx), limb_darkening=True)
-    scene = np.nan_to_num(np.asarray(jupiter.cloud_band.data, np.float64))
+    truth_band = jupiter.cloud_band if band == "cloud" else jupiter.temperature_band
+    scene = np.nan_to_num(np.asarray(truth_band.data, np.float64))
     centre_level = float(np.percentile(scene[scene > 0], 90))
     scene = (scene / centre_level * level).astype(np.float32)
     spectrum = scipy.fft.rfft2(scene.astype(np.float64))
@@ -203,7 +212,9 @@ def synthetic_frames(
             header = fits.Header()
             header["NAXIS"], header["NAXIS1"], header["NAXIS2"], header["NAXIS3"] = 3, nx, ny, n
             header["DATE-OBS"], header["FRAMTIME"] = times[0], (dit, "[s] time between frames")
-            header["FILTER"], header["INSTRUME"] = "M-BAND", "falsecolor synthetic"
+            header["FILTER"], header["INSTRUME"] = truth_band.filter_name, "falsecolor synthetic"
+            header["CONVFACT"] = (centre_level / level, "radiance per count")
+            header["CONVUNIT"] = truth_band.unit.to_string()
             with fits.StreamingHDU(written, fits.Header(_primary(header))) as stream:
                 for i in range(n):
                     stream.write(frame(i))

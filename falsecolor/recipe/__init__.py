@@ -147,6 +147,7 @@ class Recipe:
     cloud_uncertainty: str | float | None = None
     orientation: str = "north"
     site: str | None = None
+    coalign: bool = False
     project: str = "none"
     map_resolution: float = 1.0
     view_time: str | None = None

@@ -68,6 +68,7 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "geometry": {
         "orientation": _spec(str, "north", choices=ORIENTATIONS),
         "site": _spec(str),
+        "coalign": _spec(bool, False),
         "project": _spec(str, "none", choices=("none", "map", "disc")),
         "map_resolution": _spec(float, 1.0, low=0.01, high=30.0),
         "view_time": _spec(str),

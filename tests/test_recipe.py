@@ -93,7 +93,10 @@ def test_rebasing_keeps_the_same_files(tmp_path):
         (('key_position = "bottom"', 'key_position = "top"'), r"r.toml:20: annotations.key_position: 'top'"),
         (('limb_correction = "none"', 'limb_correction = "up"'), r"r.toml:8: calibration.limb_correction"),
         (("filter = ", "colour = "), r"r.toml:4: inputs.temperature.colour: unknown key"),
-        (('cloud = "M5.fits"', 'cloud = "M5.fits"\nopacity = "t.fits"'), r"inputs.opacity: give one of cloud, opacity or aerosol"),
+        (
+            ('cloud = "M5.fits"', 'cloud = "M5.fits"\nopacity = "t.fits"'),
+            r"inputs.opacity: give one of cloud, opacity or aerosol",
+        ),
         (("version = 1", "version = 2"), r"r.toml:1: version: this falsecolor reads recipe version 1"),
         (("[output]", "[outputs]"), r"r.toml:25: outputs: unknown key"),
         (("compress_level = 6", "compress_level = true"), r"output.compress_level: must be an integer"),

@@ -87,6 +87,8 @@ class TomlDocument:
         self.error_type = error
         self.what = what
         self.text = text
+        if len(text) > MAX_TOML_BYTES:  # also for text that came from elsewhere (an image's recipe)
+            raise error(f"{what} {source} is larger than {MAX_TOML_BYTES >> 10} KiB: not a {what}")
         try:
             self.data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:

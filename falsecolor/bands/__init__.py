@@ -187,14 +187,16 @@ def read_band(
     """
     path = Path(path)
     _fits.check_readable(path)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, open(path, "rb") as handle:
         warnings.simplefilter("always")
-        try:
-            hdul = fits.open(path, memmap=False, ignore_missing_end=True, do_not_scale_image_data=True)
-        except (OSError, ValueError, TypeError, IndexError) as err:
+        try:  # our own handle: closed even when astropy gives up on a damaged header
+            hdul = fits.open(handle, memmap=False, ignore_missing_end=True, do_not_scale_image_data=True)
+            hdul.readall()
+        except (OSError, ValueError, TypeError, IndexError, KeyError) as err:
             raise FileFormatError(_fits.open_error(path, err)) from err
         try:
             index = _fits.choose_hdu(hdul, hdu, path, option_prefix)
+            _fits.check_layout(hdul, index, path)
             chosen = hdul[index]
             header = _fits.readable_header(chosen.header)
             raw = _fits.read_data(chosen, path, caught)

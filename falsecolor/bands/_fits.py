@@ -34,12 +34,52 @@ def open_error(path: Path, err: Exception) -> str:
     return f"{path} is not a readable FITS file: {text.splitlines()[0]}"
 
 
+#: The data types FITS defines (BITPIX values).
+BITPIX_VALUES = (8, 16, 32, 64, -32, -64)
+
+
 def has_image(h: Any) -> bool:
+    naxis = h.header.get("NAXIS", 0)
     return (
         isinstance(h, IMAGE_HDUS)
-        and (h.header.get("NAXIS", 0) or 0) >= 2
-        and all((h.header.get(f"NAXIS{i}", 0) or 0) > 0 for i in range(1, h.header["NAXIS"] + 1))
+        and isinstance(naxis, int)
+        and naxis >= 2
+        and all(isinstance(n := h.header.get(f"NAXIS{i}", 0), int) and n > 0 for i in range(1, naxis + 1))
     )
+
+
+def check_no_junk(hdul: fits.HDUList, path: Path | str, *, start: int = 1) -> None:
+    """No HDU from ``start`` on is unparsable: bytes left over when an HDU's BITPIX or NAXIS cards do
+    not match its data parse as junk, and the data before them are then read wrongly."""
+    for later in range(max(1, start), len(hdul)):
+        if type(hdul[later]).__name__ in ("_ValidHDU", "_CorruptedHDU", "_NonstandardHDU"):
+            raise FileFormatError(
+                f"{path}: the bytes after HDU {later - 1} are not a FITS HDU: its BITPIX or NAXIS "
+                "cards do not match its data"
+            )
+
+
+def check_layout(hdul: fits.HDUList, index: int, path: Path) -> None:
+    """The chosen HDU declares a real data type and no more data than the file holds; nothing after
+    it is garbage (a BITPIX or NAXIS that does not match the data leaves bytes that parse as junk).
+
+    Checked before any data are read, so a tiny file declaring a huge image allocates nothing.
+    """
+    h = hdul[index]
+    header = h.header if not isinstance(h, fits.CompImageHDU) else h._header
+    bitpix = header.get("BITPIX")
+    if bitpix not in BITPIX_VALUES:
+        raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type (8, 16, 32, 64, -32, -64)")
+    check_no_junk(hdul, path, start=index + 1)
+    if isinstance(h, fits.CompImageHDU) or path.suffix.lower() in (".gz", ".fz", ".bz2", ".zip"):
+        return
+    declared = abs(bitpix) // 8 * int(np.prod([header[f"NAXIS{i}"] for i in range(1, header["NAXIS"] + 1)]))
+    offset = getattr(h, "_data_offset", None)  # fileinfo() would re-verify damaged cards
+    available = path.stat().st_size - offset if isinstance(offset, int) else declared
+    if declared > available:
+        raise FileFormatError(
+            f"{path} is truncated: its header declares {declared} bytes of data, the file holds {available}"
+        )
 
 
 def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path, prefix: str) -> int:
@@ -139,7 +179,13 @@ def to_float(
     except (TypeError, ValueError) as err:
         raise FileFormatError(f"{name} has a BSCALE or BZERO card that is not a number") from err
     if bscale != 1.0 or bzero != 0.0:
-        data = data.astype(np.float64) * bscale + bzero
+        finite = np.isfinite(data)
+        with np.errstate(over="ignore", invalid="ignore"):
+            data = data.astype(np.float64) * bscale + bzero
+        if not (np.isfinite(bscale) and np.isfinite(bzero) and bscale != 0):
+            raise FileFormatError(f"{name} has BSCALE={bscale:g}, BZERO={bzero:g}: not a usable scaling")
+        if np.any(finite & ~np.isfinite(data)):
+            raise FileFormatError(f"{name}: BSCALE={bscale:g} and BZERO={bzero:g} overflow the data")
     return np.ascontiguousarray(data.astype(data.dtype.newbyteorder("=")))
 
 

@@ -75,12 +75,16 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None]:
     """Shape and saturation value of an image file, from its header only."""
     if path.lower().endswith((".tif", ".tiff")):
         import tifffile
+        from PIL import Image
 
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             shape, dtype = page.shape, page.dtype
         if len(shape) == 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
             shape = (*shape[1:], shape[0])
+        pixels = int(np.prod(shape[:2]))
+        if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:  # the same limit as other images
+            raise ValueError(f"image too large to be a frame ({pixels} pixels in {Path(path).name})")
         return tuple(shape), _saturation(np.dtype(dtype))
     from PIL import Image
 
@@ -160,6 +164,7 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
         except (OSError, ValueError, TypeError, IndexError) as err:
             raise FileFormatError(_fits.open_error(p, err)) from err
         with hdul:
+            _fits.check_no_junk(hdul, path)
             for index, hdu in enumerate(hdul):
                 if not _fits.has_image(hdu):
                     continue
@@ -170,6 +175,8 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                 frame_shape = tuple(naxes[-2:])
                 count = int(np.prod(naxes[:-2])) if len(naxes) > 2 else 1
                 bitpix = hdu.header["BITPIX"]
+                if bitpix not in _fits.BITPIX_VALUES:
+                    raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type")
                 dtype = np.dtype({8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}[bitpix])
                 blank = hdu.header.get("BLANK") if bitpix > 0 else None
                 scale, zero = float(hdu.header.get("BSCALE", 1.0)), float(hdu.header.get("BZERO", 0.0))
@@ -183,7 +190,9 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                                              scale=scale, zero=zero, dtype=dtype.str, times=times,
                                              saturation=saturation))  # fmt: skip
                     continue
-                offset = hdul.fileinfo(index)["datLoc"]
+                offset = getattr(hdu, "_data_offset", None)  # fileinfo() re-verifies damaged cards
+                if not isinstance(offset, int):
+                    offset = hdul.fileinfo(index)["datLoc"]
                 frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
                 present = min(count, max(0, size - offset) // frame_bytes)
                 if present < count:

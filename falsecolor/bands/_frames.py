@@ -18,6 +18,8 @@ import glob
 import mmap
 import os
 import re
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from ..exceptions import FileFormatError, InputError, warn
+from ..exceptions import FalsecolorWarning, FileFormatError, InputError, warn
 from ._frame_formats import Segment, fits_segments, image_shape, read_image, ser_segments
 
 __all__ = ["FRAME_SUFFIXES", "FrameSource", "open_frames"]
@@ -240,37 +242,51 @@ def open_frames(
     files = _expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
     segments: list[Segment] = []
     header: fits.Header | None = None
-    for path in files:
-        lower = path.lower()
-        if lower.endswith(".ser"):
-            new, found = ser_segments(path)
-        elif lower.endswith(FITS_SUFFIXES):
-            new, found = fits_segments(path)
-        elif lower.endswith(IMAGE_SUFFIXES):
-            try:
-                shape, saturation = image_shape(path)
-            except (OSError, ValueError, SyntaxError, Warning) as err:
-                warn(f"{Path(path).name}: unreadable image ({err}); frame skipped", stacklevel=2)
-                new, found = [Segment("image", path, 1, (0, 0))], None
-            else:
-                colour = "rgb" if len(shape) == 3 else "mono"
-                new = [Segment("image", path, 1, shape, flip=True, colour=colour, saturation=saturation)]
-                found = None
-        else:
-            raise FileFormatError(
-                f"{path}: not a frame file (use {', '.join(s for s in FRAME_SUFFIXES if s != '.fit.gz')})"
-            )
-        segments += new
-        if header is None and found is not None:
-            header = found
+    with warnings.catch_warnings(record=True) as caught:  # held back: the error may say it all
+        warnings.simplefilter("always", FalsecolorWarning)
+        for path in files:
+            new, found = _segments_of(path)
+            segments += new
+            if header is None and found is not None:
+                header = found
+    if not any(s.count and s.shape[:2] != (0, 0) for s in segments):
+        reasons = [str(w.message).removesuffix("; frame skipped") for w in caught]
+        more = f" (and {len(reasons) - 1} more problem(s))" if len(reasons) > 1 else ""
+        raise FileFormatError(f"no readable frame in the inputs: {reasons[0]}{more}" if reasons else
+                              "no readable frame in the inputs")  # fmt: skip
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return _assemble(segments, header or fits.Header(), channel)
 
 
+def _segments_of(path: str) -> tuple[list[Segment], fits.Header | None]:
+    """The frame segments of one file and its header (None for image files)."""
+    lower = path.lower()
+    if lower.endswith(".ser"):
+        return ser_segments(path)
+    if lower.endswith(FITS_SUFFIXES):
+        return fits_segments(path)
+    if lower.endswith(IMAGE_SUFFIXES):
+        try:
+            shape, saturation = image_shape(path)
+        except (OSError, ValueError, SyntaxError, Warning) as err:
+            warn(f"{Path(path).name}: unreadable image ({err}); frame skipped", stacklevel=3)
+            return [Segment("image", path, 1, (0, 0))], None
+        colour = "rgb" if len(shape) == 3 else "mono"
+        return [Segment("image", path, 1, shape, flip=True, colour=colour, saturation=saturation)], None
+    raise FileFormatError(
+        f"{path}: not a frame file (use {', '.join(s for s in FRAME_SUFFIXES if s != '.fit.gz')})"
+    )
+
+
 def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> FrameSource:
-    shapes = [s.shape[:2] for s in segments if s.count and s.shape[:2] != (0, 0)]
-    if not shapes:
+    counts: Counter = Counter()
+    for s in segments:
+        if s.count and s.shape[:2] != (0, 0):
+            counts[s.shape[:2]] += s.count
+    if not counts:
         raise FileFormatError("no readable frame in the inputs")
-    shape = shapes[0]
+    shape = counts.most_common(1)[0][0]  # the size most frames have: an odd frame cannot decide
     problems: dict[int, str] = {}
     start = 0
     for segment in segments:
@@ -278,7 +294,7 @@ def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> Fra
             problems[start] = "unreadable image file"
         elif segment.shape[:2] != shape:
             for k in range(segment.count):
-                problems[start + k] = f"shape {segment.shape[:2]} differs from the first frame's {shape}"
+                problems[start + k] = f"shape {segment.shape[:2]} differs from most frames' {shape}"
         start += segment.count
     unit = header.get("BUNIT") if header is not None else None
     return FrameSource(segments, tuple(shape), channel, header, problems, unit)

@@ -99,7 +99,7 @@ def run_map(args: argparse.Namespace) -> int:
     options = {"hdu": args.hdu, "plane": args.plane, "byteswap": True if args.byteswap else None}
     result = pipeline.make_map(
         args.images, resolution=args.resolution, mu_min=args.mu_min, site=args.site,
-        read_options={k: v for k, v in options.items() if v is not None},
+        read_options={**{k: v for k, v in options.items() if v is not None}, "option_prefix": "--"},
     )  # fmt: skip
     written = result.write(args.output, inputs=args.images)
     if not args.quiet:

@@ -192,18 +192,7 @@ def run_render(args: argparse.Namespace) -> int:
     strip = os.path.abspath(args.strip) if args.strip else None
     if args.recipe_out:
         _check_recipe_out(args.recipe_out, recipe, [*(outputs or ()), strip])
-    if args.inputs:
-        written = pipeline.render_batch(
-            recipe, args.inputs, files=outputs, fits=fits, strip=strip, option_style="cli",
-            progress=_Progress(args.quiet),
-        )  # fmt: skip
-        composite = None
-    else:
-        if strip:
-            from ..exceptions import InputError
-
-            raise InputError("--strip goes with --inputs (a time series)")
-        composite, written = pipeline.render_recipe(recipe, files=outputs, fits=fits, option_style="cli")
+    kept = None
     if args.recipe_out:
         files = tuple(_as_given(recipe, p) for p in args.output) if outputs else recipe.files
         kept = recipe.replace(
@@ -211,7 +200,23 @@ def run_render(args: argparse.Namespace) -> int:
             fits=_as_given(recipe, args.fits_out) if fits else recipe.fits,
             strip=_as_given(recipe, args.strip) if strip else recipe.strip,
         )
-        written += pipeline.write_recipe(kept, args.recipe_out)
+    if args.inputs:
+        written = pipeline.render_batch(
+            recipe, args.inputs, files=outputs, fits=fits, strip=strip, option_style="cli",
+            progress=_Progress(args.quiet),
+        )  # fmt: skip
+        composite = None
+        if kept is not None:
+            written += pipeline.write_recipe(kept, args.recipe_out)
+    else:
+        if strip:
+            from ..exceptions import InputError
+
+            raise InputError("--strip goes with --inputs (a time series)")
+        also = [pipeline.recipe_writer(kept, args.recipe_out)] if kept is not None else []
+        composite, written = pipeline.render_recipe(
+            recipe, files=outputs, fits=fits, option_style="cli", also=also
+        )
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in written)}")
         if composite is not None:

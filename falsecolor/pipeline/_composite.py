@@ -141,6 +141,7 @@ class Composite:
         dpi: float | None = None,
         timestamp: bool = False,
         recipe: Recipe | None = None,
+        also: Sequence[tuple[str | Path, Any]] = (),
         **look: Any,
     ) -> list[Path]:
         """Write the picture (PNG, 16-bit TIFF master, JPEG) and optionally the FITS products.
@@ -169,6 +170,9 @@ class Composite:
         recipe : Recipe, optional
             The recipe to embed; default the one this composite was made with,
             plus these picture and output options.
+        also : sequence of (path, writer), optional
+            Further files written in the same all-or-nothing batch (``writer``
+            gets the open binary file).
         **look
             Picture options, as for :meth:`image`.
 
@@ -216,7 +220,7 @@ class Composite:
             files.append((target, lambda fh, d=data: fh.write(d)))
         if fits_prefix is not None:
             files += self._fits_writers(fits_prefix)
-        return write_atomically(files, inputs=self.inputs)
+        return write_atomically([*files, *also], inputs=self.inputs)
 
     def _embedded_recipe(self, recipe, look: Look, level: int, quality: int, dpi, timestamp: bool):
         """A function: PNG path -> the recipe text to embed in it (paths relative to its folder)."""

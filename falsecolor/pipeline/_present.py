@@ -113,7 +113,17 @@ def make_look(**options: Any) -> Look:
         raise InputError(
             f"unknown picture option(s) {', '.join(sorted(unknown))}; valid: {', '.join(LOOK_FIELDS)}"
         )
+    for name, limit in TEXT_LIMITS.items():
+        text = options.get(name)
+        if isinstance(text, str) and len(text) > limit:
+            raise InputError(
+                f"the {name.replace('_', ' ')} is {len(text)} characters long; at most {limit} fit on a page"
+            )
     return Look(**options)
+
+
+#: Longest texts a page holds (one line each; a longer one would widen the page without bound).
+TEXT_LIMITS = {"title": 200, "credit": 300, "caption": 400, "temperature_label": 120, "cloud_label": 120}
 
 
 def background_of(composite: Composite, look: Look) -> tuple[float, float, float, float] | None:

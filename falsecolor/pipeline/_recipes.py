@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "load_recipe",
     "names_file",
     "recipe_from_image",
+    "recipe_writer",
     "render_batch",
     "render_recipe",
     "write_recipe",
@@ -45,8 +46,13 @@ def write_recipe(recipe: Recipe, path: str | Path) -> list[Path]:
     """Write a recipe as TOML, its relative paths rewritten for the file's directory (atomically)."""
     from ..export import write_atomically
 
+    return write_atomically([recipe_writer(recipe, path)])
+
+
+def recipe_writer(recipe: Recipe, path: str | Path):
+    """``(path, writer)`` for :func:`~falsecolor.export.write_atomically`: the recipe as TOML there."""
     text = recipe.rebased(Path(path).resolve().parent).to_toml()
-    return write_atomically([(path, lambda fh: fh.write(text.encode("utf-8")))])
+    return path, lambda fh: fh.write(text.encode("utf-8"))
 
 
 def _as_recipe(recipe: Recipe | str | Path) -> Recipe:
@@ -131,10 +137,10 @@ def _look(recipe: Recipe) -> dict[str, Any]:
     return {name: getattr(recipe, name) for name in LOOK_FIELDS}
 
 
-def _save(composite: Composite, recipe: Recipe, files: list[Path], fits: Path | None) -> list[Path]:
+def _save(composite: Composite, recipe: Recipe, files: list[Path], fits: Path | None, also=()) -> list[Path]:
     return composite.save(
         files, fits_prefix=fits, compress_level=recipe.compress_level, jpeg_quality=recipe.jpeg_quality,
-        dpi=recipe.dpi, timestamp=recipe.timestamp, recipe=recipe, **_look(recipe),
+        dpi=recipe.dpi, timestamp=recipe.timestamp, recipe=recipe, also=also, **_look(recipe),
     )  # fmt: skip
 
 
@@ -161,6 +167,7 @@ def render_recipe(
     files: list[str | Path] | None = None,
     fits: str | Path | None = None,
     option_style: str = "python",
+    also: Sequence[tuple[str | Path, Any]] = (),
 ) -> tuple[Composite, list[Path]]:
     """Run a recipe (a :class:`~falsecolor.Recipe` or a TOML file): render and write its outputs.
 
@@ -171,6 +178,8 @@ def render_recipe(
         Outputs instead of the recipe's ``[output] files``.
     fits : str or Path, optional
         FITS product prefix instead of the recipe's ``[output] fits``.
+    also : sequence of (path, writer), optional
+        Further files for the same all-or-nothing batch (e.g. :func:`recipe_writer`).
 
     Returns
     -------
@@ -181,7 +190,7 @@ def render_recipe(
     chosen, prefix = _outputs(recipe, files, fits)
     make_look(**_look(recipe))  # bad picture options fail before the work
     composite = composite_of(recipe, option_style=option_style)
-    return composite, _save(composite, recipe, chosen, prefix)
+    return composite, _save(composite, recipe, chosen, prefix, also)
 
 
 def recipe_from_image(path: str | Path) -> Recipe:

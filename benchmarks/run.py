@@ -2,13 +2,20 @@
 
 Usage::
 
-    python benchmarks/run.py            # 4096 x 4096, about a minute
-    python benchmarks/run.py --size 2048 --repeat 3
+    python benchmarks/run.py              # 4096 x 4096 images, 2,000 frames of 512 x 512: ~5 min
+    python benchmarks/run.py --quick      # small sizes, a smoke run of every section (~30 s)
+    python benchmarks/run.py --size 2048 --repeat 3 --frames 1000 --plot /tmp/scaling.png
+    python benchmarks/run.py --skip press --skip stack
 
-Each contender and its baseline are timed alternately, several times, and the
-best time of each is kept, so a busy machine slows both sides alike.
-Needs only the package and its test extra (matplotlib and astropy are base
-dependencies).
+Each contender and its baseline are timed alternately, several times, after a
+warm-up, and the best time of each is kept, so a busy machine slows both sides
+alike. Lucky-imaging runs (benchmarks/stack.py) are separate processes, so
+each peak memory is the contender's own. The script prints each section in
+detail, then Markdown tables (summary, scaling with image size and frame
+count) to paste into benchmarks/README.md, and draws the scaling plot.
+
+Needs only the package and its test extra (matplotlib, astropy and scipy are
+base dependencies).
 """
 
 from __future__ import annotations
@@ -16,28 +23,36 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 
 import falsecolor
 import falsecolor.pipeline
-from falsecolor import get_filter, get_palette, render, synthetic_jupiter
-from falsecolor._blocks import worker_count
+from falsecolor import get_filter, render, synthetic_jupiter
+from falsecolor._blocks import map_blocks, worker_count
 from falsecolor.export import PNG_COMPRESS_LEVEL, encode_png
 from falsecolor.planck import radiance_to_temperature
 
+HERE = Path(__file__).resolve().parent
 W_UM = u.Unit("W m-2 sr-1 um-1")
 C1, C2 = 1.1910429723971884e8, 14387.768775039336  # SCIENCE.md 1.1 (um units)
+SECTIONS = ("temperature", "composite", "png", "press", "scaling", "stack")
 
 
-def best_of(functions: dict, repeat: int) -> dict[str, float]:
+# -- timing and formatting -------------------------------------------------------------------
+
+
+def best_of(functions: dict, repeat: int, warm_up: bool = True) -> dict[str, float]:
     """Best wall time (s) of each function, running them in turn ``repeat`` times."""
-    for function in functions.values():  # warm-up: caches, tables, first-touch memory
-        function()
+    if warm_up:  # caches, tables, first-touch memory, lazy imports
+        for function in functions.values():
+            function()
     best = dict.fromkeys(functions, float("inf"))
     for _ in range(repeat):
         for name, function in functions.items():
@@ -49,12 +64,103 @@ def best_of(functions: dict, repeat: int) -> dict[str, float]:
 
 def row(label: str, seconds: float, baseline: float | None = None, megapixels: float | None = None) -> str:
     ms = seconds * 1e3
-    per_mp = f"{ms / megapixels:8.2f}" if megapixels else " " * 8
+    per_mp = f"{ms / megapixels:8.2f} ms/MP" if megapixels else " " * 14
     ratio = f"{seconds / baseline:6.2f}x" if baseline else " " * 7
-    return f"  {label:64s} {ms:9.1f} ms {per_mp} ms/MP  {ratio}"
+    return f"  {label:66s} {ms:9.1f} ms {per_mp}  {ratio}"
 
 
-def bench_brightness_temperature(size: int, repeat: int) -> list[str]:
+def fmt_time(seconds: float) -> str:
+    if seconds >= 10:
+        return f"{seconds:.1f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    ms = seconds * 1e3
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def fmt_ratio(ours: float, base: float, *, bold: bool = True) -> str:
+    """Time ratio ours/baseline, with "N× faster" when ours is faster."""
+    ratio = ours / base
+    text = f"**{ratio:.2f}×**" if bold else f"{ratio:.2f}×"
+    if ratio < 0.5:
+        text += f" ({base / ours:.0f}× faster)" if base / ours >= 10 else f" ({base / ours:.1f}× faster)"
+    return text
+
+
+def slope(xs, ys) -> float:
+    """Least-squares exponent of ys against xs on log-log axes."""
+    return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float)), 1)[0])
+
+
+def markdown(header, rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_line() -> str:
+    threads = worker_count()
+    source = "FALSECOLOR_THREADS" if os.environ.get("FALSECOLOR_THREADS") else "CPU count"
+    return (
+        f"{date.today()}, {cpu_model()} ({os.cpu_count()} CPUs, {platform.machine()}), "
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{threads} falsecolor threads ({source})"
+    )
+
+
+def blas_line() -> str:
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # older numpy: no dict mode
+        name = "?"
+    limits = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+              if k in os.environ]  # fmt: skip
+    return f"BLAS {name} ({', '.join(limits) or 'threads not limited'})"
+
+
+def versions() -> str:
+    import astropy
+    import matplotlib
+    import PIL
+    import scipy
+
+    return (
+        f"falsecolor {falsecolor.__version__}, astropy {astropy.__version__}, matplotlib "
+        f"{matplotlib.__version__}, Pillow {PIL.__version__}, scipy {scipy.__version__}"
+    )
+
+
+class Summary:
+    """Rows of the Markdown summary table, collected as the sections run."""
+
+    header = ("what", "falsecolor", "baseline (same run)", "ratio", "target")
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+
+    def add(self, what: str, ours: str, base: str, ratio: str, target: str = "") -> None:
+        self.rows.append([what, ours, base, ratio, target])
+
+    def table(self) -> str:
+        return markdown(self.header, self.rows)
+
+
+# -- brightness temperature ------------------------------------------------------------------
+
+
+def bench_brightness_temperature(size: int, repeat: int, summary: Summary) -> list[str]:
     rng = np.random.default_rng(0)
     radiance = rng.uniform(0.03, 0.1, (size, size)).astype(np.float32)
     filt = get_filter("NEII_2")
@@ -70,6 +176,14 @@ def bench_brightness_temperature(size: int, repeat: int) -> list[str]:
         repeat,
     )
     base = times["bare f64"]
+    for what, key in (("13 µm monochromatic", "mono"), ("NEII_2 band look-up table", "band")):
+        summary.add(
+            f"brightness temperature, {what}, {size}² float32",
+            f"{fmt_time(times[key])} ({times[key] * 1e3 / mp:.2f} ms/MP)",
+            f"bare numpy formula, float64: {fmt_time(base)}",
+            fmt_ratio(times[key], base),
+            "≤ 1.5×",
+        )
     return [
         f"Brightness temperature, {size}x{size} float32 radiance (target <= 1.5x the bare formula)",
         row("bare numpy formula, float64 (baseline)", base, None, mp),
@@ -79,103 +193,201 @@ def bench_brightness_temperature(size: int, repeat: int) -> list[str]:
     ]
 
 
-def bench_palette_lookup(size: int, repeat: int) -> list[str]:
-    palette = get_palette("visir")
-    cmap = palette.to_matplotlib()
-    rng = np.random.default_rng(1)
-    x = rng.random((size, size), dtype=np.float32)
-    y = rng.random((size, size), dtype=np.float32)
-    out = np.empty((size, size, 4), np.uint8)
-    mp = x.size / 1e6
-    times = best_of(
-        {
-            "mpl": lambda: cmap((x, y), bytes=True),
-            "ours": lambda: palette.lookup(x, y, out=out),
-            "fancy": lambda: palette.lut8[(x * 255.999).astype(np.intp), (y * 255.999).astype(np.intp)],
-        },
-        max(1, repeat // 2),
-    )
-    base = times["mpl"]
-    return [
-        f"Palette look-up, {size}x{size}, same 256x256 LUT (target >= 10x faster than matplotlib)",
-        row("matplotlib BivarColormapFromImage (baseline)", base, None, mp),
-        row("plain numpy fancy indexing", times["fancy"], base, mp),
-        row("falsecolor Palette.lookup (packed uint32, NaN and mask aware)", times["ours"], base, mp),
-    ]
+# -- the composite -----------------------------------------------------------------------------
 
 
-def bench_composite(size: int, repeat: int) -> tuple[list[str], object]:
-    from astropy.visualization import (
-        AsymmetricPercentileInterval,
-        LinearStretch,
-        make_lupton_rgb,
-        make_rgb,
-    )
+def memory_floor(a: np.ndarray, b: np.ndarray):
+    """The render's own memory traffic with no arithmetic, on the same blocks and threads.
 
-    jupiter = synthetic_jupiter((size, size))
+    Reads both float32 images and writes what a render writes (float32 T and tau,
+    a bool mask, RGBA words): 8 + 13 bytes per pixel. Returns a callable.
+    """
+    t_out, tau_out = np.empty_like(a), np.empty_like(b)
+    mask = np.empty(a.shape, bool)
+    words = np.empty(a.shape, np.uint32)
+
+    def kernel(a_in, b_in, t, tau, m, w):
+        np.copyto(t, a_in)
+        np.copyto(tau, b_in)
+        np.less(a_in, 0, out=m)
+        np.copyto(w, a_in.view(np.uint32))
+
+    return lambda: map_blocks(kernel, [a, b], [t_out, tau_out, mask, words])
+
+
+def composite_contenders(jupiter) -> dict:
+    """render and the astropy baselines on the same two bands (and the memory floor)."""
+    from astropy.visualization import AsymmetricPercentileInterval, LinearStretch, make_lupton_rgb, make_rgb
+
     t_band, c_band = jupiter.temperature_band, jupiter.cloud_band
     a, b = t_band.data, c_band.data
     half = (0.5 * (a / a.max() + b / b.max())).astype(np.float32)
-    mp = a.size / 1e6
-    # floor: read two float32 images, write one RGBA image, nothing computed
-    target = np.empty((size, size, 4), np.uint8)
-
-    def floor():
-        np.copyto(target[..., 0], a, casting="unsafe")
-        np.copyto(target[..., 1], b, casting="unsafe")
-
     interval = AsymmetricPercentileInterval(2, 98)
 
     def lupton():
         with np.errstate(invalid="ignore", divide="ignore"):  # its own 0/0 on the dark sky
             make_lupton_rgb(a, half, b, stretch=0.05, Q=8)
 
-    times = best_of(
-        {
-            "make_rgb": lambda: make_rgb(a, half, b, interval=interval, stretch=LinearStretch()),
-            "lupton": lupton,
-            "ours": lambda: render(t_band, c_band),
-            "ours_fixed": lambda: render(t_band, c_band, t_limits=(120, 135), tau_limits=(0, 4.5)),
-            "floor": floor,
-        },
-        repeat,
-    )
+    return {
+        "make_rgb": lambda: make_rgb(a, half, b, interval=interval, stretch=LinearStretch()),
+        "lupton": lupton,
+        "ours": lambda: render(t_band, c_band),
+        "ours_fixed": lambda: render(t_band, c_band, t_limits=(120, 135), tau_limits=(0, 4.5)),
+        "floor": memory_floor(a, b),
+    }
+
+
+def bench_composite(size: int, repeat: int, summary: Summary) -> tuple[list[str], object, dict]:
+    jupiter = synthetic_jupiter((size, size))
+    mp = size * size / 1e6
+    times = best_of(composite_contenders(jupiter), repeat)
     base = times["make_rgb"]
-    composite = render(t_band, c_band)
+    composite = render(jupiter.temperature_band, jupiter.cloud_band)
     lines = [
         f"Whole two-band composite, {size}x{size}: radiance -> T + tau + mask + palette, no PNG"
-        " (target <= 10 ms/MP)",
+        " (target: faster than make_rgb, <= 10 ms/MP)",
         row("astropy make_rgb, percentile interval (baseline, a simpler job)", base, None, mp),
         row("astropy make_lupton_rgb", times["lupton"], base, mp),
         row("falsecolor render, percentile limits", times["ours"], base, mp),
         row("falsecolor render, given limits", times["ours_fixed"], base, mp),
-        row("memory floor: read 2 float32 images, write 2 bytes/px", times["floor"], base, mp),
+        row("memory floor: the render's reads and writes (21 B/px), no arithmetic", times["floor"], base, mp),
+        f"  memory floor bandwidth: {21 * size * size / times['floor'] / 1e9:.1f} GB/s on "
+        f"{worker_count()} threads; render = {times['ours'] / times['floor']:.1f}x the floor",
     ]
-    return lines, composite
+    ours = times["ours"]
+    per_mp = f"{fmt_time(ours)}, **{ours * 1e3 / mp:.1f} ms/MP**"
+    summary.add(
+        f"whole composite {size}²: radiance → T, τ, disc mask, colours; percentile limits",
+        per_mp,
+        f"astropy `make_rgb` (a simpler job): {fmt_time(base)}",
+        fmt_ratio(ours, base),
+        "< 1× (faster)",
+    )
+    summary.add(
+        "(same, against `make_lupton_rgb`)",
+        fmt_time(ours),
+        f"`make_lupton_rgb`: {fmt_time(times['lupton'])}",
+        fmt_ratio(ours, times["lupton"]),
+        "",
+    )
+    summary.add(
+        "whole composite, given limits",
+        f"{fmt_time(times['ours_fixed'])}, {times['ours_fixed'] * 1e3 / mp:.1f} ms/MP",
+        f"`make_rgb`: {fmt_time(base)}",
+        fmt_ratio(times["ours_fixed"], base),
+        "",
+    )
+    summary.add(
+        "composite against the memory floor (its own 21 B/px of reads and writes, same threads)",
+        f"{ours * 1e3 / mp:.1f} ms/MP",
+        f"floor: {times['floor'] * 1e3 / mp:.2f} ms/MP ({21 * size * size / times['floor'] / 1e9:.0f} GB/s)",
+        f"{ours / times['floor']:.1f}× the floor",
+        "≤ 10 ms/MP",
+    )
+    return lines, composite, times
 
 
-def bench_png(composite, size: int, repeat: int) -> list[str]:
-    """PNG levels on the rendered page, noise-free and with 2 % noise (real data are noisy)."""
+def bench_palette_lookup(composite, repeat: int, summary: Summary) -> list[str]:
+    """Palette.lookup against matplotlib's BivarColormapFromImage of the same table, on the
+    composite's own T and tau scaled to 0..1 (NaN off the disc, as both treat as bad)."""
+    palette = composite.palette
+    cmap = palette.to_matplotlib()
+    t, tau = composite.t_limits, composite.tau_limits
+    x = ((composite.temperature.to_value(u.K) - t.low) / (t.high - t.low)).astype(np.float32)
+    y = ((composite.opacity - tau.low) / (tau.high - tau.low)).astype(np.float32)
+    np.clip(x, 0, 1, out=x)  # matplotlib paints values outside 0..1 with its "outside" colour
+    np.clip(y, 0, 1, out=y)
+    out = np.empty((*x.shape, 4), np.uint8)
+    mp = x.size / 1e6
+
+    def fancy():
+        ix = np.nan_to_num(x * 255.999).astype(np.intp)
+        iy = np.nan_to_num(y * 255.999).astype(np.intp)
+        return palette.lut8[ix, iy]
+
+    times = best_of(
+        {
+            "mpl": lambda: cmap((x, y), bytes=True),
+            "ours": lambda: palette.lookup(x, y, out=out),
+            "fancy": fancy,
+        },
+        max(1, repeat // 2),
+    )
+    theirs = cmap((x, y), bytes=True)
+    palette.lookup(x, y, out=out)
+    diff = int(np.abs(theirs.astype(np.int16) - out).max())  # matplotlib truncates x*255, we round
+    base = times["mpl"]
+    summary.add(
+        f"palette look-up, {x.shape[0]}², the composite's T and τ, same {palette.size}² LUT",
+        f"{fmt_time(times['ours'])} ({times['ours'] * 1e3 / mp:.2f} ms/MP)",
+        f"`BivarColormapFromImage`: {fmt_time(base)}",
+        fmt_ratio(times["ours"], base),
+        "≥ 10× faster",
+    )
+    summary.add(
+        "(plain numpy fancy indexing, for scale)",
+        "",
+        fmt_time(times["fancy"]),
+        f"{base / times['fancy']:.1f}× faster than matplotlib",
+        "",
+    )
+    return [
+        f"Palette look-up, {x.shape[1]}x{x.shape[0]}, the composite's T and tau, same {palette.size}x"
+        f"{palette.size} LUT (target >= 10x faster than matplotlib)",
+        row("matplotlib BivarColormapFromImage (baseline)", base, None, mp),
+        row("plain numpy fancy indexing", times["fancy"], base, mp),
+        row("falsecolor Palette.lookup (packed uint32, NaN and mask aware)", times["ours"], base, mp),
+        f"  colours agree to {diff}/255 per channel (matplotlib truncates the table to 8 bits, we round)",
+    ]
+
+
+# -- PNG and the press outputs -----------------------------------------------------------------
+
+
+def bench_png(composite, size: int, repeat: int, summary: Summary) -> list[str]:
+    """PNG levels on the rendered page, noise-free and with 2 % noise (real data are noisy).
+
+    Levels 1, the default and 6 are timed ``repeat`` times, in turn; level 9 once.
+    """
     noisy = synthetic_jupiter((size, size), noise=0.02)
     pages = {
         "noise-free": composite.image(key=True),
         "2 % noise": render(noisy.temperature_band, noisy.cloud_band).image(key=True),
     }
+    levels = sorted({1, PNG_COMPRESS_LEVEL, 6, 9})
+    encode_png(pages["noise-free"][:64, :64])  # first call: imports, ICC profile
     lines = [
         "PNG encoding of the rendered page (composite plus key), Pillow/zlib; "
-        f"default level {PNG_COMPRESS_LEVEL}"
+        f"default level {PNG_COMPRESS_LEVEL}; level 9 timed once"
     ]
     for name, picture in pages.items():
-        functions = {
-            lv: (lambda lv=lv, page=picture: encode_png(page, compress_level=lv)) for lv in (1, 4, 6, 9)
-        }
-        times = best_of(functions, max(1, repeat // 2))
-        sizes = {lv: len(encode_png(picture, compress_level=lv)) for lv in functions}
-        lines.append(f"  {name}, {picture.shape[1]}x{picture.shape[0]} RGBA:")
-        for lv in functions:
+        times = dict.fromkeys(levels, float("inf"))
+        sizes = {}
+        for attempt in range(repeat):
+            for lv in levels:
+                if lv == 9 and attempt:
+                    continue
+                start = time.perf_counter()
+                sizes[lv] = len(encode_png(picture, compress_level=lv))
+                times[lv] = min(times[lv], time.perf_counter() - start)
+        shape = f"{picture.shape[1]}x{picture.shape[0]}"
+        lines.append(f"  {name}, {shape} RGBA:")
+        for lv in levels:
             lines.append(
                 f"    level {lv}: {times[lv] * 1e3:8.1f} ms ({times[lv] / times[1]:4.1f}x level 1), "
                 f"{sizes[lv] / 1e6:6.2f} MB ({sizes[lv] / sizes[1]:5.2f}x level 1)"
+                + ("  <- default" if lv == PNG_COMPRESS_LEVEL else "")
+            )
+        chosen = PNG_COMPRESS_LEVEL
+        for other in (1, 6):
+            if other == chosen:
+                continue
+            summary.add(
+                f"PNG level {chosen} (default) vs level {other}, {name} page {shape.replace('x', '×')}",
+                f"{fmt_time(times[chosen])}, {sizes[chosen] / 1e6:.2f} MB",
+                f"level {other}: {fmt_time(times[other])}, {sizes[other] / 1e6:.2f} MB",
+                f"{times[chosen] / times[other]:.2f}× time, {sizes[chosen] / sizes[other]:.2f}× size",
+                "",
             )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
@@ -187,7 +399,7 @@ def bench_png(composite, size: int, repeat: int) -> list[str]:
     return lines
 
 
-def bench_outputs(composite, repeat: int) -> list[str]:
+def bench_outputs(composite, repeat: int, summary: Summary) -> list[str]:
     """Press outputs: Composite.save per format against the bare encoder on the same page."""
     import io
 
@@ -208,8 +420,9 @@ def bench_outputs(composite, repeat: int) -> list[str]:
     def bare_jpeg():
         Image.fromarray(page8[..., :3]).save(io.BytesIO(), format="JPEG", quality=92, subsampling=0)
 
+    shape = f"{page8.shape[1]}x{page8.shape[0]}"
     lines = [
-        f"Press outputs of the page ({page8.shape[1]}x{page8.shape[0]}, black background): "
+        f"Press outputs of the page ({shape}, black background): "
         "Composite.save (page layout, ICC, AVM XMP, recipe, source hashes, atomic write) against the "
         "bare encoder on the ready page"
     ]
@@ -228,29 +441,319 @@ def bench_outputs(composite, repeat: int) -> list[str]:
             size = os.path.getsize(target) / 1e6
             lines.append(row(f"Composite.save .{suffix} ({size:.1f} MB)", times["save"], times["bare"]))
             lines.append(row(f"  baseline: {what}", times["bare"]))
+            summary.add(
+                f"press page `.{suffix}` ({shape.replace('x', '×')}) with `Composite.save`",
+                f"{fmt_time(times['save'])}, {size:.1f} MB",
+                f"{what}: {fmt_time(times['bare'])}",
+                fmt_ratio(times["save"], times["bare"], bold=False),
+                "",
+            )
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=4096, help="image side in pixels (default 4096)")
-    parser.add_argument("--repeat", type=int, default=5, help="timings per contender (best kept)")
-    args = parser.parse_args()
-    print(
-        f"falsecolor {falsecolor.__version__} benchmarks, {date.today()}, {platform.machine()} "
-        f"{platform.processor() or ''} {worker_count()} threads, numpy {np.__version__}, "
-        f"Python {platform.python_version()}"
+# -- scaling with image size ---------------------------------------------------------------
+
+
+def bench_size_scaling(sizes: list[int], repeat: int, top_times: dict | None) -> list[dict]:
+    """render, make_rgb, make_lupton_rgb and the floor at each size (the largest reuses
+    the composite section's times when it ran at that size)."""
+    results = []
+    for size in sizes:
+        if top_times is not None and size == sizes[-1]:
+            times = top_times
+        else:
+            times = best_of(composite_contenders(synthetic_jupiter((size, size))), repeat)
+        results.append({"size": size, **times})
+    return results
+
+
+def size_table(results: list[dict]) -> str:
+    header = ["image", "MP", "falsecolor render", "`make_rgb`", "`make_lupton_rgb`", "memory floor",
+              "render / `make_rgb`", "render ms/MP"]  # fmt: skip
+    rows = []
+    for r in results:
+        mp = r["size"] ** 2 / 1e6
+        rows.append([
+            f"{r['size']}²", f"{mp:.2f}", fmt_time(r["ours"]), fmt_time(r["make_rgb"]),
+            fmt_time(r["lupton"]), fmt_time(r["floor"]), f"{r['ours'] / r['make_rgb']:.2f}×",
+            f"{r['ours'] * 1e3 / mp:.1f}",
+        ])  # fmt: skip
+    if len(results) > 1:
+        pixels = [r["size"] ** 2 for r in results]
+        rows.append([
+            "**log–log slope**", "", *(f"{slope(pixels, [r[k] for r in results]):.2f}"
+                                       for k in ("ours", "make_rgb", "lupton", "floor")), "", "",
+        ])  # fmt: skip
+    return markdown(header, rows)
+
+
+def frames_table(results: list[dict]) -> str:
+    header = ["frames", "falsecolor.stack", "numpy/scipy baseline", "ratio", "frames/s (ours / base)",
+              "peak MB (ours / base)", "reg. RMS px (ours / base)"]  # fmt: skip
+    rows = []
+    for r in results:
+        ours, base = r["ours"], r["base"]
+        rows.append([
+            str(r["frames"]), fmt_time(ours["seconds"]), fmt_time(base["seconds"]),
+            fmt_ratio(ours["seconds"], base["seconds"], bold=False),
+            f"{ours['fps']:.0f} / {base['fps']:.0f}", f"{ours['peak_mb']:.0f} / {base['peak_mb']:.0f}",
+            f"{ours['rms_px']:.3f} / {base['rms_px']:.3f}",
+        ])  # fmt: skip
+    if len(results) > 1:
+        frames = [r["frames"] for r in results]
+        rows.append([
+            "**log–log slope**", *(f"{slope(frames, [r[k]['seconds'] for r in results]):.2f}"
+                                   for k in ("ours", "base")), "", "",
+            " / ".join(f"{slope(frames, [r[k]['peak_mb'] for r in results]):.2f}" for k in ("ours", "base")),
+            "",
+        ])  # fmt: skip
+    return markdown(header, rows)
+
+
+# -- lucky imaging -----------------------------------------------------------------------------
+
+
+def bench_stack(args, summary: Summary) -> tuple[list[str], list[dict]]:
+    sys.path.insert(0, str(HERE))
+    import stack  # benchmarks/stack.py: the two contenders' scripts and the measuring loop
+
+    n, side = args.frames, args.frame_size
+    start = time.perf_counter()
+    path, truth = stack.make_frames(args.workdir, n, side, log=lambda text: print("  " + text))
+    made = time.perf_counter() - start
+    counts = sorted({max(8, n // 8), max(8, n // 4), max(8, n // 2), n})
+    results = stack.measure(path, truth, counts, args.workers, repeat=2, one_thread_blas=True)
+    top = results[-1]
+    ours, base = top["ours"], top["base"]
+    lines = [
+        f"Lucky imaging: {n} frames of {side}x{side} (SER, 16-bit, {path.stat().st_size / 1e9:.2f} GB, "
+        f"{'written' if made > 1 else 'reused'} in {made:.0f} s), keep 10 %, {args.workers} workers; "
+        "each run its own process; falsecolor best of 2, baseline once",
+        f"  {'frames':>6s} {'contender':26s} {'time':>9s} {'frames/s':>9s} {'peak MB':>8s} "
+        f"{'after imports':>14s} {'reg. RMS px':>12s}",
+    ]
+    for r in results:
+        for label, x in (("falsecolor.stack", r["ours"]), ("numpy/scipy baseline", r["base"])):
+            lines.append(
+                f"  {r['frames']:6d} {label:26s} {x['seconds']:8.2f}s {x['fps']:9.0f} {x['peak_mb']:8.0f} "
+                f"{x['import_mb']:11.0f} MB {x['rms_px']:12.3f}"
+            )
+    blas1 = top["ours_blas1"]
+    lines.append(
+        f"  {n:6d} {'falsecolor, 1-thread BLAS':26s} {blas1['seconds']:8.2f}s {blas1['fps']:9.0f} "
+        f"{blas1['peak_mb']:8.0f} {blas1['import_mb']:11.0f} MB {blas1['rms_px']:12.3f}"
+        "   (diagnostic: OPENBLAS_NUM_THREADS=1)"
     )
+    what = f"stack {n:,} frames of {side}², keep 10 %"
+    summary.add(
+        f"{what}: speed",
+        f"{fmt_time(ours['seconds'])}, **{ours['fps']:.0f} frames/s**",
+        f"numpy/scipy: {fmt_time(base['seconds'])}, {base['fps']:.0f} frames/s",
+        fmt_ratio(ours["seconds"], base["seconds"]),
+        "",
+    )
+    summary.add(
+        f"{what}: peak memory (the process's peak RSS)",
+        f"**{ours['peak_mb']:.0f} MB** ({ours['import_mb']:.0f} MB after imports)",
+        f"{base['peak_mb']:.0f} MB ({base['import_mb']:.0f} MB after imports)",
+        f"{ours['peak_mb'] / base['peak_mb']:.2f}×",
+        "",
+    )
+    summary.add(
+        "(diagnostic: falsecolor.stack with BLAS on one thread, `OPENBLAS_NUM_THREADS=1`)",
+        f"{fmt_time(blas1['seconds'])}, {blas1['fps']:.0f} frames/s",
+        f"numpy/scipy: {fmt_time(base['seconds'])}",
+        fmt_ratio(blas1["seconds"], base["seconds"], bold=False),
+        "",
+    )
+    shown = [r for r in results if r["frames"] >= n // 4]
+    summary.add(
+        "peak memory at " + " / ".join(f"{r['frames']:,}" for r in shown) + " frames",
+        " / ".join(f"{r['ours']['peak_mb']:.0f}" for r in shown) + " MB",
+        " / ".join(f"{r['base']['peak_mb']:.0f}" for r in shown) + " MB",
+        "",
+        "flat in frame count",
+    )
+    summary.add(
+        "registration RMS error against the synthetic truth (kept frames)",
+        f"{ours['rms_px']:.3f} px",
+        f"{base['rms_px']:.3f} px",
+        "",
+        "",
+    )
+    return lines, results
+
+
+# -- the plot ----------------------------------------------------------------------------------
+
+
+def plot_scaling(path: Path, sizes: list[dict], frames: list[dict], frame_size: int, title: str) -> None:
+    """Log-log lines of falsecolor and its baselines: time against image size, time and peak
+    memory against frame count."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    panels = int(bool(sizes)) + 2 * int(bool(frames))
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.6), layout="constrained")
+    axes = list(np.atleast_1d(axes))
+    style = {"marker": "o", "linewidth": 2, "markersize": 5}
+    if sizes:
+        ax = axes.pop(0)
+        mp = [r["size"] ** 2 / 1e6 for r in sizes]
+        for key, label, extra in (
+            ("ours", "falsecolor render", {"color": "C3"}),
+            ("make_rgb", "astropy make_rgb (baseline)", {"color": "C0"}),
+            ("lupton", "astropy make_lupton_rgb", {"color": "C0", "linestyle": "--"}),
+            ("floor", "memory floor (render's own traffic)", {"color": "0.5", "linestyle": ":"}),
+        ):
+            ax.loglog(mp, [r[key] * 1e3 for r in sizes], label=label, **style, **extra)
+        ax.set_xlabel("image size (pixels; axis in pixel count)")
+        ax.set_ylabel("wall time (ms, best of runs)")
+        ax.set_title("Two-band composite vs image size")
+        ax.set_xticks(mp, [f"{r['size']}²" for r in sizes])
+        ax.minorticks_off()
+    if frames:
+        counts = [r["frames"] for r in frames]
+        ax = axes[0]
+        ax.loglog(
+            counts, [r["ours"]["seconds"] for r in frames], label="falsecolor.stack", color="C3", **style
+        )
+        ax.loglog(counts, [r["base"]["seconds"] for r in frames], label="numpy/scipy baseline", color="C0",
+                  **style)  # fmt: skip
+        if "ours_blas1" in frames[-1]:
+            ax.loglog(counts[-1], frames[-1]["ours_blas1"]["seconds"], "*", color="C3", markersize=11,
+                      label="falsecolor.stack, BLAS on 1 thread (diagnostic)")  # fmt: skip
+        ax.set_ylabel("wall time (s, one process per run)")
+        ax.set_title("Lucky-imaging stack vs frame count")
+        ax = axes[1]
+        for who, label, colour in (
+            ("ours", "falsecolor.stack", "C3"),
+            ("base", "numpy/scipy baseline", "C0"),
+        ):
+            ax.loglog(
+                counts, [r[who]["peak_mb"] for r in frames], label=f"{label}: peak", color=colour, **style
+            )
+            ax.loglog(counts, [r[who]["import_mb"] for r in frames], label=f"{label}: after imports",
+                      color=colour, linestyle=":", linewidth=1.5)  # fmt: skip
+        top = max(max(r["ours"]["peak_mb"], r["base"]["peak_mb"]) for r in frames)
+        ax.set_ylim(10, 10 ** np.ceil(np.log10(top * 2)))  # at least two decades: flat lines look flat
+        ax.set_ylabel("peak resident memory (MB)")
+        ax.set_title("Peak memory vs frame count")
+        for ax in axes[:2]:
+            ax.set_xlabel(f"frames ({frame_size}² each, keep 10 %)")
+            ax.set_xticks(counts, [f"{c:,}" for c in counts])
+            ax.minorticks_off()
+    for ax in fig.axes:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title, fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# -- main --------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, help="largest image side in pixels (default 4096; --quick 512)")
+    parser.add_argument("--repeat", type=int, help="timings per contender, best kept (default 5; --quick 2)")
+    parser.add_argument("--frames", type=int, help="largest frame count to stack (default 2000; --quick 200)")
+    parser.add_argument(
+        "--frame-size", type=int, help="side of the stacked frames (default 512; --quick 256)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes for a smoke run of every section (~30 s)"
+    )
+    parser.add_argument(
+        "--plot", type=Path, metavar="PATH",
+        help=f"scaling plot to write (default {HERE / 'scaling.png'}; none with --quick unless given)",
+    )  # fmt: skip
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the scaling plot")
+    parser.add_argument("--skip", action="append", choices=SECTIONS, default=[], help="leave a section out")
+    parser.add_argument("--workers", type=int, default=2, help="falsecolor.stack workers (default 2)")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path("/tmp/falsecolor-bench"),
+        help="where the synthetic frame video is written once and reused (default /tmp/falsecolor-bench)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    defaults = (
+        {"size": 512, "repeat": 2, "frames": 200, "frame_size": 256}
+        if args.quick
+        else {"size": 4096, "repeat": 5, "frames": 2000, "frame_size": 512}
+    )
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.no_plot:
+        args.plot = None
+    elif args.plot is None and not args.quick:
+        args.plot = HERE / "scaling.png"
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    machine = machine_line()
+    print(f"falsecolor benchmarks: {machine}")
+    print(f"  {versions()}; {blas_line()}")
+    print(f"  command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
     print("  (ms = best of the runs; ratio = time / baseline in the same run; lower is faster)\n")
-    for lines in (
-        bench_brightness_temperature(args.size, args.repeat),
-        bench_palette_lookup(min(args.size, 2048), args.repeat),
-    ):
-        print("\n".join(lines) + "\n")
-    lines, composite = bench_composite(args.size, args.repeat)
-    print("\n".join(lines) + "\n")
-    print("\n".join(bench_png(composite, args.size, args.repeat)) + "\n")
-    print("\n".join(bench_outputs(composite, args.repeat)))
+    summary = Summary()
+    skip = set(args.skip)
+    size, repeat = args.size, args.repeat
+    composite, top_times, sizes, frames = None, None, [], []
+
+    def show(lines: list[str]) -> None:
+        print("\n".join(lines) + "\n", flush=True)
+
+    if "temperature" not in skip:
+        show(bench_brightness_temperature(size, repeat, summary))
+    if not skip >= {"composite", "png", "press"}:
+        if "composite" in skip:
+            jupiter = synthetic_jupiter((size, size))
+            composite = render(jupiter.temperature_band, jupiter.cloud_band)
+        else:
+            lines, composite, top_times = bench_composite(size, repeat, summary)
+            show(lines)
+            show(bench_palette_lookup(composite, repeat, summary))
+    if "png" not in skip:
+        show(bench_png(composite, size, repeat, summary))
+    if "press" not in skip:
+        show(bench_outputs(composite, repeat, summary))
+    if "scaling" not in skip:
+        steps = [s for s in (size // 8, size // 4, size // 2, size) if s >= 64]
+        sizes = bench_size_scaling(sorted(set(steps)), repeat, top_times)
+    if "stack" not in skip:
+        lines, frames = bench_stack(args, summary)
+        show(lines)
+
+    images = f"{size} × {size} images" + (
+        f", {args.frames:,} frames of {args.frame_size}²" if "stack" not in skip else ""
+    )
+    print("## Markdown\n")
+    command = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
+    print(f"{machine}, {images} (`{command}`).\n")
+    print(summary.table() + "\n")
+    if sizes:
+        print(f"Time against image size (best of {repeat}; slope = exponent of a log–log fit, 1 = linear):\n")
+        print(size_table(sizes) + "\n")
+    if frames:
+        print(
+            "Time and peak memory against frame count (falsecolor best of 2, baseline once; "
+            "slope = exponent of a log–log fit):\n"
+        )
+        print(frames_table(frames) + "\n")
+    if args.plot and (sizes or frames):
+        plot_scaling(args.plot, sizes, frames, args.frame_size, f"falsecolor benchmarks, {machine}")
+        print(f"scaling plot: {args.plot}")
+    print(f"whole run: {fmt_time(time.perf_counter() - started)} wall time")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,18 @@ def recipe_from_args(args: argparse.Namespace):
 
     if args.recipe and args.from_image:
         raise InputError("give a recipe file or --from-image, not both")
+    if args.recipe and Path(args.recipe).suffix.lower() in (
+        ".png",
+        ".tif",
+        ".tiff",
+        ".jpg",
+        ".jpeg",
+        ".fits",
+    ):
+        raise InputError(
+            f"{args.recipe} is not a recipe (.toml): -o takes one file; to write several, repeat it "
+            "(-o a.png -o a.tif)"
+        )
     if args.demo:
         _check_demo(args)
     if args.from_image:

@@ -36,7 +36,7 @@ def add_stack(commands, common) -> None:
         "sub-pixel accuracy against a reference built from the sharpest, and combine them into one "
         "FITS band image that 'falsecolor render' reads. Frames are streamed (two passes), so memory "
         "does not grow with their number.",
-        epilog="examples:\n  falsecolor stack video.ser -o m_band.fits --keep 10%% --report report.json\n"
+        epilog="examples:\n  falsecolor stack video.ser -o m_band.fits --keep 10% --report report.json\n"
         "  falsecolor stack 'night1/*.fits' -o n.fits --align local --method clipped\n"
         "  falsecolor stack cube.fits -o n.fits --scheduler tcp://10.0.0.5:8786",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -116,9 +116,15 @@ def add_stack(commands, common) -> None:
         help="best frames averaged into the registration reference (default 16)",
     )
     group = stack.add_argument_group("calibration")
-    group.add_argument("--dark", nargs="+", metavar="FILE", help="dark frame(s), averaged and subtracted")
     group.add_argument(
-        "--flat", nargs="+", metavar="FILE", help="flat frame(s), averaged, normalised, divided"
+        "--dark", action="append", metavar="FILE",
+        help="dark frame(s), averaged and subtracted (repeat the option, or give a quoted glob)",
+    )  # fmt: skip
+    group.add_argument(
+        "--flat",
+        action="append",
+        metavar="FILE",
+        help="flat frame(s), averaged, normalised, divided (repeat the option, or give a quoted glob)",
     )
     group.add_argument(
         "--channel",

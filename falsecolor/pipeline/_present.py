@@ -226,10 +226,11 @@ def picture(composite: Composite, look: Look, *, depth: int = 8) -> np.ndarray:
     panels = [Panel(shown, "false colour" if look.sheet else "")]
     if look.sheet:
         dtype = np.uint8 if depth == 8 else np.uint16
-        bands = [(composite.temperature_band, "temperature_band"), (composite.cloud_band, "opacity_band")]
+        cloud_note = "opacity_band" if "cloud_axis" not in composite.notes else ""  # aerosol: a difference
+        bands = [(composite.temperature_band, "temperature_band"), (composite.cloud_band, cloud_note)]
         greys = [
             Panel(_display(grey_image(band.data, composite.mask, dtype=dtype), look, True, fill),
-                  _band_label(band, composite.notes.get(note, "")))
+                  _band_label(band, composite.notes.get(note, "") if note else ""))
             for band, note in bands if band is not None
         ]  # fmt: skip
         panels = greys + panels

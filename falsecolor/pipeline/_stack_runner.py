@@ -63,7 +63,9 @@ def _client(scheduler: Any):
     try:
         from dask.distributed import Client
     except ImportError as err:
-        raise InputError("running on a cluster needs dask: pip install 'falsecolor[dask]'") from err
+        raise InputError(
+            "running on a cluster needs dask: install the extra (pip install '.[dask]' in the checkout)"
+        ) from err
     if isinstance(scheduler, Client):
         return scheduler, False
     if hasattr(scheduler, "scheduler_address"):  # a LocalCluster or other cluster object

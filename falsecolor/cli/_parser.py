@@ -205,6 +205,10 @@ def _add_geometry(render: argparse.ArgumentParser) -> None:
         "--site", metavar="NAME", help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre"
     )
     group.add_argument(
+        "--subtract-sky", action="store_true", default=None,
+        help="subtract each raw band's sky or bias level (measured off the disc) before anything else",
+    )  # fmt: skip
+    group.add_argument(
         "--coalign", action="store_true", default=None,
         help="shift the cloud band so its disc (limb fit) sits on the temperature band's: for bands "
         "stacked or reduced separately",

@@ -18,7 +18,7 @@ _DIRECT = (
     "north_arrow", "km_per_pixel", "north_angle", "sheet", "size", "dpi", "compress_level",
     "jpeg_quality", "timestamp", "limb_correction", "cloud_limb_correction", "mu_min", "limb_fade",
     "profile_column", "orientation", "site", "project", "map_resolution", "view_time", "lat_range",
-    "lon_range", "uncertainty", "cloud_uncertainty", "coalign",
+    "lon_range", "uncertainty", "cloud_uncertainty", "coalign", "subtract_sky",
 )  # fmt: skip
 _RENAMED = {"t_label": "temperature_label", "cloud_label": "cloud_label"}
 #: The inputs that give the cloud axis (one at a time).

@@ -5,7 +5,7 @@ spheroid (SCIENCE.md 4.3); the ephemeris from astropy's built-in ephemeris and
 the IAU rotation model (SCIENCE.md 4.2).
 """
 
-from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask
+from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask, sky_level
 from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
 from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
 from ._mapgrid import MapGrid
@@ -49,4 +49,5 @@ __all__ = [
     "pixel_coordinates",
     "project_to_disc",
     "project_to_map",
+    "sky_level",
 ]

@@ -6,14 +6,16 @@ import numpy as np
 
 from .._blocks import subsample
 
-__all__ = ["DISC_FRACTION", "disc_threshold", "on_disc_mask"]
+__all__ = ["DISC_FRACTION", "disc_threshold", "on_disc_mask", "sky_level"]
 
 
 #: Pixels brighter than this fraction of the 99.5th percentile count as on the disc.
 DISC_FRACTION = 0.02
 
 
-def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas: float = 5.0) -> float:
+def disc_threshold(
+    image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas: float = 5.0, raw: bool = False
+) -> float:
     """The brightness above which a pixel counts as on the disc (``inf`` when nothing is bright).
 
     Parameters
@@ -25,6 +27,10 @@ def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas
         99.5th percentile).
     sigmas : float
         ... and at least this many robust standard deviations above the sky.
+    raw : bool
+        The image is raw counts that may carry a bias or sky level: the sky
+        is then looked for first on the frame's edge (a calibrated image can
+        be planet to its edges, so its edge is not taken as sky).
 
     Returns
     -------
@@ -48,6 +54,9 @@ def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas
         return float("inf")
     floor = fraction * bright
     cut, threshold = floor, floor
+    border = _border_sky(np.asarray(image)) if raw else None
+    if border is not None and border[0] > floor:  # an unsubtracted sky or bias: start above it
+        cut = threshold = max(floor, border[0] + 3.0 * border[1])
     for _ in range(8):
         sky = sample[sample <= cut]
         if sky.size < max(16, sample.size // 100):
@@ -63,7 +72,37 @@ def disc_threshold(image: np.ndarray, *, fraction: float = DISC_FRACTION, sigmas
     return threshold
 
 
-def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.ndarray:
+def _border_sky(image: np.ndarray) -> tuple[float, float] | None:
+    """Level and spread of the sky on the frame's outer two pixels (their lower quartile, which the
+    sky holds even when the disc crosses part of the edge); None for a small or empty frame."""
+    if image.ndim != 2 or min(image.shape) < 16:
+        return None
+    edge = np.concatenate(
+        [image[:2].ravel(), image[-2:].ravel(), image[2:-2, :2].ravel(), image[2:-2, -2:].ravel()]
+    )
+    edge = edge[np.isfinite(edge)]
+    if edge.size < 32:
+        return None
+    level = float(np.percentile(edge, 25))
+    below = level - edge[edge <= level]
+    spread = 1.4826 * float(np.median(below)) * 1.6 if below.size else 0.0  # lower-quartile MAD, scaled
+    return level, spread
+
+
+def sky_level(image: np.ndarray, *, raw: bool = True) -> float:
+    """The sky (or bias) level around the disc: the median of the pixels below the disc threshold.
+
+    0 for a chopped thermal image (its sky is near zero); the bias and sky
+    background of a raw frame or stack otherwise. NaN when nothing is below
+    the threshold. ``raw``: see :func:`disc_threshold`.
+    """
+    threshold = disc_threshold(image, raw=raw)
+    sample = subsample(image)
+    sky = sample[sample <= threshold]
+    return float(np.median(sky)) if sky.size else float("nan")
+
+
+def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION, raw: bool = False) -> np.ndarray:
     """True where a pixel belongs to the planet, by a brightness threshold.
 
     A pixel is on the disc when it is finite and above :func:`disc_threshold`
@@ -78,11 +117,13 @@ def on_disc_mask(image: np.ndarray, *, fraction: float = DISC_FRACTION) -> np.nd
         Thermal-band radiance, counts or brightness temperature.
     fraction : float
         Threshold as a fraction of the bright level.
+    raw : bool
+        Raw counts that may carry a bias: see :func:`disc_threshold`.
 
     Returns
     -------
     ndarray of bool
     """
-    threshold = disc_threshold(image, fraction=fraction)
+    threshold = disc_threshold(image, fraction=fraction, raw=raw)
     with np.errstate(invalid="ignore"):
         return np.asarray(image) > threshold  # NaN compares False

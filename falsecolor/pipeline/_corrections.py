@@ -25,6 +25,7 @@ from ..geometry import Backplanes, DiscGeometry
 from . import _maps
 from ._geometry import (
     Disc,
+    describe_disc,
     find_disc,
     header_geometry,
     jupiter_ephemeris,
@@ -32,6 +33,7 @@ from ._geometry import (
     rotate_north_up,
     shift_onto,
 )
+from ._sky import subtract_sky
 
 __all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections"]
 
@@ -75,6 +77,9 @@ class Corrections:
     lat_range, lon_range : (float, float), optional
         Latitudes of the first and last map row, longitudes (System III W) of
         the first and last column, for maps whose header does not say.
+    subtract_sky : bool
+        Subtract each raw band's sky (or bias) level, measured where the
+        temperature band is below its disc threshold.
     coalign : bool
         Shift the cloud-axis band so its disc (limb fit) sits on the
         temperature band's: for bands stacked or reduced separately.
@@ -94,6 +99,7 @@ class Corrections:
     lat_range: tuple[float, float] | None = None
     lon_range: tuple[float, float] | None = None
     coalign: bool = False
+    subtract_sky: bool = False
 
     def __post_init__(self):
         if self.project not in PROJECTIONS:
@@ -153,6 +159,8 @@ def apply_corrections(
     the bands' pixels (or numbers, or None) that follow every change of pixel
     grid (the relative uncertainties); they come back in the same order.
     """
+    if corrections.subtract_sky:
+        temperature, axis = subtract_sky(temperature, axis, notes=notes, axis_role=axis_role)
     if corrections.project == "disc":
         temperature, axis, disc, companions = _to_disc_view(temperature, axis, corrections, notes, companions)
     else:
@@ -167,7 +175,7 @@ def apply_corrections(
         geometry_up, (temperature, axis, *planes) = rotate_north_up(disc.geometry, temperature, axis, *planes)
         companions = _from_bands(planes, companions)
         disc = dataclasses.replace(disc, geometry=geometry_up)
-    notes["disc"] = _describe(disc)
+    notes["disc"] = describe_disc(disc)
     if not corrections.needs_disc():
         return Corrected(temperature, axis, disc, None, companions)
     planes = geometry.backplanes(temperature.shape, disc.geometry)
@@ -300,15 +308,6 @@ def _is_map(band: Band) -> bool:
         return geometry.MapGrid.from_header(band.header, band.shape) is not None
     except InputError:
         return False
-
-
-def _describe(disc: Disc) -> str:
-    g = disc.geometry
-    return (
-        f"{disc.source}: centre x {g.centre[1]:.2f}, y {g.centre[0]:.2f}, equatorial radius "
-        f"{g.equatorial_radius:.2f} px, pole angle {g.pole_angle:.2f}°, B {g.sub_observer_latitude:.3f}°, "
-        f"CML {g.central_meridian:.2f}°"
-    )
 
 
 def _radiance(band: Band, prefix: str) -> tuple[np.ndarray, u.UnitBase | None, object]:

@@ -17,6 +17,7 @@ from ..geometry import DiscGeometry, Ephemeris, LimbFit
 
 __all__ = [
     "Disc",
+    "describe_disc",
     "find_disc",
     "header_geometry",
     "jupiter_ephemeris",
@@ -252,3 +253,13 @@ def shift_onto(
     if band.mask is not None:
         mask = ndimage.shift(np.asarray(band.mask, np.float32), (dy, dx), order=1, cval=1.0) > 0.5
     return band.replace(data=moved.astype(data.dtype), mask=mask), (dy, dx)
+
+
+def describe_disc(disc: Disc) -> str:
+    """One line for the notes: where the disc is and where it came from."""
+    g = disc.geometry
+    return (
+        f"{disc.source}: centre x {g.centre[1]:.2f}, y {g.centre[0]:.2f}, equatorial radius "
+        f"{g.equatorial_radius:.2f} px, pole angle {g.pole_angle:.2f}°, B {g.sub_observer_latitude:.3f}°, "
+        f"CML {g.central_meridian:.2f}°"
+    )

@@ -86,7 +86,7 @@ def describe(path: str | Path, *, option_style: str = "python", **options: Any) 
         ),
         "date_obs": band.date_obs,
         "finite_fraction": float(finite.mean()),
-        "on_disc_fraction": float(geometry.on_disc_mask(data).mean()),
+        "on_disc_fraction": float(geometry.on_disc_mask(data, raw=band.kind == "counts").mean()),
         "min": float(np.nanmin(data)) if finite.any() else None,
         "max": float(np.nanmax(data)) if finite.any() else None,
         "notes": notes,

@@ -101,7 +101,7 @@ def corrections_of(recipe: Recipe) -> Corrections:
         profile=recipe.resolve(recipe.profile) if recipe.profile else None,
         profile_column=recipe.profile_column, project=recipe.project, map_resolution=recipe.map_resolution,
         view_time=recipe.view_time, lat_range=recipe.lat_range, lon_range=recipe.lon_range,
-        coalign=recipe.coalign,
+        coalign=recipe.coalign, subtract_sky=recipe.subtract_sky,
     )  # fmt: skip
 
 

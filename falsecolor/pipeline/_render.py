@@ -24,6 +24,7 @@ from ._composite import Composite
 from ._corrections import Corrections, apply_corrections
 from ._geometry import Disc
 from ._inputs import BandLike, combined_mask, load_bands, recipe_of
+from ._sky import check_sky
 from ._uncertainty import ErrorModel, parse_uncertainty, relative_error
 
 
@@ -223,17 +224,20 @@ def prepare(
         cloud_options, prefixes,
     )  # fmt: skip
     notes: dict[str, str] = {}
+    corrections = corrections or Corrections()
+    if not corrections.subtract_sky:
+        check_sky(temperature_band, axis_band, axis_role=role)
     relative = _relative_errors(
         temperature_band, axis_band, role, uncertainty, cloud_uncertainty, prefixes, notes
     )
     corrected = apply_corrections(
-        temperature_band, axis_band, axis_role=role, corrections=corrections or Corrections(),
+        temperature_band, axis_band, axis_role=role, corrections=corrections,
         prefixes=prefixes, notes=notes, companions=relative,
     )  # fmt: skip
     temperature_band, axis_band = corrected.temperature, corrected.axis
     temperature_source = _maps.temperature_source(temperature_band, prefixes[0], notes)
     extra_mask = combined_mask(temperature_band, axis_band)
-    threshold = geometry.disc_threshold(temperature_band.data)
+    threshold = geometry.disc_threshold(temperature_band.data, raw=temperature_band.kind == "counts")
     clear_rows, clear_excluded = _disc_sample(temperature_band, threshold, extra_mask, CLEAR_SKY_SAMPLES)
     _check_usable(clear_excluded, temperature_band)
     axis_kelvin = None

@@ -137,6 +137,7 @@ class Recipe:
     opacity: BandInput | None = None
     aerosol: BandInput | None = None
     demo: int | None = None
+    subtract_sky: bool = False
     limb_correction: str | float = "none"
     cloud_limb_correction: str | float | None = None
     mu_min: float = 0.2

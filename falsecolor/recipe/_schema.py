@@ -54,6 +54,7 @@ SECTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "demo": _spec(int, low=32, high=8192),
     },
     "calibration": {
+        "subtract_sky": _spec(bool, False),
         "limb_correction": _spec((str, float), "none", check=_limb),
         "cloud_limb_correction": _spec((str, float), check=_limb),
         "mu_min": _spec(float, 0.2, low=0.0, high=0.99),

@@ -219,13 +219,13 @@ def run_render(args: argparse.Namespace) -> int:
         )  # fmt: skip
         composite = None
         if kept is not None:
-            written += pipeline.write_recipe(kept, args.recipe_out)
+            written += pipeline.write_recipe(kept, os.path.abspath(args.recipe_out))
     else:
         if strip:
             from ..exceptions import InputError
 
             raise InputError("--strip goes with --inputs (a time series)")
-        also = [pipeline.recipe_writer(kept, args.recipe_out)] if kept is not None else []
+        also = [pipeline.recipe_writer(kept, os.path.abspath(args.recipe_out))] if kept is not None else []
         composite, written = pipeline.render_recipe(
             recipe, files=outputs, fits=fits, option_style="cli", also=also
         )

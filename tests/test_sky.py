@@ -7,7 +7,7 @@ import pytest
 from astropy import units as u
 
 from falsecolor import geometry
-from falsecolor.exceptions import FalsecolorWarning
+from falsecolor.exceptions import FalsecolorWarning, InputError
 from falsecolor.pipeline import Corrections, render
 
 W_UM = u.Unit("W m-2 sr-1 um-1")
@@ -53,3 +53,37 @@ def test_bias_is_warned_about_and_subtracted(biased):
     assert t_raw > 3 and t_fixed < 0.05  # kelvin
     assert tau_raw > 0.3 and tau_fixed < 0.02
     assert "sky level 2000" in fixed.notes["temperature_sky"] and "cloud_sky" in fixed.notes
+
+
+def test_radiance_sky_and_raw_cloud_beside_kelvin_are_warned(biased):
+    jupiter, (_, cloud) = biased
+    t = jupiter.temperature_band
+    sky = 0.3 * float(np.nanmedian(t.data))
+    with_sky = t.replace(data=(np.nan_to_num(t.data) + sky).astype(np.float32))
+    with pytest.warns(FalsecolorWarning, match=r"sky around the disc is at .* \(\d+% of the disc\)"):
+        render(with_sky, jupiter.cloud_band, corrections=Corrections(orientation="sky"))
+    fixed = render(
+        with_sky, jupiter.cloud_band, corrections=Corrections(orientation="sky", subtract_sky=True)
+    )
+    clean = render(t, jupiter.cloud_band, corrections=Corrections(orientation="sky"))
+    on = np.isfinite(clean.temperature.value) & np.isfinite(fixed.temperature.value)
+    assert np.nanmedian(np.abs(fixed.temperature.value - clean.temperature.value)[on]) < 0.05
+    kelvin = t.replace(data=jupiter.temperature.value.astype(np.float32), unit=u.K)
+    with pytest.warns(FalsecolorWarning, match="M-BAND: the sky around the disc"):
+        render(kelvin, cloud, corrections=Corrections(orientation="sky"))
+
+
+def test_sky_is_subtracted_before_the_uncertainty(biased):
+    _, (temperature, cloud) = biased
+    composite = render(
+        temperature, cloud, uncertainty="sky", corrections=Corrections(orientation="sky", subtract_sky=True)
+    )
+    assert float(composite.notes["temperature_uncertainty"].split()[2]) == pytest.approx(5.0, rel=0.05)
+
+
+def test_no_sky_to_subtract_is_an_error(biased):
+    jupiter, _ = biased
+    t = jupiter.temperature_band
+    full = t.replace(data=np.full(t.shape, 0.05, np.float32))
+    with pytest.raises(InputError, match="no sky around the disc"):
+        render(full, jupiter.cloud_band, corrections=Corrections(orientation="sky", subtract_sky=True))

@@ -262,3 +262,24 @@ def test_real_texes_aerosol_index(data_dir):
     assert zone(0) > zone(12) + 1.0  # EZ against NEB
     assert zone(-24) > zone(-16) + 1.0  # STrZ against SEB
     assert 0.2 < np.nanmedian(composite.opacity_error) < 1.0  # two 3 % errors at ~125-150 K
+
+
+def test_tabulated_planck_slope_is_exact():
+    from falsecolor.pipeline._uncertainty import log_slope
+
+    t = np.linspace(40.0, 400.0, 997)
+    for spectral in (get_filter("NEII_2"), get_filter("M-BAND"), 13.0 * u.um):
+        h = 1e-4 * t
+        direct = (
+            np.log(falsecolor.planck.temperature_to_radiance(t + h, spectral, W_UM))
+            - np.log(falsecolor.planck.temperature_to_radiance(t - h, spectral, W_UM))
+        ) / (2 * h)
+        np.testing.assert_allclose(log_slope(t, spectral), direct, rtol=2e-4)
+    assert np.isnan(log_slope(np.array([np.nan, 5.0, 3000.0]), 13.0 * u.um)).all()
+
+
+def test_aerosol_band_keeps_its_own_exponent_when_b_is_given(jupiter):
+    t13 = jupiter.temperature_band
+    composite = render(t13, aerosol=t13.replace(filter_name="PAH1"), corrections=Corrections(limb=0.2))
+    assert "mu^0.200 (given" in composite.notes["temperature_limb"]
+    assert "mu^0.300 (published" in composite.notes["cloud_limb"]

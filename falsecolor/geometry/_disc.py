@@ -55,7 +55,7 @@ def disc_threshold(
     floor = fraction * bright
     cut, threshold = floor, floor
     border = _border_sky(np.asarray(image)) if raw else None
-    if border is not None and border[0] > floor:  # an unsubtracted sky or bias: start above it
+    if border is not None and floor < border[0] < 0.5 * bright:  # a sky or bias well below the disc
         cut = threshold = max(floor, border[0] + 3.0 * border[1])
     for _ in range(8):
         sky = sample[sample <= cut]

@@ -72,9 +72,9 @@ def _kelvin_difference(value) -> float:
     quantity = parse_quantity(value)
     if quantity.unit == u.dimensionless_unscaled:
         quantity = quantity.value * u.K
-    if quantity.unit != u.K:
+    if not quantity.unit.is_equivalent(u.K):  # K, mK; not degrees Celsius (an offset scale)
         raise UnitError(f"the clear-sky dT of the aerosol index is a difference in K, got {value}")
-    number = float(quantity.value)
+    number = float(quantity.to_value(u.K))
     if not np.isfinite(number):
         raise InputError(f"the clear-sky dT must be a finite number of kelvin, got {value}")
     return number

@@ -33,7 +33,6 @@ from ._geometry import (
     rotate_north_up,
     shift_onto,
 )
-from ._sky import subtract_sky
 
 __all__ = ["ORIENTATIONS", "Corrected", "Corrections", "apply_corrections"]
 
@@ -78,8 +77,8 @@ class Corrections:
         Latitudes of the first and last map row, longitudes (System III W) of
         the first and last column, for maps whose header does not say.
     subtract_sky : bool
-        Subtract each raw band's sky (or bias) level, measured where the
-        temperature band is below its disc threshold.
+        Subtract each raw band's sky (or bias) level first (done by the
+        render, before the uncertainty is measured).
     coalign : bool
         Shift the cloud-axis band so its disc (limb fit) sits on the
         temperature band's: for bands stacked or reduced separately.
@@ -159,8 +158,6 @@ def apply_corrections(
     the bands' pixels (or numbers, or None) that follow every change of pixel
     grid (the relative uncertainties); they come back in the same order.
     """
-    if corrections.subtract_sky:
-        temperature, axis = subtract_sky(temperature, axis, notes=notes, axis_role=axis_role)
     if corrections.project == "disc":
         temperature, axis, disc, companions = _to_disc_view(temperature, axis, corrections, notes, companions)
     else:
@@ -186,8 +183,8 @@ def apply_corrections(
             temperature, planes, corrections.limb, corrections, prefixes[0], "temperature", notes
         )
     cloud_choice = corrections.cloud
-    if axis_role == "aerosol" and corrections.cloud_limb is None:
-        cloud_choice = corrections.limb  # a thermal band: published exponents apply
+    if axis_role == "aerosol" and corrections.cloud_limb is None:  # a thermal band: its own exponent
+        cloud_choice = "auto" if isinstance(corrections.limb, int | float) else corrections.limb
     if cloud_choice != "none" and axis_role != "opacity":
         axis = _limb_correct(axis, planes, cloud_choice, corrections, prefixes[1], "cloud", notes)
     fade = None

@@ -24,7 +24,7 @@ from ._composite import Composite
 from ._corrections import Corrections, apply_corrections
 from ._geometry import Disc
 from ._inputs import BandLike, combined_mask, load_bands, recipe_of
-from ._sky import check_sky
+from ._sky import check_sky, subtract_sky
 from ._uncertainty import ErrorModel, parse_uncertainty, relative_error
 
 
@@ -225,7 +225,9 @@ def prepare(
     )  # fmt: skip
     notes: dict[str, str] = {}
     corrections = corrections or Corrections()
-    if not corrections.subtract_sky:
+    if corrections.subtract_sky:  # first: the uncertainty and every correction see the sky removed
+        temperature_band, axis_band = subtract_sky(temperature_band, axis_band, notes=notes, axis_role=role)
+    else:
         check_sky(temperature_band, axis_band, axis_role=role)
     relative = _relative_errors(
         temperature_band, axis_band, role, uncertainty, cloud_uncertainty, prefixes, notes

@@ -15,7 +15,7 @@ import numpy as np
 from .. import geometry
 from .._blocks import sample_index
 from ..bands import Band
-from ..exceptions import warn
+from ..exceptions import InputError, warn
 
 __all__ = ["SKY_WARNING_FRACTION", "check_sky", "subtract_sky"]
 
@@ -27,17 +27,20 @@ def _levels(temperature: Band, *bands: Band) -> list[tuple[float, float]]:
     """(sky, disc) median levels of each band, on the temperature band's sky and disc pixels."""
     rows = sample_index(temperature.shape)
     reference = np.asarray(temperature.data)[rows]
-    threshold = geometry.disc_threshold(temperature.data, raw=temperature.kind == "counts")
+    threshold = geometry.disc_threshold(temperature.data, raw=_raw(temperature))
     with np.errstate(invalid="ignore"):
         on = reference > threshold
-    off = ~on & np.isfinite(reference)
+    off = ~on  # below the threshold, or no temperature at all (NaN off a map or product)
     levels = []
     for band in bands:
         values = np.asarray(band.data)[rows]
         sky = values[off & np.isfinite(values)]
         disc = values[on & np.isfinite(values)]
         levels.append(
-            (float(np.median(sky)) if sky.size >= 16 else 0.0, float(np.median(disc)) if disc.size else 0.0)
+            (
+                float(np.median(sky)) if sky.size >= 16 else np.nan,
+                float(np.median(disc)) if disc.size else 0.0,
+            )
         )
     return levels
 
@@ -49,7 +52,13 @@ def _raw(band: Band) -> bool:
 def subtract_sky(
     temperature: Band, axis: Band, *, notes: dict[str, str], axis_role: str
 ) -> tuple[Band, Band]:
-    """Both bands (counts or radiance) minus their sky level."""
+    """Both bands (counts or radiance) minus their sky level.
+
+    Raises
+    ------
+    InputError
+        When no sky is seen around the disc.
+    """
     bands = [temperature, axis] if axis_role != "opacity" else [temperature]
     out = []
     for band, (sky, _), role in zip(
@@ -58,6 +67,11 @@ def subtract_sky(
         if not _raw(band):
             out.append(band)
             continue
+        if not np.isfinite(sky):
+            raise InputError(
+                f"{band.label}: no sky around the disc to measure its level (the planet fills the frame): "
+                "drop --subtract-sky"
+            )
         data = np.asarray(band.data)
         dtype = data.dtype if data.dtype.kind == "f" else np.float32
         out.append(band.replace(data=(data - sky).astype(dtype, copy=False)))
@@ -67,11 +81,11 @@ def subtract_sky(
 
 def check_sky(temperature: Band, axis: Band, *, axis_role: str) -> None:
     """Warn when a raw band carries a sky or bias level that the render would take as planet."""
-    bands = [b for b in ([temperature, axis] if axis_role == "cloud" else [temperature]) if _raw(b)]
-    if not bands or not _raw(temperature):
+    bands = [b for b in ([temperature, axis] if axis_role != "opacity" else [temperature]) if _raw(b)]
+    if not bands:
         return
     for band, (sky, disc) in zip(bands, _levels(temperature, *bands), strict=True):
-        if _raw(band) and disc > 0 and sky > SKY_WARNING_FRACTION * disc:
+        if disc > 0 and sky > SKY_WARNING_FRACTION * disc:  # NaN (no sky seen) is not warned about
             warn(
                 f"{band.label}: the sky around the disc is at {sky:.4g} {band.unit} ({100 * sky / disc:.0f}% "
                 "of the disc): T and tau assume a zero sky; subtract it (--subtract-sky, or stack with "

@@ -191,10 +191,10 @@ def read_band(
         warnings.simplefilter("always")
         try:  # our own handle: closed even when astropy gives up on a damaged header
             hdul = fits.open(handle, memmap=False, ignore_missing_end=True, do_not_scale_image_data=True)
-            hdul.readall()
         except (OSError, ValueError, TypeError, IndexError, KeyError) as err:
             raise FileFormatError(_fits.open_error(path, err)) from err
         try:
+            _fits.scan(hdul, path)
             index = _fits.choose_hdu(hdul, hdu, path, option_prefix)
             _fits.check_layout(hdul, index, path)
             chosen = hdul[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,35 @@ def has_image(h: Any) -> bool:
     )
 
 
+#: More HDUs than this is not an image file (and a loop of bad offsets would never end).
+MAX_HDUS = 1000
+
+
+def scan(hdul: fits.HDUList, path: Path | str) -> int:
+    """Read the HDU headers one by one, refusing a negative axis length before astropy follows it.
+
+    A negative NAXISn makes astropy's next-HDU offset go backwards, so it
+    reads the same header again and again until memory runs out.
+    """
+    index = 0
+    while True:
+        try:
+            h = hdul[index]
+        except IndexError:
+            return index
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            raise FileFormatError(f"{path} is a damaged FITS file after HDU {index - 1}: {err}") from err
+        naxis = h.header.get("NAXIS", 0)
+        lengths = (
+            [h.header.get(f"NAXIS{i}", 0) for i in range(1, naxis + 1)] if isinstance(naxis, int) else []
+        )
+        if not isinstance(naxis, int) or naxis < 0 or any(not isinstance(n, int) or n < 0 for n in lengths):
+            raise FileFormatError(f"{path}: HDU {index} declares an impossible NAXIS ({naxis}: {lengths})")
+        index += 1
+        if index > MAX_HDUS:
+            raise FileFormatError(f"{path} holds more than {MAX_HDUS} HDUs: not an image file")
+
+
 def check_no_junk(hdul: fits.HDUList, path: Path | str, *, start: int = 1) -> None:
     """No HDU from ``start`` on is unparsable: bytes left over when an HDU's BITPIX or NAXIS cards do
     not match its data parse as junk, and the data before them are then read wrongly."""
@@ -73,9 +103,14 @@ def check_layout(hdul: fits.HDUList, index: int, path: Path) -> None:
     check_no_junk(hdul, path, start=index + 1)
     if isinstance(h, fits.CompImageHDU) or path.suffix.lower() in (".gz", ".fz", ".bz2", ".zip"):
         return
-    declared = abs(bitpix) // 8 * int(np.prod([header[f"NAXIS{i}"] for i in range(1, header["NAXIS"] + 1)]))
+    declared = abs(bitpix) // 8 * math.prod(int(header[f"NAXIS{i}"]) for i in range(1, header["NAXIS"] + 1))
     offset = getattr(h, "_data_offset", None)  # fileinfo() would re-verify damaged cards
-    available = path.stat().st_size - offset if isinstance(offset, int) else declared
+    if not isinstance(offset, int):
+        try:
+            offset = int(hdul.fileinfo(index)["datLoc"])
+        except Exception:  # a header astropy cannot even locate: not a file to read
+            raise FileFormatError(f"{path} is a damaged FITS file: its data cannot be located") from None
+    available = path.stat().st_size - offset
     if declared > available:
         raise FileFormatError(
             f"{path} is truncated: its header declares {declared} bytes of data, the file holds {available}"

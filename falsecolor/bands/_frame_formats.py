@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,10 +161,10 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
         warnings.simplefilter("ignore")
         try:
             hdul = fits.open(p, memmap=False, lazy_load_hdus=True, ignore_missing_end=True)
-            hdul.readall()
         except (OSError, ValueError, TypeError, IndexError) as err:
             raise FileFormatError(_fits.open_error(p, err)) from err
         with hdul:
+            _fits.scan(hdul, p)
             _fits.check_no_junk(hdul, path)
             for index, hdu in enumerate(hdul):
                 if not _fits.has_image(hdu):
@@ -173,7 +174,7 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                     first = header
                 naxes = [hdu.header[f"NAXIS{i}"] for i in range(hdu.header["NAXIS"], 0, -1)]
                 frame_shape = tuple(naxes[-2:])
-                count = int(np.prod(naxes[:-2])) if len(naxes) > 2 else 1
+                count = math.prod(int(n) for n in naxes[:-2]) if len(naxes) > 2 else 1
                 bitpix = hdu.header["BITPIX"]
                 if bitpix not in _fits.BITPIX_VALUES:
                     raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type")
@@ -193,7 +194,7 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                 offset = getattr(hdu, "_data_offset", None)  # fileinfo() re-verifies damaged cards
                 if not isinstance(offset, int):
                     offset = hdul.fileinfo(index)["datLoc"]
-                frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+                frame_bytes = math.prod(int(n) for n in frame_shape) * dtype.itemsize
                 present = min(count, max(0, size - offset) // frame_bytes)
                 if present < count:
                     notes.append(

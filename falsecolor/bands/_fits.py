@@ -35,8 +35,15 @@ def open_error(path: Path, err: Exception) -> str:
     return f"{path} is not a readable FITS file: {text.splitlines()[0]}"
 
 
-#: The data types FITS defines (BITPIX values).
-BITPIX_VALUES = (8, 16, 32, 64, -32, -64)
+#: The data types FITS defines, by BITPIX (big-endian on disk).
+BITPIX_DTYPES = {8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}
+
+
+def bitpix_dtype(bitpix: Any, path: Path | str) -> np.dtype:
+    """The on-disk dtype of a BITPIX value; a value FITS does not define is a FileFormatError."""
+    if bitpix not in BITPIX_DTYPES or isinstance(bitpix, bool):
+        raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type (8, 16, 32, 64, -32, -64)")
+    return np.dtype(BITPIX_DTYPES[bitpix])
 
 
 def has_image(h: Any) -> bool:
@@ -54,10 +61,13 @@ MAX_HDUS = 1000
 
 
 def scan(hdul: fits.HDUList, path: Path | str) -> int:
-    """Read the HDU headers one by one, refusing a negative axis length before astropy follows it.
+    """Read the HDU headers one by one, refusing a negative axis length before astropy follows it,
+    and bytes that are no HDU at all; the number of HDUs.
 
     A negative NAXISn makes astropy's next-HDU offset go backwards, so it
-    reads the same header again and again until memory runs out.
+    reads the same header again and again until memory runs out. Bytes left
+    over when an HDU's BITPIX or NAXIS cards do not match its data parse as
+    junk, and the data before them would be read wrongly.
     """
     index = 0
     while True:
@@ -73,34 +83,26 @@ def scan(hdul: fits.HDUList, path: Path | str) -> int:
         )
         if not isinstance(naxis, int) or naxis < 0 or any(not isinstance(n, int) or n < 0 for n in lengths):
             raise FileFormatError(f"{path}: HDU {index} declares an impossible NAXIS ({naxis}: {lengths})")
+        if index and type(h).__name__ in ("_ValidHDU", "_CorruptedHDU", "_NonstandardHDU"):
+            raise FileFormatError(
+                f"{path}: the bytes after HDU {index - 1} are not a FITS HDU: its BITPIX or NAXIS "
+                "cards do not match its data"
+            )
         index += 1
         if index > MAX_HDUS:
             raise FileFormatError(f"{path} holds more than {MAX_HDUS} HDUs: not an image file")
 
 
-def check_no_junk(hdul: fits.HDUList, path: Path | str, *, start: int = 1) -> None:
-    """No HDU from ``start`` on is unparsable: bytes left over when an HDU's BITPIX or NAXIS cards do
-    not match its data parse as junk, and the data before them are then read wrongly."""
-    for later in range(max(1, start), len(hdul)):
-        if type(hdul[later]).__name__ in ("_ValidHDU", "_CorruptedHDU", "_NonstandardHDU"):
-            raise FileFormatError(
-                f"{path}: the bytes after HDU {later - 1} are not a FITS HDU: its BITPIX or NAXIS "
-                "cards do not match its data"
-            )
-
-
 def check_layout(hdul: fits.HDUList, index: int, path: Path) -> None:
-    """The chosen HDU declares a real data type and no more data than the file holds; nothing after
-    it is garbage (a BITPIX or NAXIS that does not match the data leaves bytes that parse as junk).
+    """The chosen HDU declares a real data type and no more data than the file holds.
 
-    Checked before any data are read, so a tiny file declaring a huge image allocates nothing.
+    Checked before any data are read (after :func:`scan`), so a tiny file
+    declaring a huge image allocates nothing.
     """
     h = hdul[index]
     header = h.header if not isinstance(h, fits.CompImageHDU) else h._header
     bitpix = header.get("BITPIX")
-    if bitpix not in BITPIX_VALUES:
-        raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type (8, 16, 32, 64, -32, -64)")
-    check_no_junk(hdul, path, start=index + 1)
+    bitpix_dtype(bitpix, path)
     if isinstance(h, fits.CompImageHDU) or path.suffix.lower() in (".gz", ".fz", ".bz2", ".zip"):
         return
     declared = abs(bitpix) // 8 * math.prod(int(header[f"NAXIS{i}"]) for i in range(1, header["NAXIS"] + 1))

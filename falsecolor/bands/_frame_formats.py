@@ -165,7 +165,6 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
             raise FileFormatError(_fits.open_error(p, err)) from err
         with hdul:
             _fits.scan(hdul, p)
-            _fits.check_no_junk(hdul, path)
             for index, hdu in enumerate(hdul):
                 if not _fits.has_image(hdu):
                     continue
@@ -176,9 +175,7 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                 frame_shape = tuple(naxes[-2:])
                 count = math.prod(int(n) for n in naxes[:-2]) if len(naxes) > 2 else 1
                 bitpix = hdu.header["BITPIX"]
-                if bitpix not in _fits.BITPIX_VALUES:
-                    raise FileFormatError(f"{path}: BITPIX {bitpix!r} is not a FITS data type")
-                dtype = np.dtype({8: "u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}[bitpix])
+                dtype = _fits.bitpix_dtype(bitpix, path)
                 blank = hdu.header.get("BLANK") if bitpix > 0 else None
                 scale, zero = float(hdu.header.get("BSCALE", 1.0)), float(hdu.header.get("BZERO", 0.0))
                 saturation = None

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
-from scipy import ndimage
 
 from .. import calibrate, geometry, planck
 from .._units import WAVELENGTH_RADIANCE
@@ -31,6 +30,7 @@ from ._geometry import (
     jupiter_ephemeris,
     pixel_scale,
     rotate_north_up,
+    shift_image,
     shift_onto,
 )
 
@@ -213,7 +213,7 @@ def _coalign(axis: Band, disc: Disc, corrections: Corrections, notes: dict, comp
         f"{axis.label} shifted by dx {dx:+.2f}, dy {dy:+.2f} px onto the temperature band's disc"
     )
     if len(companions) == 2 and isinstance(companions[1], np.ndarray):
-        companions = (companions[0], ndimage.shift(companions[1], (dy, dx), order=1, cval=np.nan))
+        companions = (companions[0], shift_image(companions[1], (dy, dx)))
     return axis, companions
 
 

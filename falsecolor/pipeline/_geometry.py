@@ -25,6 +25,7 @@ __all__ = [
     "observation_ephemeris",
     "pixel_scale",
     "rotate_north_up",
+    "shift_image",
     "shift_onto",
 ]
 
@@ -244,15 +245,22 @@ def shift_onto(
     dy, dx = (float(t - o) for t, o in zip(target.centre, own.centre, strict=True))
     if abs(dy) < 1e-3 and abs(dx) < 1e-3:
         return band, (0.0, 0.0)
-    data = np.asarray(band.data, dtype=np.float32 if band.data.dtype.itemsize <= 4 else np.float64)
-    missing = ~np.isfinite(data)
-    moved = ndimage.shift(np.where(missing, 0, data), (dy, dx), order=3, mode="nearest")
-    gone = ndimage.shift(missing.astype(np.float32), (dy, dx), order=1, mode="constant", cval=1.0) > 0.01
-    moved[gone] = np.nan
+    moved = shift_image(band.data, (dy, dx))
     mask = None
     if band.mask is not None:
         mask = ndimage.shift(np.asarray(band.mask, np.float32), (dy, dx), order=1, cval=1.0) > 0.5
-    return band.replace(data=moved.astype(data.dtype), mask=mask), (dy, dx)
+    return band.replace(data=moved, mask=mask), (dy, dx)
+
+
+def shift_image(image: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
+    """``image`` moved by ``(dy, dx)`` pixels: cubic spline, NaN where the data came from outside the
+    frame or from next to a NaN pixel."""
+    data = np.asarray(image, dtype=np.float32 if np.asarray(image).dtype.itemsize <= 4 else np.float64)
+    missing = ~np.isfinite(data)
+    moved = ndimage.shift(np.where(missing, 0, data), shift, order=3, mode="nearest")
+    gone = ndimage.shift(missing.astype(np.float32), shift, order=1, mode="constant", cval=1.0) > 0.01
+    moved[gone] = np.nan
+    return moved.astype(data.dtype, copy=False)
 
 
 def describe_disc(disc: Disc) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,8 @@ class Runner:
                     yield future.result()
                     future.release()
             except Exception as err:
-                self.client.cancel(futures)
+                with contextlib.suppress(Exception):  # a dead cluster must not hide the first error
+                    self.client.cancel(futures)
                 if type(err).__module__.startswith(("distributed", "dask")):
                     first = str(err).splitlines()[0] if str(err) else type(err).__name__
                     raise InputError(

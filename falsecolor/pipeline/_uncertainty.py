@@ -48,21 +48,14 @@ class Uncertainty:
     fraction: float | None = None
     source: str | Path | Band | None = None
 
-    def __str__(self) -> str:
-        if self.kind == "fraction":
-            return f"{100 * self.fraction:g}%"
-        if self.kind == "map":
-            return str(getattr(self.source, "label", self.source))
-        return self.kind
-
 
 def parse_uncertainty(value: Any) -> Uncertainty | None:
     """``None``, ``"none"``, a fraction (``0.05``, ``"5%"``), ``"sky"``, or a sigma map (path or Band).
 
     Examples
     --------
-    >>> str(parse_uncertainty("5%")), parse_uncertainty(0.05).fraction
-    ('5%', 0.05)
+    >>> parse_uncertainty("5%").fraction, parse_uncertainty("sky").kind
+    (0.05, 'sky')
     """
     if value is None or isinstance(value, Uncertainty):
         return value

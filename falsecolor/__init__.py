@@ -15,7 +15,7 @@ The names below are imported on first use, so ``falsecolor --help`` and
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
     "Band": "bands",

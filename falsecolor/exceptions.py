@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 
+from ._messages import UNSET, option
+
 __all__ = [
     "ByteOrderError",
     "CubeError",
@@ -17,6 +19,7 @@ __all__ = [
     "FileFormatError",
     "FilterError",
     "InputError",
+    "OptionError",
     "OutputError",
     "PaletteError",
     "RecipeError",
@@ -63,6 +66,20 @@ class PaletteError(InputError):
 
 class RecipeError(InputError):
     """A recipe file is malformed or asks for something impossible."""
+
+
+class OptionError(RecipeError):
+    """An option's value is not of its kind or out of its bounds, named as the user sets it.
+
+    ``name`` is the option's name in the option model and ``problem`` what is
+    wrong, without the name (so a recipe reader can point at the key's line).
+    """
+
+    def __init__(self, name: str, problem: str, value: object = None, *, spelled: str | None = None):
+        self.name = name
+        self.problem = problem
+        shown = spelled or option(name, UNSET if value is None else value)
+        super().__init__(f"{shown}: {problem}")
 
 
 class OutputError(FalsecolorError, OSError):

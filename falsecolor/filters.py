@@ -21,7 +21,7 @@ from astropy import units as u
 
 from .exceptions import FileFormatError, FilterError
 
-__all__ = ["Filter", "get_filter", "list_filters", "load_filter", "load_filters"]
+__all__ = ["Filter", "catalogue", "get_filter", "list_filters", "load_filter", "load_filters"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,3 +366,20 @@ def _from_wavelength(name, wavelength, transmission, description) -> Filter:
         raise ValueError("the transmission is zero everywhere")
     effective = np.trapezoid(transmission * wavelength, wavelength) / np.trapezoid(transmission, wavelength)
     return Filter(name, effective * u.um, wavelength * u.um, transmission, description)
+
+
+def catalogue() -> list[dict]:
+    """Name, effective wavelength, half-maximum range and description of every built-in filter."""
+    rows = []
+    for name in list_filters():
+        f = get_filter(name)
+        low, high = f.half_maximum_range
+        rows.append(
+            {
+                "name": f.name,
+                "wavelength_um": round(float(f.wavelength.to_value(u.um)), 4),
+                "half_maximum_um": [round(float(low.value), 3), round(float(high.value), 3)],
+                "description": f.description,
+            }
+        )
+    return rows

@@ -179,9 +179,19 @@ def test_dates(tmp_path, write_fits):
 
 @pytest.mark.parametrize("bad", ["furlongs", "W m-2 gloop-1"])
 def test_unknown_bunit_names_the_option(tmp_path, write_fits, bad):
+    """The message names the option as the caller sets it: keyword, render's band options, or a flag."""
+    from falsecolor.cli._options import cli_spelling
+    from falsecolor.recipe import for_band, spelled_by
+
     path = write_fits(tmp_path / "u.fits", smooth_image(), {"BUNIT": bad})
-    with pytest.raises(UnitError, match="--t-unit"):
-        read_band(path, option_prefix="--t-")
+    with pytest.raises(UnitError, match=r"unit=\.\.\."):
+        read_band(path)
+    with for_band("cloud"), pytest.raises(UnitError, match=r"cloud_options\['unit'\]"):
+        read_band(path)
+    with spelled_by(cli_spelling), for_band("cloud"), pytest.raises(UnitError, match="--cloud-unit"):
+        read_band(path)
+    with spelled_by(cli_spelling), pytest.raises(UnitError, match="--unit"):
+        read_band(path)
 
 
 @pytest.mark.parametrize("value", ["13", "-4um", "red", "5 kg"])

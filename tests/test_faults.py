@@ -415,7 +415,7 @@ def test_stack_interrupted_in_process_keeps_old_outputs_and_reruns_identically(
     out, report, plot = tmp_path / "band.fits", tmp_path / "report.json", tmp_path / "report.png"
     old = _old_contents([out, report, plot])
     interrupt = _InterruptAt(stage)
-    monkeypatch.setattr(stack_cli, "_Progress", lambda quiet: interrupt)
+    monkeypatch.setattr(stack_cli, "Progress", lambda quiet: interrupt)
     argv = ["stack", str(lucky_ser), "-o", str(out), *STACK_OPTIONS, "--report", str(report), "-q"]
     assert main(argv) == 130
     monkeypatch.undo()

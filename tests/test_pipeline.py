@@ -182,8 +182,11 @@ def test_errors_name_the_option(jupiter):
     band = jupiter.temperature_band.replace(filter_name=None, wavelength=None)
     with pytest.raises(FilterError, match=r"temperature_options\['wavelength'\]"):
         render(band, jupiter.cloud_band)
-    with pytest.raises(FilterError, match="--wavelength"):
-        render(band, jupiter.cloud_band, option_style="cli")
+    from falsecolor.cli._options import cli_spelling
+    from falsecolor.recipe import spelled_by
+
+    with spelled_by(cli_spelling), pytest.raises(FilterError, match="give --wavelength"):
+        render(band, jupiter.cloud_band)
     counts = jupiter.temperature_band.replace(unit=u.count)
     with pytest.raises(InputError, match=r"temperature_options\['scale'\]"):
         render(counts, jupiter.cloud_band)

@@ -117,14 +117,15 @@ def test_geometry_options_and_errors(jupiter):
     with pytest.raises(InputError, match="north_angle"):
         composite.image(north_arrow=True)
     assert composite.image(scale_bar=True, km_per_pixel=500.0).shape[2] == 4
-    with pytest.raises(InputError, match="unknown picture option"):
+    with pytest.raises(InputError, match="colour_key: not an option of Look; options: title, credit"):
         composite.image(colour_key=True)
-    with pytest.raises(InputError, match="key position"):
+    with pytest.raises(InputError, match=r"key_position='top'.*choose right, left, bottom"):
         composite.image(key_position="top")
 
 
 def test_auto_caption_names_date_and_bands(composite):
-    from falsecolor.pipeline._present import Look, caption_of
+    from falsecolor.recipe import Look
+    from falsecolor.rendering import caption_of
 
     text = caption_of(composite, Look(caption="auto"))
     assert "2016-02-15 08:47 UT" in text and "NEII_2" in text and "M-BAND" in text

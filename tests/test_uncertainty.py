@@ -13,7 +13,7 @@ from falsecolor import Band, get_filter, planck_radiance
 from falsecolor.cli import main
 from falsecolor.exceptions import FalsecolorError, InputError
 from falsecolor.pipeline import Corrections, load_recipe, render
-from falsecolor.pipeline._uncertainty import parse_uncertainty
+from falsecolor.rendering._uncertainty import parse_uncertainty
 
 W_UM = u.Unit("W m-2 sr-1 um-1")
 C2_UM_K = 14387.768775039336  # second radiation constant, um K
@@ -166,7 +166,8 @@ def test_cli_writes_uncert_extensions_and_recipe(tmp_path, band_files, capsys):
     assert main(["render", "-t", str(band_files["temperature"]), "-c", str(band_files["cloud"]),
                  "-o", str(tmp_path / "x.png"), "--uncertainty", "200%"]) == 2  # fmt: skip
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "between 0 and 1" in err[0] and not (tmp_path / "x.png").exists()
+    assert len(err) == 1 and "--uncertainty 200%: a percentage must be within 0..100" in err[0]
+    assert not (tmp_path / "x.png").exists()
 
 
 # -- the aerosol index ------------------------------------------------------------------
@@ -241,7 +242,9 @@ def test_aerosol_products_recipe_and_cli(tmp_path, two_thermal_bands, capsys):
 
 def test_aerosol_band_is_limb_corrected_like_a_thermal_band(jupiter):
     t13 = jupiter.temperature_band
-    composite = render(t13, aerosol=t13.replace(filter_name="PAH1"), corrections=Corrections(limb="auto"))
+    composite = render(
+        t13, aerosol=t13.replace(filter_name="PAH1"), corrections=Corrections(limb_correction="auto")
+    )
     assert "published exponent" in composite.notes["cloud_limb"]
 
 
@@ -265,7 +268,7 @@ def test_real_texes_aerosol_index(data_dir):
 
 
 def test_tabulated_planck_slope_is_exact():
-    from falsecolor.pipeline._uncertainty import log_slope
+    from falsecolor.rendering._uncertainty import log_slope
 
     t = np.linspace(40.0, 400.0, 997)
     for spectral in (get_filter("NEII_2"), get_filter("M-BAND"), 13.0 * u.um):
@@ -280,6 +283,8 @@ def test_tabulated_planck_slope_is_exact():
 
 def test_aerosol_band_keeps_its_own_exponent_when_b_is_given(jupiter):
     t13 = jupiter.temperature_band
-    composite = render(t13, aerosol=t13.replace(filter_name="PAH1"), corrections=Corrections(limb=0.2))
+    composite = render(
+        t13, aerosol=t13.replace(filter_name="PAH1"), corrections=Corrections(limb_correction=0.2)
+    )
     assert "mu^0.200 (given" in composite.notes["temperature_limb"]
     assert "mu^0.300 (published" in composite.notes["cloud_limb"]

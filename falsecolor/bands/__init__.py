@@ -33,6 +33,7 @@ __all__ = [
     "FrameSource",
     "SerHeader",
     "SerWriter",
+    "Spectral",
     "band_from_header",
     "band_to_hdu",
     "open_frames",
@@ -40,6 +41,29 @@ __all__ = [
     "read_ser_header",
     "write_ser",
 ]
+
+
+@dataclass(frozen=True)
+class Spectral:
+    """A band's spectral identity, resolved once: its filter (band-integrated) or its wavelength.
+
+    Attributes
+    ----------
+    value : Filter or Quantity
+        What the Planck functions integrate over: a filter curve, or one
+        wavelength (wavenumber, frequency) for a monochromatic band.
+    label : str
+        ``"NEII_2 13.04 µm"`` or ``"13.00 µm"``, for keys and metadata.
+    micron : float
+        The effective wavelength in µm.
+    filter_name : str, optional
+        The filter's name when the band is band-integrated.
+    """
+
+    value: Any
+    label: str
+    micron: float
+    filter_name: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +94,15 @@ class Band:
         File the band was read from (``path[hdu]``).
     provenance : dict
         Where each fact came from, e.g. ``{"unit": "BUNIT"}``.
+    spectral : Spectral, optional
+        The filter or wavelength, resolved once by the code that uses the
+        band (None until then, or when neither is known).
+    uncertainty : float or ndarray, optional
+        Relative radiance uncertainty sigma_I / I: one fraction, or a plane on
+        the band's pixels that follows every change of their grid.
+    role : str, optional
+        ``"temperature"`` or ``"cloud"`` in a render: which options describe
+        it, so that messages name the right ones.
 
     Examples
     --------
@@ -92,6 +125,9 @@ class Band:
     header: fits.Header = field(default_factory=fits.Header, repr=False)
     source: str | None = None
     provenance: dict[str, str] = field(default_factory=dict, repr=False)
+    spectral: Spectral | None = None
+    uncertainty: float | np.ndarray | None = field(default=None, repr=False)
+    role: str | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -130,7 +166,6 @@ def read_band(
     filter: str | None = None,
     scale: str | u.Quantity | None = None,
     byteswap: bool | None = None,
-    option_prefix: str = "",
 ) -> Band:
     """Read a band image from a FITS file.
 
@@ -155,12 +190,6 @@ def read_band(
         Integer data whose bytes look swapped (little-endian despite the
         standard) are an error unless ``True`` (swap them) or ``False``
         (do not check).
-    option_prefix : str
-        How error messages spell the options that fix a problem: ``""`` as
-        keywords of this function (``wavelength=...``), ``"--"`` or
-        ``"--cloud-"`` as command-line options, or a mapping name such as
-        ``"cloud_options"`` (see :func:`falsecolor._options.option`).
-
     Returns
     -------
     Band
@@ -195,7 +224,7 @@ def read_band(
             raise FileFormatError(_fits.open_error(path, err)) from err
         try:
             _fits.scan(hdul, path)
-            index = _fits.choose_hdu(hdul, hdu, path, option_prefix)
+            index = _fits.choose_hdu(hdul, hdu, path)
             _fits.check_layout(hdul, index, path)
             chosen = hdul[index]
             header = _fits.readable_header(chosen.header)
@@ -203,13 +232,13 @@ def read_band(
         finally:
             hdul.close()
     name = f"{path.name}[{index}]" if index else path.name
-    data = _fits.to_float(raw, header, byteswap, name, option_prefix)
-    data = _fits.select_plane(data, plane, name, option_prefix)
+    data = _fits.to_float(raw, header, byteswap, name)
+    data = _fits.select_plane(data, plane, name)
     provenance: dict[str, str] = {"path": str(path), "hdu": str(index), "dtype": raw.dtype.name}
-    band_unit = _header.unit(header, unit, name, option_prefix, provenance)
+    band_unit = _header.unit(header, unit, name, provenance)
     band_wavelength = _header.wavelength(header, wavelength, name, provenance)
     filter_name = _header.filter_name(header, filter, provenance)
-    factor = _header.conversion_factor(header, scale, name, option_prefix, provenance)
+    factor = _header.conversion_factor(header, scale, name, provenance)
     date = _header.date_obs(header, name, provenance)
     return Band(data, band_unit, band_wavelength, filter_name, date, factor, None, header, name, provenance)
 
@@ -220,11 +249,11 @@ def band_from_header(data: np.ndarray, header: fits.Header, *, source: str | Non
     name = source or "image"
     return Band(
         data,
-        _header.unit(header, None, name, "", provenance),
+        _header.unit(header, None, name, provenance),
         _header.wavelength(header, None, name, provenance),
         _header.filter_name(header, None, provenance),
         _header.date_obs(header, name, provenance),
-        _header.conversion_factor(header, None, name, "", provenance),
+        _header.conversion_factor(header, None, name, provenance),
         None,
         header,
         source,
@@ -237,10 +266,28 @@ def band_from_header(data: np.ndarray, header: fits.Header, *, source: str | Non
 
 #: Header keywords that describe how the array is stored, never copied from one file to another.
 _LAYOUT_KEYWORDS = {
-    "SIMPLE", "XTENSION", "BITPIX", "EXTEND", "PCOUNT", "GCOUNT", "BSCALE", "BZERO", "BLANK", "BUNIT",
-    "CHECKSUM", "DATASUM", "END", "ZIMAGE", "ZBITPIX", "ZCMPTYPE", "WAVELNTH", "WAVEUNIT", "FILTER",
-    "DATE-OBS", "",
-}  # fmt: skip
+    "SIMPLE",
+    "XTENSION",
+    "BITPIX",
+    "EXTEND",
+    "PCOUNT",
+    "GCOUNT",
+    "BSCALE",
+    "BZERO",
+    "BLANK",
+    "BUNIT",
+    "CHECKSUM",
+    "DATASUM",
+    "END",
+    "ZIMAGE",
+    "ZBITPIX",
+    "ZCMPTYPE",
+    "WAVELNTH",
+    "WAVEUNIT",
+    "FILTER",
+    "DATE-OBS",
+    "",
+}
 
 
 def band_to_hdu(band: Band, *, primary: bool = True) -> fits.PrimaryHDU | fits.ImageHDU:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from .._options import option
+from .._messages import option
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, InputError
 
 IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
@@ -119,7 +119,7 @@ def check_layout(hdul: fits.HDUList, index: int, path: Path) -> None:
         )
 
 
-def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path, prefix: str) -> int:
+def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path) -> int:
     try:
         count = len(hdul)
     except (OSError, ValueError) as err:
@@ -139,13 +139,10 @@ def choose_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path, prefix: st
         index = int(hdu)
         if not 0 <= index < count:
             raise FileFormatError(
-                f"{path} has {count} HDU(s), numbered 0..{count - 1}: "
-                f"{option(prefix, 'hdu', index)} is out of range"
+                f"{path} has {count} HDU(s), numbered 0..{count - 1}: {option('hdu', index)} is out of range"
             )
     if not has_image(hdul[index]):
-        raise FileFormatError(
-            f"HDU {index} of {path} holds no image: choose another with {option(prefix, 'hdu')}"
-        )
+        raise FileFormatError(f"HDU {index} of {path} holds no image: choose another with {option('hdu')}")
     return index
 
 
@@ -192,14 +189,12 @@ def read_data(h: Any, path: Path, caught: list) -> np.ndarray:
     return np.array(data)  # detach from the file
 
 
-def to_float(
-    raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: str, prefix: str
-) -> np.ndarray:
+def to_float(raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: str) -> np.ndarray:
     if raw.dtype.kind in "iu":
         if byteswap is None and looks_byteswapped(raw):
             raise ByteOrderError(
                 f"the integer data of {name} look byte-swapped (little-endian despite BITPIX): "
-                "rerun with --byteswap to read them swapped"
+                f"read them swapped with {option('byteswap', True)}"
             )
         if byteswap:
             raw = raw.byteswap()
@@ -238,21 +233,18 @@ def looks_byteswapped(raw: np.ndarray) -> bool:
     return float(np.mean(np.abs(np.diff(swapped, axis=-1)))) * 20 < as_read
 
 
-def select_plane(data: np.ndarray, plane: int | None, name: str, prefix: str) -> np.ndarray:
+def select_plane(data: np.ndarray, plane: int | None, name: str) -> np.ndarray:
     while data.ndim > 2 and data.shape[0] == 1:
         data = data[0]
     if data.ndim == 2:
         if plane not in (None, 0):
-            raise InputError(f"{name} is a 2-D image: {option(prefix, 'plane', plane)} does not exist")
+            raise InputError(f"{name} is a 2-D image: {option('plane', plane)} does not exist")
         return data
     cube = data.reshape(-1, *data.shape[-2:])
     if plane is None:
         raise CubeError(
-            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with "
-            f"{option(prefix, 'plane')}"
+            f"{name} is a cube of {cube.shape[0]} planes {data.shape}: choose one with {option('plane')}"
         )
     if not 0 <= plane < cube.shape[0]:
-        raise InputError(
-            f"{name} has planes 0..{cube.shape[0] - 1}: {option(prefix, 'plane', plane)} does not exist"
-        )
+        raise InputError(f"{name} has planes 0..{cube.shape[0] - 1}: {option('plane', plane)} does not exist")
     return np.ascontiguousarray(cube[plane])

@@ -118,9 +118,17 @@ def ser_segments(path: str) -> tuple[list[Segment], fits.Header]:
     times = tuple(head.timestamps) if head.timestamps is not None else None
     saturation = float(2**head.depth - 1)
     good = Segment(
-        "raw", path, head.frames_present, head.frame_shape, 178, head.dtype.str, flip=True, colour=colour,
-        times=times, saturation=saturation,
-    )  # fmt: skip
+        "raw",
+        path,
+        head.frames_present,
+        head.frame_shape,
+        178,
+        head.dtype.str,
+        flip=True,
+        colour=colour,
+        times=times,
+        saturation=saturation,
+    )
     segments = [good]
     missing = head.frame_count - head.frames_present
     if missing:
@@ -145,8 +153,10 @@ def _frame_times(header: fits.Header, count: int) -> tuple[str | None, ...] | No
         return (start.isoformat(timespec="milliseconds"),)
     if step is None:
         return None
-    return tuple((start + _dt.timedelta(seconds=i * float(step))).isoformat(timespec="milliseconds")
-                 for i in range(count))  # fmt: skip
+    return tuple(
+        (start + _dt.timedelta(seconds=i * float(step))).isoformat(timespec="milliseconds")
+        for i in range(count)
+    )
 
 
 def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
@@ -184,9 +194,21 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                     saturation = top
                 times = _frame_times(header, count)
                 if compressed or isinstance(hdu, fits.CompImageHDU):
-                    segments.append(Segment("fits", path, count, frame_shape, hdu=index, blank=blank,
-                                             scale=scale, zero=zero, dtype=dtype.str, times=times,
-                                             saturation=saturation))  # fmt: skip
+                    segments.append(
+                        Segment(
+                            "fits",
+                            path,
+                            count,
+                            frame_shape,
+                            hdu=index,
+                            blank=blank,
+                            scale=scale,
+                            zero=zero,
+                            dtype=dtype.str,
+                            times=times,
+                            saturation=saturation,
+                        )
+                    )
                     continue
                 offset = getattr(hdu, "_data_offset", None)  # fileinfo() re-verifies damaged cards
                 if not isinstance(offset, int):
@@ -198,9 +220,21 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                         f"{p.name} is truncated: frames {present}..{count - 1} of {count} are missing "
                         "and skipped"
                     )
-                segments.append(Segment("raw", path, present, frame_shape, offset, dtype.str, scale, zero,
-                                         blank, times=times[:present] if times else None,
-                                         saturation=saturation))  # fmt: skip
+                segments.append(
+                    Segment(
+                        "raw",
+                        path,
+                        present,
+                        frame_shape,
+                        offset,
+                        dtype.str,
+                        scale,
+                        zero,
+                        blank,
+                        times=times[:present] if times else None,
+                        saturation=saturation,
+                    )
+                )
     for note in notes:
         warn(note, stacklevel=3)
     if first is None:

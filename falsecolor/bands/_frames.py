@@ -252,8 +252,11 @@ def open_frames(
     if not any(s.count and s.shape[:2] != (0, 0) for s in segments):
         reasons = [str(w.message).removesuffix("; frame skipped") for w in caught]
         more = f" (and {len(reasons) - 1} more problem(s))" if len(reasons) > 1 else ""
-        raise FileFormatError(f"no readable frame in the inputs: {reasons[0]}{more}" if reasons else
-                              "no readable frame in the inputs")  # fmt: skip
+        raise FileFormatError(
+            f"no readable frame in the inputs: {reasons[0]}{more}"
+            if reasons
+            else "no readable frame in the inputs"
+        )
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return _assemble(segments, header or fits.Header(), channel)

@@ -6,14 +6,14 @@ import numpy as np
 from astropy import units as u
 from astropy.time import Time
 
-from .._options import option
+from .._messages import option
 from .._units import parse_quantity, parse_unit
 from ..exceptions import InputError, UnitError, warn
 
 _FILTER_KEYS = ("FILTER", "ESO INS FILT1 NAME", "FILTER1", "FILTNAME")
 
 
-def unit(header, override, name, prefix, provenance) -> u.UnitBase:
+def unit(header, override, name, provenance) -> u.UnitBase:
     if override is not None:
         provenance["unit"] = "option"
         return parse_unit(override)
@@ -35,7 +35,7 @@ def unit(header, override, name, prefix, provenance) -> u.UnitBase:
         except UnitError as err:
             raise UnitError(
                 f"unknown unit {text!r} in the {key} card of {name}: give the unit with "
-                f"{option(prefix, 'unit')} (e.g. 'W m-2 sr-1 um-1', K, counts)"
+                f"{option('unit')} (e.g. 'W m-2 sr-1 um-1', K, counts)"
             ) from err
         provenance["unit"] = note
         return unit
@@ -92,22 +92,21 @@ def filter_name(header, override, provenance) -> str | None:
     return None
 
 
-def conversion_factor(header, override, name, prefix, provenance) -> u.Quantity | None:
+def conversion_factor(header, override, name, provenance) -> u.Quantity | None:
     """Radiance per count from ``--scale`` or the CONVFACT/CONVUNIT cards (None if neither)."""
     if override is not None:
         provenance["conversion_factor"] = "option"
-        factor = _scale_quantity(override, option(prefix, "scale"))
+        factor = _scale_quantity(override, option("scale"))
     elif header.get("CONVFACT") is not None:
         if not str(header.get("CONVUNIT", "")).strip():
             warn(
-                f"ignoring CONVFACT in {name}: there is no CONVUNIT card "
-                f"(give {option(prefix, 'scale')} with a unit)"
+                f"ignoring CONVFACT in {name}: there is no CONVUNIT card (give {option('scale')} with a unit)"
             )
             return None
         try:
             factor = float(header["CONVFACT"]) * parse_unit(str(header["CONVUNIT"]))
         except (TypeError, ValueError, UnitError):
-            warn(f"ignoring unreadable CONVFACT/CONVUNIT in {name} (give {option(prefix, 'scale')} instead)")
+            warn(f"ignoring unreadable CONVFACT/CONVUNIT in {name} (give {option('scale')} instead)")
             return None
         provenance["conversion_factor"] = "CONVFACT/CONVUNIT"
     else:

@@ -110,9 +110,19 @@ def read_ser_header(path: str | Path) -> SerHeader:
             f"{path}: impossible SER header (width {width}, height {height}, depth {depth}, {count} frames)"
         )
     header = SerHeader(
-        path, _COLOURS[colour_id], width, height, depth, count, observer, instrument, telescope,
-        _ticks_to_iso(fields[12]), 0, None,
-    )  # fmt: skip
+        path,
+        _COLOURS[colour_id],
+        width,
+        height,
+        depth,
+        count,
+        observer,
+        instrument,
+        telescope,
+        _ticks_to_iso(fields[12]),
+        0,
+        None,
+    )
     present = min(count, max(0, size - HEADER_SIZE) // header.frame_bytes)
     timestamps = None
     trailer = HEADER_SIZE + count * header.frame_bytes
@@ -123,9 +133,19 @@ def read_ser_header(path: str | Path) -> SerHeader:
         if np.all(ticks > 0):
             timestamps = np.array([_ticks_to_iso(int(t)) for t in ticks], dtype=object)
     return SerHeader(
-        path, header.colour, width, height, depth, count, observer, instrument, telescope,
-        header.start_utc, int(present), timestamps,
-    )  # fmt: skip
+        path,
+        header.colour,
+        width,
+        height,
+        depth,
+        count,
+        observer,
+        instrument,
+        telescope,
+        header.start_utc,
+        int(present),
+        timestamps,
+    )
 
 
 class SerWriter:
@@ -158,10 +178,21 @@ class SerWriter:
         self._times: list[str] = []
         colour_id = {v: k for k, v in _COLOURS.items() if v != "bayer"}[colour]
         header = struct.pack(
-            _FORMAT, _FILE_ID, 0, colour_id, 1, shape[1], shape[0], depth, count,
-            observer.encode("latin-1")[:40], instrument.encode("latin-1")[:40],
-            telescope.encode("latin-1")[:40], _iso_to_ticks(start_utc), _iso_to_ticks(start_utc),
-        )  # fmt: skip
+            _FORMAT,
+            _FILE_ID,
+            0,
+            colour_id,
+            1,
+            shape[1],
+            shape[0],
+            depth,
+            count,
+            observer.encode("latin-1")[:40],
+            instrument.encode("latin-1")[:40],
+            telescope.encode("latin-1")[:40],
+            _iso_to_ticks(start_utc),
+            _iso_to_ticks(start_utc),
+        )
         self._file = self.path.open("wb")
         self._file.write(header)
 
@@ -219,8 +250,15 @@ def write_ser(
     bits = depth or (8 if frames.dtype == np.uint8 else 16)
     start = start_utc or (timestamps[0] if timestamps else None)
     with SerWriter(
-        path, frames.shape[1:3], count=len(frames), depth=bits, colour=colour, observer=observer,
-        instrument=instrument, telescope=telescope, start_utc=start,
-    ) as writer:  # fmt: skip
+        path,
+        frames.shape[1:3],
+        count=len(frames),
+        depth=bits,
+        colour=colour,
+        observer=observer,
+        instrument=instrument,
+        telescope=telescope,
+        start_utc=start,
+    ) as writer:
         writer.write(frames, timestamps)
     return Path(path)

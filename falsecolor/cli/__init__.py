@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..recipe import BandInput, declared, spelled_by
 from ._geometry import run_ephemeris, run_map
+from ._options import cli_spelling, given
 from ._parser import PROG, build_parser
 from ._render import run_render
 from ._stack import run_stack
@@ -30,18 +32,11 @@ def _run_info(args: argparse.Namespace) -> int:
     from ..exceptions import FalsecolorError
     from ..pipeline import describe
 
-    options = {
-        "hdu": args.hdu,
-        "plane": args.plane,
-        "unit": args.unit,
-        "wavelength": args.wavelength,
-        "filter": args.filter,
-        "byteswap": True if args.byteswap else None,
-    }
+    options = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
     reports, status = [], 0
     for path in args.files:
         try:
-            reports.append(describe(path, option_style="cli", **options))
+            reports.append(describe(path, **options))
         except FalsecolorError as err:
             status = 2
             if len(args.files) == 1:
@@ -206,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         previous = warnings.showwarning
         warnings.showwarning = _show_warning
         try:
-            return _COMMANDS[args.command](args)
+            with spelled_by(cli_spelling):  # messages name options as this command line sets them
+                return _COMMANDS[args.command](args)
         except FalsecolorError as err:
             if args.debug:
                 traceback.print_exc()

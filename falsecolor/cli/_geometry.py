@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..recipe import BandInput, Corrections, declared
+from ._options import add_band_options, add_option, given
 from ._types import number
 
 __all__ = ["add_ephemeris", "add_map", "run_ephemeris", "run_map"]
@@ -74,17 +76,12 @@ def add_map(commands, common) -> None:
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="disc images (FITS)")
     parser.add_argument("--output", "-o", required=True, metavar="FITS", help="the map to write")
-    parser.add_argument(
-        "--resolution", type=number, default=1.0, metavar="DEG", help="degrees per map pixel (default 1)"
-    )
-    parser.add_argument("--mu-min", type=number, default=0.2, metavar="MU", help="mu cut (default 0.2)")
-    parser.add_argument(
-        "--site", metavar="NAME", help="observatory for the ephemeris (default: from the header)"
-    )
-    parser.add_argument("--hdu", metavar="N", help="HDU index or EXTNAME of every image")
-    parser.add_argument("--plane", type=int, metavar="N", help="plane of 3-D images")
-    parser.add_argument("--byteswap", action="store_true", help="read integer data byte-swapped")
+    options = {o.name: o for o in declared(Corrections)}
+    add_option(parser, options["map_resolution"], flags=("--resolution",))
+    add_option(parser, options["mu_min"])
+    add_option(parser, options["site"])
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    add_band_options(parser, ("single",))
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -95,12 +92,16 @@ def run_map(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith((".fits", ".fit", ".fts")):
         raise OutputError(f"-o {args.output}: the map is written as FITS; name it .fits")
+    chosen = Corrections(mu_min=args.mu_min, map_resolution=args.map_resolution, site=args.site)
+    read = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
     pipeline.check_outputs([args.output], inputs=args.images)
-    options = {"hdu": args.hdu, "plane": args.plane, "byteswap": True if args.byteswap else None}
     result = pipeline.make_map(
-        args.images, resolution=args.resolution, mu_min=args.mu_min, site=args.site,
-        read_options={**{k: v for k, v in options.items() if v is not None}, "option_prefix": "--"},
-    )  # fmt: skip
+        args.images,
+        resolution=chosen.map_resolution,
+        mu_min=chosen.mu_min,
+        site=chosen.site,
+        read_options={k: v for k, v in read.items() if v is not None},
+    )
     written = result.write(args.output, inputs=args.images)
     if not args.quiet:
         seen = float(np.isfinite(result.values).mean())

@@ -6,7 +6,7 @@ import argparse
 import glob
 import os
 
-from ._render import _Progress
+from ._render import Progress
 
 
 def _input_files(patterns: list[str]) -> list[str]:
@@ -34,18 +34,32 @@ def run_stack(args: argparse.Namespace) -> int:
 
         raise OutputError(f"-o {args.output}: the stacked band is written as FITS; name it .fits")
     result = pipeline.stack(
-        args.frames, keep=args.keep, method=args.method, align=args.align, metric=args.metric,
-        box=args.box, local_selection=args.local_selection, drizzle=args.drizzle, clip=args.clip,
-        region=args.region, dark=args.dark, flat=args.flat, channel=args.channel,
-        reference_frames=args.reference_frames, workers=args.workers, scheduler=args.scheduler,
-        progress=_Progress(args.quiet),
-    )  # fmt: skip
+        args.frames,
+        keep=args.keep,
+        method=args.method,
+        align=args.align,
+        metric=args.metric,
+        box=args.box,
+        local_selection=args.local_selection,
+        drizzle=args.drizzle,
+        clip=args.clip,
+        region=args.region,
+        dark=args.dark,
+        flat=args.flat,
+        channel=args.channel,
+        reference_frames=args.reference_frames,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=Progress(args.quiet),
+    )
     written = pipeline.write_stack(result, args.output, report=args.report, plot=args.plot, inputs=inputs)
     if not args.quiet:
         s = result.summary
         print(f"wrote {', '.join(str(p) for p in written)}")
-        print(f"  {s['kept']} of {s['frames']} frames stacked ({s['usable']} usable), {s['method']}, "
-              f"{s['align']} alignment, RMS shift {s['shift_rms_px']} px")  # fmt: skip
+        print(
+            f"  {s['kept']} of {s['frames']} frames stacked ({s['usable']} usable), {s['method']}, "
+            f"{s['align']} alignment, RMS shift {s['shift_rms_px']} px"
+        )
         if s["date_obs"]:
             print(f"  mid-time of the kept frames {s['date_obs']}")
     return 0

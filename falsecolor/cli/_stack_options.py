@@ -117,9 +117,11 @@ def add_stack(commands, common) -> None:
     )
     group = stack.add_argument_group("calibration")
     group.add_argument(
-        "--dark", action="append", metavar="FILE",
+        "--dark",
+        action="append",
+        metavar="FILE",
         help="dark frame(s), averaged and subtracted (repeat the option, or give a quoted glob)",
-    )  # fmt: skip
+    )
     group.add_argument(
         "--flat",
         action="append",

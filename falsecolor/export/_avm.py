@@ -35,8 +35,14 @@ def _spectral_band(wavelength_nm: float | None) -> str:
     """The AVM ``Spectral.Band`` word for a wavelength (nm)."""
     if wavelength_nm is None:
         return "Infrared"
-    for limit, name in ((0.01, "Gamma-ray"), (10, "X-ray"), (400, "Ultraviolet"), (700, "Optical"),
-                        (1e6, "Infrared"), (1e7, "Millimeter")):  # fmt: skip
+    for limit, name in (
+        (0.01, "Gamma-ray"),
+        (10, "X-ray"),
+        (400, "Ultraviolet"),
+        (700, "Optical"),
+        (1e6, "Infrared"),
+        (1e7, "Millimeter"),
+    ):
         if wavelength_nm < limit:
             return name
     return "Radio"

@@ -29,8 +29,15 @@ SITES = {
     "paranal": (-70.4045 * u.deg, -24.6272 * u.deg, 2635.0 * u.m),
     "mauna kea": (-155.4719 * u.deg, 19.8262 * u.deg, 4168.0 * u.m),
 }
-_ALIASES = {"geocenter": "geocentre", "geocentric": "geocentre", "vlt": "paranal", "eso": "paranal",
-            "maunakea": "mauna kea", "mauna-kea": "mauna kea", "irtf": "mauna kea"}  # fmt: skip
+_ALIASES = {
+    "geocenter": "geocentre",
+    "geocentric": "geocentre",
+    "vlt": "paranal",
+    "eso": "paranal",
+    "maunakea": "mauna kea",
+    "mauna-kea": "mauna kea",
+    "irtf": "mauna kea",
+}
 
 
 #: The built-in planetary theory (plan94) covers 1800-2050.
@@ -146,13 +153,23 @@ def _rotation_model(t_centuries: float, days: float) -> tuple[float, float, floa
         ]
     )
     alpha0 = (
-        268.056595 - 0.006499 * t_centuries + 0.000117 * np.sin(ja) + 0.000938 * np.sin(jb)
-        + 0.001432 * np.sin(jc) + 0.000030 * np.sin(jd) + 0.002150 * np.sin(je)
-    )  # fmt: skip
+        268.056595
+        - 0.006499 * t_centuries
+        + 0.000117 * np.sin(ja)
+        + 0.000938 * np.sin(jb)
+        + 0.001432 * np.sin(jc)
+        + 0.000030 * np.sin(jd)
+        + 0.002150 * np.sin(je)
+    )
     delta0 = (
-        64.495303 + 0.002413 * t_centuries + 0.000050 * np.cos(ja) + 0.000404 * np.cos(jb)
-        + 0.000617 * np.cos(jc) - 0.000013 * np.cos(jd) + 0.000926 * np.cos(je)
-    )  # fmt: skip
+        64.495303
+        + 0.002413 * t_centuries
+        + 0.000050 * np.cos(ja)
+        + 0.000404 * np.cos(jb)
+        + 0.000617 * np.cos(jc)
+        - 0.000013 * np.cos(jd)
+        + 0.000926 * np.cos(je)
+    )
     w = 284.95 + 870.5360000 * days
     return float(alpha0), float(delta0), float(np.mod(w, 360.0))
 

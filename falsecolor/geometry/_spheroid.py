@@ -12,6 +12,7 @@ column), the usual sky orientation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,44 @@ class DiscGeometry:
     def __post_init__(self):
         if not (np.isfinite(self.equatorial_radius) and self.equatorial_radius > 0):
             raise InputError(f"the equatorial radius must be positive, got {self.equatorial_radius}")
+
+    def to_header(self) -> list[tuple[str, float, str]]:
+        """FITS cards ``(keyword, value, comment)`` (``FC_*``) that :meth:`from_header` reads back.
+
+        Examples
+        --------
+        >>> disc = DiscGeometry((99.5, 120.25), 80.0, 3.1, 12.5, 290.0)
+        >>> DiscGeometry.from_header(dict(card[:2] for card in disc.to_header())) == disc
+        True
+        """
+        return [
+            ("FC_CY", round(float(self.centre[0]), 6), "disc centre row (0-based, row 0 at the bottom)"),
+            ("FC_CX", round(float(self.centre[1]), 6), "disc centre column (0-based)"),
+            ("FC_REQ", round(float(self.equatorial_radius), 6), "equatorial radius, pixels"),
+            (
+                "FC_B",
+                round(float(self.sub_observer_latitude), 6),
+                "sub-observer planetocentric latitude, deg",
+            ),
+            ("FC_PA", round(float(self.pole_angle), 6), "pole angle, deg from up towards the left"),
+            ("FC_CML", round(float(self.central_meridian), 6), "central meridian, System III W, deg"),
+        ]
+
+    @classmethod
+    def from_header(cls, header: Any) -> DiscGeometry | None:
+        """The disc written in ``FC_*`` cards (:meth:`to_header`); None when absent or damaged."""
+        if header is None or header.get("FC_REQ") is None:
+            return None
+        try:
+            return cls(
+                (float(header["FC_CY"]), float(header["FC_CX"])),
+                float(header["FC_REQ"]),
+                float(header.get("FC_B", 0.0)),
+                float(header.get("FC_PA", 0.0)),
+                float(header.get("FC_CML", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError, InputError):
+            return None
 
 
 @dataclass(frozen=True, eq=False)

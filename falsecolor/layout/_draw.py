@@ -78,9 +78,16 @@ def render_text(
     # A contrasting outline keeps the text readable over any page colour.
     outline = "black" if colour == "white" else "white"
     fig.text(
-        x, 0.5, text, ha=align, va="center", color=colour, fontsize=font, fontweight=weight,
+        x,
+        0.5,
+        text,
+        ha=align,
+        va="center",
+        color=colour,
+        fontsize=font,
+        fontweight=weight,
         path_effects=[patheffects.withStroke(linewidth=max(1.0, font / 10), foreground=outline)],
-    )  # fmt: skip
+    )
     return to_array(fig)
 
 
@@ -109,9 +116,14 @@ class Line:
 
     def tile(self, width: int, colour: str) -> np.ndarray:
         return render_text(
-            self.text, width=width, height=self.height, fontsize=self.fontsize(width),
-            colour=colour, align=self.align, weight=self.weight,
-        )  # fmt: skip
+            self.text,
+            width=width,
+            height=self.height,
+            fontsize=self.fontsize(width),
+            colour=colour,
+            align=self.align,
+            weight=self.weight,
+        )
 
 
 def to_depth(tile: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -89,12 +89,16 @@ def render_key(spec: KeySpec, *, size: int, background: tuple[float, ...] | None
     y_band = f"{spec.y_band}: " if spec.y_band else ""
     axes.set_xlabel(
         f"{spec.x_label}\n{x_band}{spec.x_ends[0]} → {spec.x_ends[1]}",
-        color=ink, fontsize=font, linespacing=1.4,
-    )  # fmt: skip
+        color=ink,
+        fontsize=font,
+        linespacing=1.4,
+    )
     axes.set_ylabel(
         f"{spec.y_label}\n{y_band}{spec.y_ends[0]} → {spec.y_ends[1]}",
-        color=ink, fontsize=font, linespacing=1.4,
-    )  # fmt: skip
+        color=ink,
+        fontsize=font,
+        linespacing=1.4,
+    )
     _clipped_labels(axes, spec, ink, max(7.0, font * 0.8))
     tile = to_array(fig)
     return crop(tile, np.round(np.asarray(panel) * 255).astype(np.uint8), margin=round(font * 1.2))
@@ -110,7 +114,5 @@ def _clipped_labels(axes, spec: KeySpec, ink: str, font: float) -> None:
         axes.text(1.0, 1.02, f"clipped {_percent(high)} ▸", ha="right", va="bottom", **style)
     if spec.y_clipped is not None:
         low, high = spec.y_clipped
-        axes.text(1.03, 0.0, f"◂ {_percent(low)} clipped", ha="left", va="bottom",
-                  rotation=90, **style)  # fmt: skip
-        axes.text(1.03, 1.0, f"clipped {_percent(high)} ▸", ha="left", va="top",
-                  rotation=90, **style)  # fmt: skip
+        axes.text(1.03, 0.0, f"◂ {_percent(low)} clipped", ha="left", va="bottom", rotation=90, **style)
+        axes.text(1.03, 1.0, f"clipped {_percent(high)} ▸", ha="left", va="top", rotation=90, **style)

@@ -43,8 +43,16 @@ def scale_bar(km_per_pixel: float, image_width: int, *, ink: str = "white") -> n
     effects = _outline(ink)
     bar = axes.fill_between([pad, pad + length], pad, pad + thickness, color=ink, linewidth=0)
     bar.set_path_effects(effects)
-    axes.text(pad + length / 2, pad + thickness + font * 0.3, _km(length_km), ha="center", va="bottom",
-              color=ink, fontsize=font, path_effects=effects)  # fmt: skip
+    axes.text(
+        pad + length / 2,
+        pad + thickness + font * 0.3,
+        _km(length_km),
+        ha="center",
+        va="bottom",
+        color=ink,
+        fontsize=font,
+        path_effects=effects,
+    )
     return to_array(fig)
 
 
@@ -64,11 +72,22 @@ def north_arrow(angle: float, size: int, *, ink: str = "white") -> np.ndarray:
     effects = _outline(ink)
     font = max(MIN_FONT, size / 6.0)
     axes.annotate(
-        "", xy=(0.45 * dx, 0.45 * dy), xytext=(-0.55 * dx, -0.55 * dy),
+        "",
+        xy=(0.45 * dx, 0.45 * dy),
+        xytext=(-0.55 * dx, -0.55 * dy),
         arrowprops={"arrowstyle": "-|>", "color": ink, "lw": max(1.5, size / 40), "mutation_scale": size / 5},
-    ).arrow_patch.set_path_effects(effects)  # fmt: skip
-    axes.text(0.78 * dx, 0.78 * dy, "N", ha="center", va="center", color=ink, fontsize=font,
-              fontweight="bold", path_effects=effects)  # fmt: skip
+    ).arrow_patch.set_path_effects(effects)
+    axes.text(
+        0.78 * dx,
+        0.78 * dy,
+        "N",
+        ha="center",
+        va="center",
+        color=ink,
+        fontsize=font,
+        fontweight="bold",
+        path_effects=effects,
+    )
     return to_array(fig)
 
 

@@ -69,6 +69,13 @@ def swatch(
     fig.text(20 / width, y, text, color=ink, fontsize=9.5, va="top", linespacing=1.35)
     if note_text:
         y -= 16 * (text.count("\n") + 1.6) / height
-        fig.text(20 / width, y, note_text, color="#ffb347" if ink == "white" else "#8a4b00", fontsize=9.5,
-                 va="top", linespacing=1.35)  # fmt: skip
+        fig.text(
+            20 / width,
+            y,
+            note_text,
+            color="#ffb347" if ink == "white" else "#8a4b00",
+            fontsize=9.5,
+            va="top",
+            linespacing=1.35,
+        )
     return to_array(fig)

@@ -216,8 +216,9 @@ class Drizzle:
         from scipy import ndimage
 
         with np.errstate(invalid="ignore", divide="ignore"):
-            image = np.where(self.weight > 0.05 * np.median(self.weight[self.weight > 0]),
-                             self.total / self.weight, np.nan)  # fmt: skip
+            image = np.where(
+                self.weight > 0.05 * np.median(self.weight[self.weight > 0]), self.total / self.weight, np.nan
+            )
         image = image.reshape(self.out_shape)
         holes = ~np.isfinite(image)
         if holes.any():

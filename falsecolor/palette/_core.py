@@ -30,10 +30,16 @@ FINE_LUT_SIZE = 1024
 
 # Where each control point sits on the 3 x 3 grid [temperature node, cloud node].
 _GRID = {
-    "cold_clear": (0, 0), "warm_clear": (2, 0), "cold_cloudy": (0, 2), "warm_cloudy": (2, 2),
-    "clear_middle": (1, 0), "cloudy_middle": (1, 2), "cold_middle": (0, 1), "warm_middle": (2, 1),
+    "cold_clear": (0, 0),
+    "warm_clear": (2, 0),
+    "cold_cloudy": (0, 2),
+    "warm_cloudy": (2, 2),
+    "clear_middle": (1, 0),
+    "cloudy_middle": (1, 2),
+    "cold_middle": (0, 1),
+    "warm_middle": (2, 1),
     "centre": (1, 1),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,9 +169,11 @@ class Palette:
                 colour = srgb_to_linear(colour)
             grid[_GRID[name]] = np.append(colour, value[3])
         for (i, j), ends in {
-            (1, 0): ((0, 0), (2, 0)), (1, 2): ((0, 2), (2, 2)),
-            (0, 1): ((0, 0), (0, 2)), (2, 1): ((2, 0), (2, 2)),
-        }.items():  # fmt: skip
+            (1, 0): ((0, 0), (2, 0)),
+            (1, 2): ((0, 2), (2, 2)),
+            (0, 1): ((0, 0), (0, 2)),
+            (2, 1): ((2, 0), (2, 2)),
+        }.items():
             if np.isnan(grid[i, j, 0]):
                 grid[i, j] = 0.5 * (grid[ends[0]] + grid[ends[1]])
         if np.isnan(grid[1, 1, 0]):

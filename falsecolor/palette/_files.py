@@ -14,8 +14,15 @@ from ..exceptions import PaletteError
 from ._core import CORNERS, DEFAULT_PALETTE, INTERPOLATIONS, MIDPOINTS, Palette
 
 _TOP_KEYS = (
-    "name", "description", "interpolation", "credit", "license", "background", "axes", "colors",
-)  # fmt: skip
+    "name",
+    "description",
+    "interpolation",
+    "credit",
+    "license",
+    "background",
+    "axes",
+    "colors",
+)
 _SUFFIXES = (".toml", ".png")
 #: Largest side of a PNG palette (a 4096 x 4096 table is 256 MiB as floats).
 MAX_TABLE_SIDE = 4096

@@ -1,37 +1,48 @@
-"""High-level API: band images in, composite out. The one place the stages meet.
+"""The public API in one place: the workflows' names, and the synthetic demo wired into recipe runs.
 
-``render`` turns a temperature band and a ~5 um cloud band (or a ready opacity
-map) into a :class:`~falsecolor.Composite`; ``compose`` does the same
-from temperature and opacity arrays; ``render_recipe`` and ``render_batch``
-run recipes; ``describe`` reports what the tool reads from a file.
+The work is done by the workflow packages: :mod:`falsecolor.rendering` (bands in,
+a :class:`Composite` out), :mod:`falsecolor.publish` (recipes run and their
+outputs written), :mod:`falsecolor.stacking` (lucky imaging),
+:mod:`falsecolor.synthetic` and :mod:`falsecolor.mapping`. This facade
+re-exports their public names and does the one thing none of them may do
+alone: give a recipe that asks for the built-in demo its synthetic bands.
 """
 
-from ._clear import cloud_opacity
-from ._compose import compose
-from ._composite import RECIPE_KEY, Composite
-from ._corrections import Corrections
-from ._geometry import jupiter_ephemeris
-from ._info import check_outputs, describe, filter_catalogue, render_demo
-from ._inputs import resolve_band
-from ._lucky_frames import LuckyFrames, synthetic_frames
-from ._mapping import CylindricalMap, make_map
-from ._palettes import palette_catalogue, palette_previews, palette_report
-from ._present import Look
-from ._recipes import (
-    BandInput,
-    Recipe,
-    composite_of,
-    load_recipe,
-    names_file,
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import publish
+from ..filters import catalogue as filter_catalogue
+from ..mapping import CylindricalMap, make_map
+from ..publish import (
+    check_outputs,
+    palette_catalogue,
+    palette_previews,
+    palette_report,
     recipe_from_image,
     recipe_writer,
     render_batch,
-    render_recipe,
     write_recipe,
 )
-from ._render import Prepared, prepare, render
-from ._stack import Stacked, StackOptions, stack
-from ._stack_report import write_stack
+from ..recipe import BandInput, Corrections, Look, Recipe, load_recipe, names_file
+from ..rendering import (
+    RECIPE_KEY,
+    Composite,
+    Prepared,
+    cloud_opacity,
+    compose,
+    describe,
+    jupiter_ephemeris,
+    prepare,
+    render,
+    resolve_band,
+)
+from ..stacking import Stacked, StackOptions, stack, write_stack
+from ..synthetic import LuckyFrames, synthetic_frames, synthetic_jupiter
 
 __all__ = [
     "RECIPE_KEY",
@@ -71,3 +82,44 @@ __all__ = [
     "write_recipe",
     "write_stack",
 ]
+
+
+def demo_bands(size: int) -> dict[str, Any]:
+    """The built-in synthetic Jupiter's two bands (``size`` x ``size`` pixels), by role."""
+    jupiter = synthetic_jupiter((size, size))
+    return {"temperature": jupiter.temperature_band, "cloud": jupiter.cloud_band}
+
+
+def _bands(recipe: Recipe) -> dict[str, Any] | None:
+    return demo_bands(recipe.demo) if recipe.demo is not None else None
+
+
+def render_demo(size: int = 720, **options: Any) -> Composite:
+    """Render the built-in synthetic Jupiter (``size`` x ``size`` pixels) with :func:`render` options."""
+    recipe = Recipe(demo=size)  # checks the size
+    bands = demo_bands(size)
+    composite = render(bands["temperature"], bands["cloud"], **options)
+    assert composite.recipe is not None
+    return dataclasses.replace(composite, recipe=composite.recipe.replace(demo=recipe.demo))
+
+
+def composite_of(recipe: Recipe | str | Path) -> Composite:
+    """The composite a recipe (a :class:`Recipe` or a TOML file) describes, without writing anything."""
+    chosen = publish.as_recipe(recipe)
+    return publish.composite_of(chosen, bands=_bands(chosen))
+
+
+def render_recipe(
+    recipe: Recipe | str | Path,
+    *,
+    files: Sequence[str | Path] | None = None,
+    fits: str | Path | None = None,
+    also: Sequence[tuple[str | Path, Any]] = (),
+) -> tuple[Composite, list[Path]]:
+    """Run a recipe (a :class:`Recipe` or a TOML file): render it and write its outputs.
+
+    See :func:`falsecolor.publish.render_recipe`; a recipe asking for the demo
+    gets the built-in synthetic Jupiter.
+    """
+    chosen = publish.as_recipe(recipe)
+    return publish.render_recipe(chosen, files=files, fits=fits, also=also, bands=_bands(chosen))

@@ -1,0 +1,141 @@
+"""Command-line options generated from the option model, and the command line's way of naming them.
+
+Every render option is declared once in :mod:`falsecolor.recipe`; here each
+declaration becomes an argparse argument (flag, value count, choices, help
+with its default), and a value given on the command line becomes a change of
+the recipe, checked by the same code that checks a TOML file. Messages from
+anywhere in the package name options through :func:`cli_spelling`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from typing import Any
+
+from ..recipe import OPTIONS, SECTION_CLASSES, UNSET, BandInput, FileNames, Flag, Option, Problem, declared
+
+__all__ = ["add_band_options", "add_option", "add_render_options", "band_values", "cli_spelling", "given"]
+
+_BAND_OPTIONS = declared(BandInput)[1:]  # without the path
+_BY_NAME = {o.name: o for o in OPTIONS}
+_BAND_BY_NAME = {o.name: o for o in _BAND_OPTIONS}
+#: Group titles of the band options, by scope.
+_BAND_GROUPS = {
+    "temperature": "temperature band (overrides its FITS header; --t-filter etc. are the same options)",
+    "cloud": "cloud band (~5 µm, or the --opacity / --aerosol input; overrides its FITS header)",
+    "all": "every input",
+    "single": "how to read the file (overrides its FITS header)",
+}
+
+
+class _Typed:
+    """An argparse ``type``: the option kind's reading of a word, its problem as argparse's message."""
+
+    def __init__(self, declaration: Option):
+        self.kind = declaration.kind
+        self.__name__ = type(declaration.kind).__name__.lower()
+
+    def __call__(self, text: str) -> Any:
+        try:
+            return self.kind.parse(text)
+        except Problem as problem:
+            raise argparse.ArgumentTypeError(problem.message) from None
+
+
+def add_option(
+    group: Any, declaration: Option, *, flags: Iterable[str] | None = None, dest: str | None = None
+) -> None:
+    """One argparse argument for one declared option (``flags`` and ``dest`` to place it elsewhere)."""
+    kwargs: dict[str, Any] = {
+        "dest": dest or declaration.name,
+        "default": None,
+        "help": declaration.help_text().replace("%", "%%"),
+    }
+    kind = declaration.kind
+    if isinstance(kind, Flag):
+        kwargs["action"] = argparse.BooleanOptionalAction
+    else:
+        kwargs["type"] = _Typed(declaration)
+        kwargs["metavar"] = declaration.metavar or declaration.name.upper()
+        if isinstance(kind, FileNames):
+            kwargs["action"] = "append"
+        if kind.nargs is not None:
+            kwargs["nargs"] = kind.nargs
+        if declaration.const is not UNSET:
+            kwargs["nargs"], kwargs["const"] = "?", declaration.const
+        choices = getattr(kind, "choices", None)
+        if choices:
+            kwargs["choices"], kwargs["metavar"] = choices, "{" + ",".join(choices) + "}"
+    group.add_argument(*(flags if flags is not None else declaration.flags()), **kwargs)
+
+
+def add_band_options(parser: Any, scopes: Iterable[str] = ("temperature", "cloud", "all")) -> None:
+    """The options of the input bands (--filter, --cloud-unit, --hdu, ...), a group per scope."""
+    for scope in scopes:
+        group = parser.add_argument_group(_BAND_GROUPS[scope])
+        for declaration in _BAND_OPTIONS:
+            if scope == "single":  # one file, as for `falsecolor info`
+                add_option(group, declaration, flags=(f"--{declaration.name}",))
+                continue
+            flags = (declaration.band_flags or {}).get(scope)
+            if flags:
+                add_option(group, declaration, flags=flags, dest=f"band:{scope}:{declaration.name}")
+
+
+def add_render_options(parser: Any) -> None:
+    """Every render option, a group per section of the option model (the band options after the inputs)."""
+    for section in SECTION_CLASSES:
+        group = parser.add_argument_group(section.TITLE)
+        for declaration in declared(section):
+            if declaration.flag is not None:
+                add_option(group, declaration)
+        if section.TITLE == "inputs":
+            add_band_options(parser)
+
+
+def given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
+    """The options among ``names`` that the command line gave (argparse leaves the others None)."""
+    values = {}
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def band_values(args: argparse.Namespace, scope: str) -> dict[str, Any]:
+    """The read options given for one band (``temperature`` or ``cloud``): its own, else every input's."""
+    values = {}
+    for declaration in _BAND_OPTIONS:
+        own = getattr(args, f"band:{scope}:{declaration.name}", None)
+        shared = getattr(args, f"band:all:{declaration.name}", None)
+        value = own if own is not None else shared
+        if value is not None:
+            values[declaration.name] = value
+    return values
+
+
+def _word(value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return repr(text) if (" " in text or not text) else text
+
+
+def cli_spelling(name: str, value: Any, band: str | None) -> str:
+    """How the command line sets option ``name`` (to ``value``): ``--cloud-wavelength 5um``, ``--no-key``."""
+    flag = None
+    if band is not None and name in _BAND_BY_NAME:
+        scopes = _BAND_BY_NAME[name].band_flags or {}
+        flags = scopes.get(band) or scopes.get("all")
+        flag = flags[0] if flags else None
+    elif name in _BY_NAME:
+        flag = _BY_NAME[name].flag
+    if not flag:
+        flag = "--" + name.replace("_", "-")
+    if value is UNSET or value is True:
+        return flag
+    if value is False:
+        return "--no-" + flag[2:]
+    if isinstance(value, tuple | list):
+        return " ".join([flag, *(_word(v) for v in value)])
+    return f"{flag} {_word(value)}"

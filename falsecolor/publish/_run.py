@@ -1,0 +1,138 @@
+"""Running recipes: the composite a recipe describes, a run that writes its outputs, a re-render from
+an image, and the recipe written beside the pictures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..bands import Band
+from ..exceptions import InputError, RecipeError, warn
+from ..recipe import Recipe, load_recipe, parse_recipe
+from ..rendering import RECIPE_KEY, Composite, check_look, file_hash, prepare_recipe
+from ._outputs import check_outputs, picture_formats
+
+__all__ = [
+    "as_recipe",
+    "composite_of",
+    "outputs_of",
+    "recipe_from_image",
+    "recipe_writer",
+    "render_recipe",
+    "write_recipe",
+]
+
+Bands = Mapping[str, Band]
+
+
+def as_recipe(recipe: Recipe | str | Path) -> Recipe:
+    """A Recipe as given, or read from a TOML file."""
+    return recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+
+
+def write_recipe(recipe: Recipe, path: str | Path) -> list[Path]:
+    """Write a recipe as TOML, its relative paths rewritten for the file's folder (atomically)."""
+    from ..export import write_atomically
+
+    return write_atomically([recipe_writer(recipe, path)])
+
+
+def recipe_writer(recipe: Recipe, path: str | Path) -> tuple[str | Path, Any]:
+    """``(path, writer)`` for :func:`~falsecolor.export.write_atomically`: the recipe as TOML there."""
+    text = recipe.rebased(Path(path).resolve().parent).to_toml()
+    return path, lambda fh: fh.write(text.encode("utf-8"))
+
+
+def composite_of(recipe: Recipe | str | Path, *, bands: Bands | None = None) -> Composite:
+    """The composite a recipe describes (without writing anything).
+
+    ``bands`` gives the inputs as Band objects by role (``temperature``,
+    ``cloud``, ...) instead of the files the recipe names: the synthetic demo.
+    """
+    recipe = as_recipe(recipe)
+    if recipe.demo is not None and not bands:
+        raise RecipeError(
+            "the demo recipe needs the synthetic bands: run it through falsecolor.render_recipe"
+        )
+    check_look(recipe)
+    prepared = prepare_recipe(recipe, bands=bands)
+    return prepared.finish(recipe, recipe=recipe)
+
+
+def outputs_of(
+    recipe: Recipe, files: Sequence[str | Path] | None, fits: str | Path | None
+) -> tuple[list[Path], Path | None]:
+    """The pictures and the FITS prefix of a run: those given, else the recipe's (relative to its folder)."""
+    chosen = [Path(f) for f in files] if files else [recipe.resolve(f) for f in recipe.files]
+    if not chosen:
+        raise RecipeError('the recipe names no output: add [output] files = ["out.png"] or give -o FILE')
+    prefix = Path(fits) if fits is not None else (recipe.resolve(recipe.fits) if recipe.fits else None)
+    return chosen, prefix
+
+
+def render_recipe(
+    recipe: Recipe | str | Path,
+    *,
+    files: Sequence[str | Path] | None = None,
+    fits: str | Path | None = None,
+    also: Sequence[tuple[str | Path, Any]] = (),
+    bands: Bands | None = None,
+) -> tuple[Composite, list[Path]]:
+    """Run a recipe (a :class:`~falsecolor.Recipe` or a TOML file): render and write its outputs.
+
+    Parameters
+    ----------
+    recipe : Recipe, str or Path
+    files : list of paths, optional
+        Outputs instead of the recipe's ``[output] files``.
+    fits : str or Path, optional
+        FITS product prefix instead of the recipe's ``[output] fits``.
+    also : sequence of (path, writer), optional
+        Further files for the same all-or-nothing batch (e.g. :func:`recipe_writer`).
+    bands : mapping, optional
+        Band objects by role instead of the recipe's files (the demo).
+
+    Returns
+    -------
+    (Composite, list of Path)
+        The composite and the files written.
+    """
+    recipe = as_recipe(recipe)
+    chosen, prefix = outputs_of(recipe, files, fits)
+    check_outputs([*chosen, *(p for p, _ in also)], fits_prefix=prefix, inputs=recipe.files_read())
+    picture_formats(chosen)
+    composite = composite_of(recipe, bands=bands)
+    return composite, composite.save(chosen, fits_prefix=prefix, recipe=recipe, also=also)
+
+
+def recipe_from_image(path: str | Path) -> Recipe:
+    """The recipe embedded in a falsecolor PNG; its paths are relative to the image's folder.
+
+    Warns when an input file differs from the one the image was made from.
+    """
+    from PIL import Image
+
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            text = image.info.get(RECIPE_KEY) if image.format == "PNG" else None
+            sources = image.info.get("Source", "")
+    except FileNotFoundError:
+        raise InputError(f"image {path} does not exist") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise InputError(f"cannot read image {path}: {err}") from None
+    if not text:
+        raise RecipeError(f"{path} carries no falsecolor recipe: only PNGs written by falsecolor do")
+    recipe = parse_recipe(text, source=f"{path} (embedded recipe)", base=path.resolve().parent)
+    _check_sources(recipe, sources, path)
+    return recipe
+
+
+def _check_sources(recipe: Recipe, sources: str, image: Path) -> None:
+    recorded = dict(item.strip().rsplit(" sha256:", 1) for item in sources.split(";") if " sha256:" in item)
+    for band in recipe.input_bands():
+        source = recipe.resolve(band.path)
+        expected = recorded.get(source.name)
+        if expected and source.is_file() and file_hash(source) != expected:
+            warn(f"{source} differs from the file {image.name} was made from: the picture will differ")

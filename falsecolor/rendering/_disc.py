@@ -1,0 +1,268 @@
+"""Geometry for the pipeline: the ephemeris of an observation and the disc in an image."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from astropy.wcs import WCS
+from astropy.wcs.utils import proj_plane_pixel_scales
+from scipy import ndimage
+
+from .. import geometry
+from ..bands import Band
+from ..exceptions import InputError
+from ..geometry import DiscGeometry, Ephemeris, LimbFit
+
+__all__ = [
+    "Disc",
+    "describe_disc",
+    "find_disc",
+    "jupiter_ephemeris",
+    "north_angle",
+    "observation_ephemeris",
+    "pixel_scale",
+    "rotate_north_up",
+    "shift_image",
+    "shift_onto",
+]
+
+
+def jupiter_ephemeris(
+    time: Any,
+    *,
+    site: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    height: float | None = None,
+) -> Ephemeris:
+    """Jupiter's apparent geometry at ``time`` (UTC) from a named site, a custom one, or the geocentre.
+
+    Parameters
+    ----------
+    time : str or astropy.time.Time
+        ISO 8601 UTC, or ``JD...`` / ``MJD...``.
+    site : str, optional
+        ``paranal``, ``mauna kea`` or ``geocentre`` (default).
+    lon, lat, height : float, optional
+        A custom site: east longitude and geodetic latitude (degrees), height (m).
+
+    Returns
+    -------
+    Ephemeris
+
+    Examples
+    --------
+    >>> e = jupiter_ephemeris("2018-05-24T02:49:57.54", site="paranal")
+    >>> round(e.central_meridian_deg, 2), round(e.north_pole_angle_deg, 2)
+    (303.75, 17.41)
+    """
+    location = geometry.observatory(site, lon=lon, lat=lat, height=height)
+    name = "custom site" if lon is not None else (site or "geocentre")
+    return geometry.ephemeris(time, location, site_name=name)
+
+
+@dataclass(frozen=True)
+class Disc:
+    """The disc found in an image and how it was found.
+
+    Attributes
+    ----------
+    geometry : DiscGeometry
+    source : str
+        ``"header"`` (FC_* cards) or ``"limb fit"`` (+ what seeded it).
+    oriented : bool
+        True when the pole angle is known on the sky (not only the limb's
+        shape, which leaves a 180° ambiguity): the image may be turned north up.
+    fit : LimbFit, optional
+    ephemeris : Ephemeris, optional
+    """
+
+    geometry: DiscGeometry
+    source: str
+    oriented: bool
+    fit: LimbFit | None = None
+    ephemeris: Ephemeris | None = None
+
+
+#: Cards holding the pixel scale in arcsec (after the WCS), by instrument.
+_SCALE_CARDS = ("ESO INS PFOV", "PIXSCALE", "PIXSCAL", "SECPIX", "PLATE_SC", "PIXSIZE")
+
+
+def pixel_scale(header) -> float | None:
+    """Arcsec per pixel from a celestial WCS (CD/PC/CDELT) or an instrument card, else None."""
+    if header is None:
+        return None
+    try:
+        wcs = WCS(header, naxis=2, relax=True, fix=False)
+        if wcs.has_celestial or str(header.get("CTYPE1", "")).startswith(("RA", "DEC")):
+            scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
+            if np.all(np.isfinite(scales)) and np.all(scales > 0):
+                return float(np.sqrt(scales[0] * scales[1]))
+    except Exception:
+        pass
+    for key in _SCALE_CARDS:
+        value = header.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 3600:
+            return float(value)
+    return None
+
+
+def north_angle(header) -> float:
+    """Angle of celestial north in the image, degrees from up towards the left (0 without a WCS)."""
+    try:
+        wcs = WCS(header, naxis=2, relax=True, fix=False)
+        if not wcs.has_celestial:
+            return 0.0
+        matrix = wcs.celestial.pixel_scale_matrix  # d(ra, dec) / d(x, y)
+        # the image direction of increasing dec is the second row of the inverse
+        dx, dy = np.linalg.inv(matrix)[:, 1]
+        return float(np.degrees(np.arctan2(-dx, dy)))
+    except Exception:
+        return 0.0
+
+
+def _site_of(header) -> str | None:
+    text = " ".join(str(header.get(k, "")) for k in ("TELESCOP", "INSTRUME", "ORIGIN", "OBSERVAT")).upper()
+    if any(word in text for word in ("ESO", "VLT", "VISIR", "PARANAL")):
+        return "paranal"
+    if any(word in text for word in ("IRTF", "MAUNA", "GEMINI", "KECK", "SUBARU")):
+        return "mauna kea"
+    return None
+
+
+def observation_ephemeris(band: Band, *, site: str | None = None) -> Ephemeris | None:
+    """The ephemeris at the band's DATE-OBS (from the site its header names, else the geocentre)."""
+    if not band.date_obs:
+        return None
+    chosen = site if site is not None else _site_of(band.header)
+    return jupiter_ephemeris(band.date_obs, site=chosen)
+
+
+def find_disc(band: Band, *, site: str | None = None) -> Disc:
+    """The disc of a band: from its FC_* cards, else a limb fit seeded by the ephemeris.
+
+    With DATE-OBS the ephemeris gives the sub-observer latitude and central
+    meridian; with a pixel scale as well it gives the radius and the pole
+    angle, which seed the fit and settle the 180° ambiguity of the limb's
+    shape (then the disc is ``oriented``).
+
+    Raises
+    ------
+    InputError
+        When no disc can be found.
+    """
+    known = DiscGeometry.from_header(band.header)
+    if known is not None:
+        return Disc(known, "header (FC_* cards)", True)
+    ephem = observation_ephemeris(band, site=site)
+    scale = pixel_scale(band.header)
+    seed, latitude, meridian, oriented = None, 0.0, 0.0, False
+    source = "limb fit"
+    if ephem is not None:
+        latitude, meridian = ephem.sub_observer_latitude_centric_deg, ephem.central_meridian_deg
+        source += f", ephemeris at {band.date_obs}"
+        if scale is not None:
+            radius = ephem.angular_diameter_arcsec / 2.0 / scale
+            angle = ephem.north_pole_angle_deg + north_angle(band.header)
+            shape = np.asarray(band.shape, dtype=float)
+            seed = DiscGeometry(tuple((shape - 1) / 2.0), radius, latitude, angle, meridian)
+            oriented = True
+            source += f', {scale:.4g}"/pixel'
+    data = np.asarray(band.data)
+    try:
+        fit = geometry.fit_limb(data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
+    except InputError:
+        if not np.isnan(data).any():
+            raise
+        # NaN off the disc (a product, a masked map): there the limb is where the data end
+        fit = geometry.fit_limb(
+            np.nan_to_num(data, nan=0.0), sub_observer_latitude=latitude, seed=seed, mask=band.mask
+        )
+    found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
+    return Disc(found, source, oriented, fit, ephem)
+
+
+def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:
+    """Turn bands (their masks and uncertainty planes) so the planet's north pole points up; the new disc.
+
+    The output grows to hold the whole turned image; pixels from outside the
+    input are NaN. Bilinear, so a pixel next to a NaN one is NaN.
+    """
+    angle = np.radians(disc.pole_angle)
+    cos, sin = np.cos(angle), np.sin(angle)
+    ny, nx = bands[0].shape
+    corners = np.array([[0, 0], [0, nx - 1], [ny - 1, 0], [ny - 1, nx - 1]], dtype=float) - disc.centre
+    # output offsets (dy, dx) -> input offsets: row = dy cos + dx sin, col = -dy sin + dx cos
+    matrix = np.array([[cos, sin], [-sin, cos]])
+    out_offsets = corners @ matrix  # inverse (transpose) of the input mapping
+    low, high = np.floor(out_offsets.min(axis=0)), np.ceil(out_offsets.max(axis=0))
+    shape = tuple(int(n) for n in high - low + 1)
+    centre_out = -low
+    offset = np.asarray(disc.centre) - matrix @ centre_out
+
+    def turn(plane: np.ndarray) -> np.ndarray:
+        data = np.asarray(plane, dtype=np.float32 if plane.dtype.itemsize <= 4 else np.float64)
+        return ndimage.affine_transform(
+            data, matrix, offset, output_shape=shape, order=1, cval=np.nan, prefilter=False
+        )
+
+    turned = []
+    for band in bands:
+        mask = None
+        if band.mask is not None:
+            moved = ndimage.affine_transform(
+                np.asarray(band.mask, np.float32), matrix, offset, output_shape=shape, order=1, cval=1.0
+            )
+            mask = moved > 0.5
+        uncertainty = turn(band.uncertainty) if isinstance(band.uncertainty, np.ndarray) else band.uncertainty
+        turned.append(band.replace(data=turn(band.data), mask=mask, uncertainty=uncertainty))
+    new = dataclasses.replace(disc, centre=(float(centre_out[0]), float(centre_out[1])), pole_angle=0.0)
+    return new, turned
+
+
+def shift_onto(
+    band: Band, target: DiscGeometry, *, site: str | None = None
+) -> tuple[Band, tuple[float, float]]:
+    """``band`` (and its uncertainty plane) moved so its disc sits on ``target``'s centre; the shift (dy, dx).
+
+    Two bands stacked separately are each registered to their own reference,
+    so their discs can differ by a pixel or two; this puts the second on the
+    first. Cubic-spline shift; pixels brought in from outside the frame, or
+    next to NaN, become NaN.
+    """
+    own = find_disc(band, site=site).geometry
+    dy, dx = (float(t - o) for t, o in zip(target.centre, own.centre, strict=True))
+    if abs(dy) < 1e-3 and abs(dx) < 1e-3:
+        return band, (0.0, 0.0)
+    moved = shift_image(band.data, (dy, dx))
+    mask = None
+    if band.mask is not None:
+        mask = ndimage.shift(np.asarray(band.mask, np.float32), (dy, dx), order=1, cval=1.0) > 0.5
+    uncertainty = band.uncertainty
+    if isinstance(uncertainty, np.ndarray):
+        uncertainty = shift_image(uncertainty, (dy, dx))
+    return band.replace(data=moved, mask=mask, uncertainty=uncertainty), (dy, dx)
+
+
+def shift_image(image: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
+    """``image`` moved by ``(dy, dx)`` pixels: cubic spline, NaN where the data came from outside the
+    frame or from next to a NaN pixel."""
+    data = np.asarray(image, dtype=np.float32 if np.asarray(image).dtype.itemsize <= 4 else np.float64)
+    missing = ~np.isfinite(data)
+    moved = ndimage.shift(np.where(missing, 0, data), shift, order=3, mode="nearest")
+    gone = ndimage.shift(missing.astype(np.float32), shift, order=1, mode="constant", cval=1.0) > 0.01
+    moved[gone] = np.nan
+    return moved.astype(data.dtype, copy=False)
+
+
+def describe_disc(disc: Disc) -> str:
+    """One line for the notes: where the disc is and where it came from."""
+    g = disc.geometry
+    return (
+        f"{disc.source}: centre x {g.centre[1]:.2f}, y {g.centre[0]:.2f}, equatorial radius "
+        f"{g.equatorial_radius:.2f} px, pole angle {g.pole_angle:.2f}°, B {g.sub_observer_latitude:.3f}°, "
+        f"CML {g.central_meridian:.2f}°"
+    )

@@ -194,9 +194,8 @@ def test_debug_after_the_subcommand_and_hints_name_the_subcommand(tmp_path, caps
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "unrecognized arguments: --bogus" in err and "falsecolor render --help" in err
-    with pytest.raises(SystemExit):
-        main(["render", "--t-limits", "abc", "120", "--demo", "-o", str(tmp_path / "x.png")])
-    assert "'abc' is not a number" in capsys.readouterr().err
+    assert main(["render", "--t-limits", "abc", "120", "--demo", "-o", str(tmp_path / "x.png")]) == 2
+    assert "--t-limits abc 120: 'abc' is not a number" in capsys.readouterr().err
 
 
 def test_output_must_be_png_and_demo_takes_no_inputs(tmp_path, band_files, capsys):

@@ -230,7 +230,7 @@ def looks_byteswapped(raw: np.ndarray) -> bool:
     as_read = np.mean(np.abs(np.diff(plane, axis=-1)))
     if as_read == 0:
         return False
-    return float(np.mean(np.abs(np.diff(swapped, axis=-1)))) * 20 < as_read
+    return bool(float(np.mean(np.abs(np.diff(swapped, axis=-1)))) * 20 < as_read)
 
 
 def select_plane(data: np.ndarray, plane: int | None, name: str) -> np.ndarray:

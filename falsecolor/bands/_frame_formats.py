@@ -64,7 +64,8 @@ def read_image(path: str) -> np.ndarray:
 
     with warnings.catch_warnings(), _no_bombs():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(path) as img:
+        with Image.open(path) as opened:
+            img: Image.Image = opened
             if img.mode == "P":
                 img = img.convert("RGBA")
             elif img.mode in ("LA", "CMYK", "YCbCr", "HSV"):

@@ -107,8 +107,10 @@ class FrameSource:
         segment, k = self._locate(index)
         try:
             if segment.kind == "raw":
-                return self._read_raw(segment, k, out)
+                self._read_raw(segment, k, out)
+                return None
             if segment.kind == "array":
+                assert segment.array is not None
                 stored = segment.array[k]
             elif segment.kind == "fits":
                 stored = self._fits_data(segment)[k]

@@ -71,7 +71,8 @@ def spectral_quantity(value: str | u.Quantity, what: str) -> u.Quantity:
         raise InputError(f"{what} {value!r} is not a quantity: write e.g. 13um or '769 cm-1'") from err
     if quantity.unit == u.dimensionless_unscaled:
         raise InputError(f"{what} {value!r} needs a unit: write e.g. 13um or '769 cm-1'")
-    if not (np.isscalar(quantity.value) and np.isfinite(quantity.value) and quantity.value > 0):
+    number = np.asarray(quantity.value, dtype=float)
+    if not (number.ndim == 0 and np.isfinite(number) and float(number) > 0):
         raise InputError(f"{what} {value!r} must be one positive number with a unit")
     try:
         quantity.to(u.um, equivalencies=u.spectral())

@@ -77,7 +77,7 @@ def add_map(commands, common) -> None:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="disc images (FITS)")
     parser.add_argument("--output", "-o", required=True, metavar="FITS", help="the map to write")
     options = {o.name: o for o in declared(Corrections)}
-    add_option(parser, options["map_resolution"], flags=("--resolution",))
+    add_option(parser, options["map_resolution"], flags=("--map-resolution", "--resolution"))
     add_option(parser, options["mu_min"])
     add_option(parser, options["site"])
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -92,7 +92,7 @@ def run_map(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith((".fits", ".fit", ".fts")):
         raise OutputError(f"-o {args.output}: the map is written as FITS; name it .fits")
-    chosen = Corrections(mu_min=args.mu_min, map_resolution=args.map_resolution, site=args.site)
+    chosen = Corrections(**given(args, ["mu_min", "map_resolution", "site"]))
     read = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
     pipeline.check_outputs([args.output], inputs=args.images)
     result = pipeline.make_map(

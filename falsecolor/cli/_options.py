@@ -13,13 +13,23 @@ import argparse
 from collections.abc import Iterable
 from typing import Any
 
+from ..exceptions import OptionError
 from ..recipe import OPTIONS, SECTION_CLASSES, UNSET, BandInput, FileNames, Flag, Option, Problem, declared
 
-__all__ = ["add_band_options", "add_option", "add_render_options", "band_values", "cli_spelling", "given"]
+__all__ = [
+    "add_band_options",
+    "add_option",
+    "add_render_options",
+    "band_values",
+    "cli_spelling",
+    "given",
+    "read_word",
+]
 
 _BAND_OPTIONS = declared(BandInput)[1:]  # without the path
 _BY_NAME = {o.name: o for o in OPTIONS}
 _BAND_BY_NAME = {o.name: o for o in _BAND_OPTIONS}
+_ANY_BY_NAME = {**_BAND_BY_NAME, **_BY_NAME}
 #: Group titles of the band options, by scope.
 _BAND_GROUPS = {
     "temperature": "temperature band (overrides its FITS header; --t-filter etc. are the same options)",
@@ -27,20 +37,6 @@ _BAND_GROUPS = {
     "all": "every input",
     "single": "how to read the file (overrides its FITS header)",
 }
-
-
-class _Typed:
-    """An argparse ``type``: the option kind's reading of a word, its problem as argparse's message."""
-
-    def __init__(self, declaration: Option):
-        self.kind = declaration.kind
-        self.__name__ = type(declaration.kind).__name__.lower()
-
-    def __call__(self, text: str) -> Any:
-        try:
-            return self.kind.parse(text)
-        except Problem as problem:
-            raise argparse.ArgumentTypeError(problem.message) from None
 
 
 def add_option(
@@ -55,8 +51,7 @@ def add_option(
     kind = declaration.kind
     if isinstance(kind, Flag):
         kwargs["action"] = argparse.BooleanOptionalAction
-    else:
-        kwargs["type"] = _Typed(declaration)
+    else:  # the words are read and checked by the option model (read_given), as a recipe's values are
         kwargs["metavar"] = declaration.metavar or declaration.name.upper()
         if isinstance(kind, FileNames):
             kwargs["action"] = "append"
@@ -66,7 +61,7 @@ def add_option(
             kwargs["nargs"], kwargs["const"] = "?", declaration.const
         choices = getattr(kind, "choices", None)
         if choices:
-            kwargs["choices"], kwargs["metavar"] = choices, "{" + ",".join(choices) + "}"
+            kwargs["metavar"] = "{" + ",".join(choices) + "}"
     group.add_argument(*(flags if flags is not None else declaration.flags()), **kwargs)
 
 
@@ -94,13 +89,26 @@ def add_render_options(parser: Any) -> None:
             add_band_options(parser)
 
 
+def read_word(declaration: Option, words: Any, *, band: str | None = None) -> Any:
+    """The value of the words given for an option, read by its kind (a problem names the option)."""
+    if isinstance(declaration.kind, Flag):
+        return words
+    try:
+        if isinstance(words, list):
+            return [declaration.kind.parse(w) for w in words]
+        return declaration.kind.parse(words)
+    except Problem as problem:
+        spelled = cli_spelling(declaration.name, words, band)
+        raise OptionError(declaration.name, problem.message, spelled=spelled) from None
+
+
 def given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
-    """The options among ``names`` that the command line gave (argparse leaves the others None)."""
+    """The options among ``names`` that the command line gave (argparse leaves the others None), read."""
     values = {}
     for name in names:
         value = getattr(args, name, None)
         if value is not None:
-            values[name] = value
+            values[name] = read_word(_ANY_BY_NAME[name], value)
     return values
 
 
@@ -110,9 +118,10 @@ def band_values(args: argparse.Namespace, scope: str) -> dict[str, Any]:
     for declaration in _BAND_OPTIONS:
         own = getattr(args, f"band:{scope}:{declaration.name}", None)
         shared = getattr(args, f"band:all:{declaration.name}", None)
-        value = own if own is not None else shared
-        if value is not None:
-            values[declaration.name] = value
+        if own is not None:
+            values[declaration.name] = read_word(declaration, own, band=scope)
+        elif shared is not None:
+            values[declaration.name] = read_word(declaration, shared, band="all")
     return values
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from ._geometry import add_ephemeris, add_map
 from ._options import add_band_options, add_render_options
@@ -14,8 +15,8 @@ PROG = "falsecolor"
 class Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (exit status 2) that point to the right --help."""
 
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _add_render(commands, common) -> None:
@@ -80,7 +81,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     """The parser, and the subcommand parsers by name (for their error messages)."""
     from .. import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of errors"
     )

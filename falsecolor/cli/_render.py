@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..recipe import AXIS_INPUTS, OPTIONS, BandInput, Recipe, for_band, load_recipe
-from ._options import band_values, given
+from ..recipe import AXIS_INPUTS, OPTIONS, UNSET, BandInput, Recipe, for_band, load_recipe
+from ._options import band_values, cli_spelling, given
 
 __all__ = ["Progress", "recipe_from_args", "run_render"]
 
@@ -24,7 +24,8 @@ def _check_demo(args: argparse.Namespace) -> None:
     from ..exceptions import InputError
 
     named = [f"--{role}" for role in ("temperature", *AXIS_INPUTS) if getattr(args, role)]
-    named += [f"a --{scope}-band option" for scope in ("temperature", "cloud") if _band_options(args, scope)]
+    for scope in ("temperature", "cloud"):
+        named += [cli_spelling(dest.rsplit(":", 1)[1], UNSET, scope) for dest in _band_options(args, scope)]
     named += ["--from-image"] if args.from_image else []
     if named:
         raise InputError(f"--demo uses the built-in synthetic Jupiter: drop {', '.join(named)}")
@@ -68,7 +69,8 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     recipe = _base_recipe(args)
     changes: dict[str, Any] = given(args, _DIRECT)
     if args.use_demo:
-        changes.update(demo=args.demo or 720, temperature=None, **dict.fromkeys(AXIS_INPUTS))
+        size = given(args, ["demo"]).get("demo", 720)
+        changes.update(demo=size, temperature=None, **dict.fromkeys(AXIS_INPUTS))
     axes_given = [f"--{role}" for role in AXIS_INPUTS if getattr(args, role)]
     if len(axes_given) > 1:
         raise InputError(f"give one cloud axis: {' or '.join(axes_given)}, not both")

@@ -65,7 +65,7 @@ def _file_mode() -> int:
 
 
 def write_atomically(
-    files: Sequence[tuple[str | Path, Callable[[BinaryIO], None]]],
+    files: Sequence[tuple[str | Path, Callable[[BinaryIO], object]]],
     *,
     inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
@@ -105,7 +105,7 @@ def write_atomically(
     return targets
 
 
-def _write_temporary(target: Path, writer: Callable[[BinaryIO], None]) -> str:
+def _write_temporary(target: Path, writer: Callable[[BinaryIO], object]) -> str:
     try:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as err:
@@ -173,8 +173,9 @@ def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
     except BaseException:  # also Ctrl-C between two renames: put the old files back
         for index in reversed(done):
             with contextlib.suppress(OSError):
-                if backups[index]:
-                    os.replace(backups[index], targets[index])
+                backup = backups[index]
+                if backup:
+                    os.replace(backup, targets[index])
                 else:
                     os.unlink(targets[index])
         raise

@@ -79,7 +79,7 @@ def avm_xmp(
         avm.Spectral.Bandpass = [b.name or "unknown" for b in bands]
         avm.Spectral.ColorAssignment = [b.colour for b in bands]
         if all(b.wavelength_nm is not None for b in bands):
-            avm.Spectral.CentralWavelength = [round(float(b.wavelength_nm), 3) for b in bands]
+            avm.Spectral.CentralWavelength = [round(float(b.wavelength_nm or 0.0), 3) for b in bands]
         if any(b.instrument for b in bands):
             avm.Instrument = [b.instrument or "unknown" for b in bands]
         if any(b.facility for b in bands):

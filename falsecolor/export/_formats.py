@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from PIL import Image, PngImagePlugin
@@ -169,12 +170,12 @@ def encode_tiff(
     if rgba.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"TIFF output takes 8- or 16-bit images, got {rgba.dtype}")
     pixels = np.ascontiguousarray(_rgb_or_rgba(rgba))
-    extratags = []
+    extratags: list[tuple[int, str, int, Any, bool]] = []
     if artist:
         extratags.append((315, "s", 0, _ascii(artist), True))
     if xmp is not None:
         extratags.append((700, "B", len(xmp), xmp, True))
-    options = {
+    options: dict[str, Any] = {
         "photometric": "rgb",
         # Horizontal differencing halves the size of smooth 16-bit pictures; level 4 and strips
         # compressed on every core make it faster than plain deflate (benchmarks/README.md).

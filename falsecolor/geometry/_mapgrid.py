@@ -79,13 +79,13 @@ class MapGrid:
         """Planetographic latitude of each row (degrees), converted if the grid is planetocentric."""
         if self.latitude_kind == "graphic":
             return self.latitudes.copy()
-        return centric_to_graphic(self.latitudes)
+        return np.asarray(centric_to_graphic(self.latitudes))
 
     def centric_latitudes(self) -> np.ndarray:
         """Planetocentric latitude of each row (degrees), converted if the grid is planetographic."""
         if self.latitude_kind == "centric":
             return self.latitudes.copy()
-        return graphic_to_centric(self.latitudes)
+        return np.asarray(graphic_to_centric(self.latitudes))
 
     @classmethod
     def regular(
@@ -137,7 +137,7 @@ class MapGrid:
     def from_header(
         cls,
         header: Mapping[str, Any] | None,
-        shape: tuple[int, int],
+        shape: tuple[int, ...],
         *,
         lat_range: tuple[float, float] | None = None,
         lon_range: tuple[float, float] | None = None,
@@ -215,6 +215,7 @@ class MapGrid:
         for axis, what in ((latitudes, "latitude"), (longitudes, "longitude")):
             if axis is None:
                 raise InputError(f"the map header does not give its {what}s: add {_OPTIONS[what]}")
+        assert latitudes is not None and longitudes is not None
         try:
             return cls(latitudes, longitudes, latitude_kind or kind or "graphic")
         except InputError as err:
@@ -265,7 +266,7 @@ def _check_axis(values: np.ndarray, name: str) -> None:
         raise InputError(f"map {name} must be strictly increasing or strictly decreasing")
 
 
-def _check_shape(shape: tuple[int, int]) -> tuple[int, int]:
+def _check_shape(shape: tuple[int, ...]) -> tuple[int, int]:
     if len(shape) != 2 or min(shape) < 2:
         raise InputError(f"a map must be 2-D with at least 2 rows and 2 columns, got shape {tuple(shape)}")
     return int(shape[0]), int(shape[1])

@@ -142,7 +142,7 @@ class Backplanes:
         return np.isfinite(self.mu)
 
 
-def backplanes(shape: tuple[int, int], geometry: DiscGeometry) -> Backplanes:
+def backplanes(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
     """Latitude, longitude and mu of every pixel by ray-ellipsoid intersection.
 
     Parameters

@@ -137,6 +137,7 @@ class HistogramMedian:
         width = 2 * MEDIAN_SPAN * self.pilot.sigma / MEDIAN_BINS
         index = np.floor((frame - lo) / width).astype(np.intp) + 1
         np.clip(index, 0, MEDIAN_BINS + 1, out=index)
+        assert self.counts is not None
         flat = self.counts.reshape(MEDIAN_BINS + 2, -1)
         flat[index.ravel(), np.arange(index.size)] += 1
 

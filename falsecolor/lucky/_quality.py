@@ -71,7 +71,7 @@ class QualityMeter:
             np.subtract(b[:, 1:], b[:, :-1], out=gx)
             np.subtract(b[1:], b[:-1], out=gy)
             energy = float(np.dot(gx.ravel(), gx.ravel())) + float(np.dot(gy.ravel(), gy.ravel()))
-            maps = (gx, gy)
+            maps: tuple[np.ndarray, ...] = (gx, gy)
         else:
             lap = self._lap
             np.add(b[1:-1, 2:], b[1:-1, :-2], out=lap)
@@ -86,6 +86,7 @@ class QualityMeter:
         return sharpness, flux, per_box
 
     def _per_box(self, maps: tuple[np.ndarray, ...], b: np.ndarray) -> np.ndarray:
+        assert self.boxes is not None
         nby, nbx = self.boxes
         ny, nx = b.shape
         hy, hx = ny // nby, nx // nbx

@@ -106,7 +106,7 @@ class Registrar:
         ey = np.exp((2j * np.pi / ny) * np.outer(ys, self._ky))
         ex = np.exp((2j * np.pi / nx) * np.outer(self._kx, xs))
         fine = ((ey @ (cross * self._weight)) @ ex).real
-        fy, fx = np.unravel_index(int(np.argmax(fine)), fine.shape)
+        fy, fx = (int(i) for i in np.unravel_index(int(np.argmax(fine)), fine.shape))
         fy, fx = min(max(fy, 1), fine.shape[0] - 2), min(max(fx, 1), fine.shape[1] - 2)
         dy = ys[fy] + _parabola(fine[fy - 1, fx], fine[fy, fx], fine[fy + 1, fx]) / self.upsample
         dx = xs[fx] + _parabola(fine[fy, fx - 1], fine[fy, fx], fine[fy, fx + 1]) / self.upsample

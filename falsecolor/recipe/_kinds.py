@@ -280,7 +280,7 @@ class Limb(Kind):
         try:
             return float(word)
         except ValueError:
-            raise Problem(f"{_shown(text)}: give none, auto, fit or an exponent such as 0.2") from None
+            raise Problem("give none, auto, fit or an exponent such as 0.2") from None
 
     def check(self, value: Any) -> Any:
         if isinstance(value, str):

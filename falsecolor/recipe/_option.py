@@ -11,7 +11,6 @@ it.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -103,9 +102,17 @@ def option(default: Any, kind: Kind, *, help: str, section: str, **declaration: 
     return field(default=default, metadata={"option": Option(kind, help, section, **declaration)})
 
 
-@functools.cache
+_DECLARED: dict[type, tuple[Option, ...]] = {}
+
+
 def declared(cls: type) -> tuple[Option, ...]:
     """The options of a section class (or of a class made of several sections), in declaration order."""
+    if cls not in _DECLARED:
+        _DECLARED[cls] = _declarations(cls)
+    return _DECLARED[cls]
+
+
+def _declarations(cls: type) -> tuple[Option, ...]:
     titles = {}
     for klass in reversed(cls.__mro__):
         for name in inspect.get_annotations(klass):

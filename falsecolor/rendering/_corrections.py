@@ -54,6 +54,7 @@ def apply_corrections(
     the temperature band unless told otherwise).
     """
     steps: list[Step] = []
+    disc: Disc | None
     if corrections.project == "disc":
         temperature, axis, disc, step = to_disc_view(temperature, axis, corrections)
         steps.append(step)

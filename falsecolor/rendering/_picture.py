@@ -35,10 +35,10 @@ def check_look(look: Look) -> None:
 def background_of(composite: CompositeData, look: Look) -> Colour | None:
     """The page colour: the one asked for, else the palette's, else transparent (None)."""
     colour = _parsed_background(look)
-    if colour is None and composite.palette.background is not None:
-        colour = tuple(float(v) for v in composite.palette.background) + (1.0,) * (
-            4 - len(composite.palette.background)
-        )  # type: ignore[assignment]
+    own = composite.palette.background
+    if colour is None and own is not None:
+        r, g, b, *alpha = (float(v) for v in own)
+        colour = (r, g, b, alpha[0] if alpha else 1.0)
     if colour is None:
         return None
     return None if colour[3] == 0 else colour

@@ -171,6 +171,7 @@ def prepare_bands(
         "clear_sky": options.clear_sky,
         "clear_percentile": options.clear_percentile,
     }
+    clear_note: str | None
     if role == "aerosol":
         o_source, axis_kelvin, o_quantity, clear_note = aerosol_source(
             axis, temperature, (t_source, t_quantity), **clear
@@ -240,7 +241,7 @@ def _check_usable(excluded: np.ndarray, band: Band) -> None:
 
 
 def _run(source: Source, values: np.ndarray) -> np.ndarray:
-    out = np.empty(values.shape, dtype=source.dtype)
+    out: np.ndarray = np.empty(values.shape, dtype=source.dtype)
     source.kernel.run([np.ascontiguousarray(values)], [out])
     return out
 
@@ -261,9 +262,10 @@ def _fused_pass(temperature_source, opacity_source, colour, threshold: float, ex
     split = np.cumsum([0, *(len(k.scratch) for k in kernels)])
     has_mask = extra_mask is not None
 
-    def fused(t_in, c_in, *rest):
+    def fused(t_in, c_in, *arrays):
+        rest = list(arrays)
         if has_mask:
-            mask_in, *rest = rest
+            mask_in = rest.pop(0)
         t_out, tau_out, excluded_out, words, flag, *scratch = rest
         parts = [scratch[split[i] : split[i + 1]] for i in range(3)]
         kernels[0].func(t_in, t_out, *parts[0])

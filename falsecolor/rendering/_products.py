@@ -82,8 +82,8 @@ def _product_hdu(composite: CompositeData, data: np.ndarray, is_temperature: boo
     if composite.temperature_band.date_obs:
         header["DATE-OBS"] = composite.temperature_band.date_obs
     if composite.geometry is not None:
-        for key, value, comment in composite.geometry.to_header():
-            header[key] = (value, comment)
+        for card in composite.geometry.to_header():
+            header[card[0]] = card[1:]
     header["ORIGIN"] = f"falsecolor {__version__}"
     for key, value in sorted(composite.notes.items()):
         if value:

@@ -21,19 +21,44 @@ __all__ = ["CompositeData"]
 class CompositeData(Protocol):
     """The data of a :class:`~falsecolor.Composite`: colours, maps, limits, inputs, provenance."""
 
-    rgba: np.ndarray
-    temperature: u.Quantity
-    opacity: np.ndarray
-    mask: np.ndarray
-    palette: Palette
-    t_limits: AxisLimits
-    tau_limits: AxisLimits
-    temperature_band: Band
-    cloud_band: Band | None
-    recipe: Recipe | None
-    geometry: DiscGeometry | None
-    temperature_error: np.ndarray | None
-    opacity_error: np.ndarray | None
+    @property
+    def rgba(self) -> np.ndarray: ...
+
+    @property
+    def temperature(self) -> u.Quantity: ...
+
+    @property
+    def opacity(self) -> np.ndarray: ...
+
+    @property
+    def mask(self) -> np.ndarray: ...
+
+    @property
+    def palette(self) -> Palette: ...
+
+    @property
+    def t_limits(self) -> AxisLimits: ...
+
+    @property
+    def tau_limits(self) -> AxisLimits: ...
+
+    @property
+    def temperature_band(self) -> Band: ...
+
+    @property
+    def cloud_band(self) -> Band | None: ...
+
+    @property
+    def recipe(self) -> Recipe | None: ...
+
+    @property
+    def geometry(self) -> DiscGeometry | None: ...
+
+    @property
+    def temperature_error(self) -> np.ndarray | None: ...
+
+    @property
+    def opacity_error(self) -> np.ndarray | None: ...
 
     @property
     def temperature_quantity(self) -> AxisQuantity: ...

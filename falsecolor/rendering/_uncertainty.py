@@ -91,6 +91,7 @@ def relative_error(band: Band, given: Uncertainty) -> tuple[float | np.ndarray, 
     data = np.asarray(band.data, dtype=np.float64)
     if given.kind == "sky":
         return _sky_error(band, data)
+    assert given.source is not None, "a sigma map names its source"
     sigma = given.source if isinstance(given.source, Band) else read_band(given.source)
     if sigma.shape != band.shape:
         raise InputError(
@@ -186,7 +187,7 @@ def propagate(
         sigma_t = (temperature.uncertainty / slope).astype(np.float32)
     if axis.uncertainty is not None and role == "cloud":
         sigma_axis = np.where(np.isnan(axis_values), np.nan, axis.uncertainty).astype(np.float32)
-    elif axis.uncertainty is not None and role == "aerosol":
+    elif axis.uncertainty is not None and role == "aerosol" and axis_kelvin is not None:
         sigma_cloud = axis.uncertainty / log_slope(axis_kelvin, spectral(axis))
         other = sigma_t if sigma_t is not None else 0.0
         sigma_axis = np.hypot(sigma_cloud, other).astype(np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -80,7 +80,7 @@ def write_stack(
     def fits_writer(f: BinaryIO) -> None:
         hdu.writeto(f, output_verify="silentfix")
 
-    files: list[tuple[str | Path, object]] = [(output, fits_writer)]
+    files: list[tuple[str | Path, Callable[[BinaryIO], object]]] = [(output, fits_writer)]
     if report is not None:
         text = json.dumps(result.report(), indent=1, allow_nan=False)
         files.append((report, lambda f: f.write(text.encode())))

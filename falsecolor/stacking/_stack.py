@@ -219,7 +219,7 @@ def stack(
     elif isinstance(frames, np.ndarray):
         source = FrameSource.from_array(frames)
     else:
-        source = open_frames(frames, channel=channel)
+        source = open_frames(frames if isinstance(frames, str | Path) else list(frames), channel=channel)
     calibration = Calibration()
     if dark is not None:
         calibration.dark = master_frame(dark, source.shape, "dark")
@@ -271,7 +271,9 @@ def stack(
         # selection and reference --------------------------------------------------------------
         count = lucky.keep_count(lucky.parse_keep(keep), int(usable.sum()))
         kept = lucky.select_best(quality, usable, count)
-        box_kept = lucky.select_best(box_quality, usable, count) if local_selection else None
+        box_kept = None
+        if local_selection and box_quality is not None:
+            box_kept = lucky.select_best(box_quality, usable, count)
         reading = kept | box_kept.any(axis=(1, 2)) if box_kept is not None else kept
         order = np.argsort(-np.where(kept, quality, -np.inf), kind="stable")
         best = order[: max(1, min(reference_frames, count))]
@@ -294,9 +296,13 @@ def stack(
         total: Partial | None = None
         done = 0
         for part in runner.map(accumulate_chunk, ctx, work_chunks):
-            total = part if total is None else (total.merge(part) or total)
+            if total is None:
+                total = part
+            else:
+                total.merge(part)
             done += len(part.indices)
             report(done, len(work), "stacking")
+    assert total is not None, "a usable frame was kept"
     image = _finish(total, options, source.shape, ctx.aligner)
     band, records, summary = stack_result(
         source, options, image, reference, quality, flux, reasons, kept, reading, weights, total
@@ -317,8 +323,9 @@ def _finish(total: Partial, options: StackOptions, shape: tuple[int, int], align
     elif total.median is not None:
         image = total.median.result()
     else:
+        assert total.sums is not None
         image = total.sums.result()
-    if aligner is not None and total.local is not None and len(total.local):
+    if aligner is not None and total.local is not None and total.local_sum is not None and len(total.local):
         # Frames were warped onto the reference, which carries the mean distortion of the few
         # frames it was made from; the mean local shift of all frames is minus that distortion.
         image = _undistort(image, aligner, total.local_sum / len(total.local))

@@ -169,6 +169,7 @@ class Partial:
         self.indices += other.indices
         self.shifts = np.concatenate([self.shifts, other.shifts])
         if self.local is not None and other.local is not None:
+            assert self.local_sum is not None and other.local_sum is not None
             self.local = np.concatenate([self.local, other.local])
             self.local_sum += other.local_sum
         for name in ("spectral", "sums", "median", "drizzle"):
@@ -180,12 +181,14 @@ class Partial:
 def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray | None]]) -> Partial:
     """Register and accumulate ``(index, weight, box_weights)`` frames."""
     source, options, registrar = ctx.source, ctx.options, ctx.registrar
+    assert registrar is not None, "the reference is built before pass 2"
     shape = source.shape
     frame = np.empty(shape, np.float32)
     real_space = options.method in ("median", "clipped") or options.align == "local"
     per_pixel = options.local_selection
     partial = Partial([], np.zeros((len(work), 3)))
     if options.method == "median":
+        assert ctx.pilot is not None
         partial.median = lucky.HistogramMedian(shape, ctx.pilot, ctx.median_limit)
     elif real_space or per_pixel:
         partial.sums = lucky.SumAccumulator(
@@ -212,12 +215,15 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
             lucky.shift_spectrum(spectrum, shape, -dy, -dx)
         partial.indices.append(index)
         partial.shifts[k] = dy, dx, corr
-        local_y = local_x = 0.0
+        local_y: float | np.ndarray = 0.0
+        local_x: float | np.ndarray = 0.0
         if aligned is None:
+            assert partial.spectral is not None
             partial.spectral.add(spectrum, weight)
         else:
             aligned[...] = scipy.fft.irfft2(spectrum, s=shape, workers=1)
             if ctx.aligner is not None:
+                assert partial.local is not None and partial.local_sum is not None
                 box_shifts = ctx.aligner.shifts(aligned)
                 partial.local[k] = float(np.sqrt(np.mean(np.sum(box_shifts**2, axis=-1))))
                 partial.local_sum += box_shifts
@@ -226,10 +232,14 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
                 if partial.drizzle is not None:
                     local_y = ctx.aligner.field(box_shifts[..., 0])
                     local_x = ctx.aligner.field(box_shifts[..., 1])
-            w = ctx.aligner.pixel_weights(box_weights) * weight if per_pixel else weight
+            w: float | np.ndarray = weight
+            if per_pixel:
+                assert ctx.aligner is not None and box_weights is not None
+                w = ctx.aligner.pixel_weights(box_weights) * weight
             if partial.median is not None:
                 partial.median.add(aligned, index)
             else:
+                assert partial.sums is not None
                 partial.sums.add(aligned, w)
         if partial.drizzle is not None:
             partial.drizzle.add(frame, dy + local_y, dx + local_x, weight)

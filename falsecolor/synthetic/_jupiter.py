@@ -218,7 +218,9 @@ def synthetic_jupiter(
     radiance5 = clear * np.exp(-tau) * mu**b5
 
     rng = np.random.default_rng(seed)
-    images = [_image(shape, on, values, noise, rng).astype(dtype) for values in (radiance13, radiance5)]
+    images: list[np.ndarray] = [
+        _image(shape, on, values, noise, rng).astype(dtype) for values in (radiance13, radiance5)
+    ]
     header = _header(geometry)
     return SyntheticJupiter(
         temperature_band=_band(images[0], t_filter, "temperature", header, date_obs),

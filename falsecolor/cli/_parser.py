@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import NoReturn
 
 from ._geometry import add_ephemeris, add_map
@@ -13,7 +14,15 @@ PROG = "falsecolor"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors (exit status 2) that point to the right --help."""
+    """argparse with one-line usage errors (exit status 2) that point to the right --help.
+
+    A negative number in scientific notation (``--north-angle -1.5e-3``) is a value, not an
+    option: argparse's own pattern knows only ``-12`` and ``-1.5``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")

@@ -11,6 +11,7 @@ import numpy as np
 from astropy.io import fits
 
 from . import geometry
+from ._messages import option
 from ._version import __version__
 from .bands import Band, read_band
 from .exceptions import InputError
@@ -106,7 +107,7 @@ def make_map(
     for image in images:
         band = image if isinstance(image, Band) else read_band(image, **(read_options or {}))
         if band.data.ndim != 2:
-            raise InputError(f"{band.label} is not a 2-D image: choose a plane with --plane")
+            raise InputError(f"{band.label} is not a 2-D image: choose a plane with {option('plane')}")
         disc = find_disc(band, site=site)
         g = disc.geometry
         if disc.ephemeris is None and disc.source.startswith("limb fit"):
@@ -132,5 +133,5 @@ def make_map(
     seen = np.isfinite(stacked)
     best = np.where(seen.any(axis=0), np.nanmax(np.where(seen, stacked, -1.0), axis=0), np.nan)
     if not np.isfinite(merged).any():
-        raise InputError("no map cell was seen at mu above the cut: check the images and --mu-min")
+        raise InputError(f"no map cell was seen at mu above the cut: check the images and {option('mu_min')}")
     return CylindricalMap(merged, best, seen.sum(axis=0), grid, bands[0], notes)

@@ -80,9 +80,9 @@ def test_independent_irtf_header(data_dir):
         ({"time": "yesterday"}, "cannot read the time"),
         ({"time": "1700-01-01"}, "covers 1800-2050"),
         ({"time": "2018-01-01", "site": "moon"}, "unknown site"),
-        ({"time": "2018-01-01", "lon": 10.0}, "needs both --lon and --lat"),
+        ({"time": "2018-01-01", "lon": 10.0}, "needs both lon=... and lat="),
         ({"time": "2018-01-01", "lon": 10.0, "lat": 95.0}, "within ±90°"),
-        ({"time": "2018-01-01", "height": 10.0}, "--height goes with"),
+        ({"time": "2018-01-01", "height": 10.0}, "height=... goes with"),
     ],
 )
 def test_bad_input(kwargs, message):

@@ -294,7 +294,7 @@ def test_ranges_override_header_cards_axis_by_axis():
     np.testing.assert_allclose(grid.latitudes[[0, -1]], [90, -90])
     np.testing.assert_allclose(grid.longitudes[[0, -1]], [0, 360])
     damaged = {**cards, "XMIN": "n/a"}
-    with pytest.raises(InputError, match="--lon-range"):
+    with pytest.raises(InputError, match="lon_range"):
         MapGrid.from_header(damaged, (181, 361))
     grid = MapGrid.from_header(damaged, (181, 361), lon_range=(360, 0))  # the option fixes it
     np.testing.assert_allclose(grid.longitudes[[0, -1]], [360, 0])
@@ -303,15 +303,15 @@ def test_ranges_override_header_cards_axis_by_axis():
 @pytest.mark.parametrize(
     ("cards", "ranges", "option"),
     [
-        ({"YMIN": 10.0, "YMAX": 10.0, "XMIN": 0.0, "XMAX": 360.0}, {}, "--lat-range"),
-        ({"YMIN": -90.0, "YMAX": 90.0, "XMIN": float("nan"), "XMAX": 360.0}, {}, "--lon-range"),
-        ({"YMIN": -90.0, "YMAX": 90.0, "XMIN": "east", "XMAX": 360.0}, {}, "--lon-range"),
-        ({"LATS": -30.0, "LATN": 0.0, "LATSTEP": 0.7, "LONW": 90.0, "LONE": 30.0}, {}, "--lat-range"),
-        ({"FC_LAT0": 0.0, "FC_DLAT": 0.0, "FC_LON0": 0.0, "FC_DLON": 1.0}, {}, "--lat-range"),
-        ({"YMIN": -90.0, "YMAX": 90.0}, {}, "--lon-range"),
-        ({}, {"lat_range": (-90, 90)}, "--lon-range"),
-        ({}, {"lat_range": (-90, 90), "lon_range": (0, 0)}, "--lon-range"),
-        ({}, {"lat_range": (-100, 100), "lon_range": (0, 360)}, "--lat-range"),
+        ({"YMIN": 10.0, "YMAX": 10.0, "XMIN": 0.0, "XMAX": 360.0}, {}, "lat_range"),
+        ({"YMIN": -90.0, "YMAX": 90.0, "XMIN": float("nan"), "XMAX": 360.0}, {}, "lon_range"),
+        ({"YMIN": -90.0, "YMAX": 90.0, "XMIN": "east", "XMAX": 360.0}, {}, "lon_range"),
+        ({"LATS": -30.0, "LATN": 0.0, "LATSTEP": 0.7, "LONW": 90.0, "LONE": 30.0}, {}, "lat_range"),
+        ({"FC_LAT0": 0.0, "FC_DLAT": 0.0, "FC_LON0": 0.0, "FC_DLON": 1.0}, {}, "lat_range"),
+        ({"YMIN": -90.0, "YMAX": 90.0}, {}, "lon_range"),
+        ({}, {"lat_range": (-90, 90)}, "lon_range"),
+        ({}, {"lat_range": (-90, 90), "lon_range": (0, 0)}, "lon_range"),
+        ({}, {"lat_range": (-100, 100), "lon_range": (0, 360)}, "lat_range"),
     ],
 )
 def test_inconsistent_cards_name_the_option_that_fixes_them(cards, ranges, option):

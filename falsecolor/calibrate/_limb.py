@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._messages import option
 from ..exceptions import InputError
 
 __all__ = [
@@ -189,7 +190,7 @@ def fit_limb_exponent(
     if slopes.size == 0:
         raise InputError(
             "cannot fit the limb-darkening exponent: too few disc pixels over a range of emission angle "
-            "in the 5-30° latitude bands (give the exponent instead, e.g. --limb-correct 0.2)"
+            f"in the 5-30° latitude bands (give the exponent instead, e.g. {option('limb_correction', 0.2)})"
         )
     weights = counts / counts.sum()
     value = float(np.sum(weights * slopes))

@@ -18,6 +18,7 @@ from astropy.coordinates import EarthLocation, get_body, solar_system_ephemeris
 from astropy.time import Time
 from erfa import ErfaError, ErfaWarning
 
+from .._messages import option
 from ..exceptions import InputError
 from ._spheroid import AXIS_RATIO, EQUATORIAL_RADIUS_KM, POLAR_RADIUS_KM
 
@@ -121,22 +122,26 @@ def observatory(site: str | None = None, *, lon=None, lat=None, height=None) -> 
     """The observer: None (geocentre), a named site, or longitude (east) / latitude / height."""
     if lon is not None or lat is not None:
         if lon is None or lat is None:
-            raise InputError("a custom site needs both --lon and --lat (degrees; longitude east)")
+            raise InputError(
+                f"a custom site needs both {option('lon')} and {option('lat')} (degrees; longitude east)"
+            )
         if site is not None:
-            raise InputError("give a site name or --lon/--lat, not both")
+            raise InputError(f"give a site name or {option('lon')} and {option('lat')}, not both")
         if not (-90 <= lat <= 90 and -360 <= lon <= 360):
             raise InputError(
                 f"the site's latitude must be within ±90° and its longitude ±360°, got {lat}, {lon}"
             )
         return EarthLocation.from_geodetic(lon * u.deg, lat * u.deg, (height or 0.0) * u.m)
     if height is not None:
-        raise InputError("--height goes with --lon and --lat")
+        raise InputError(f"{option('height')} goes with {option('lon')} and {option('lat')}")
     if site is None:
         return None
     key = " ".join(str(site).lower().replace("_", " ").split())
     key = _ALIASES.get(key, key)
     if key not in SITES:
-        raise InputError(f"unknown site {site!r}: choose {', '.join(SITES)}, or give --lon/--lat/--height")
+        raise InputError(
+            f"unknown site {site!r}: choose {', '.join(SITES)}, or give {option('lon')} and {option('lat')}"
+        )
     place = SITES[key]
     return None if place is None else EarthLocation.from_geodetic(*place)
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from .._messages import option
 from ..exceptions import InputError
 from ._spheroid import centric_to_graphic, graphic_to_centric
 
 __all__ = ["MapGrid"]
 
 LATITUDE_KINDS = ("graphic", "centric")
-_OPTIONS = {"latitude": "--lat-range", "longitude": "--lon-range"}
 # Relative tolerance when checking that a header's step and span agree.
 _STEP_TOLERANCE = 1e-6
 
@@ -127,7 +127,7 @@ class MapGrid:
             if abs(cells - round(cells)) > _STEP_TOLERANCE * max(cells, 1.0):
                 raise InputError(
                     f"a {resolution}° map resolution does not divide the {what} range {start:g}..{stop:g}: "
-                    f"choose a resolution that does or change {_OPTIONS[what]}"
+                    f"choose a resolution that does or change {_range_option(what)}"
                 )
             step = np.copysign(resolution, stop - start)
             axes.append(_axis(start + step / 2, step, round(cells)))
@@ -214,12 +214,14 @@ class MapGrid:
             return None
         for axis, what in ((latitudes, "latitude"), (longitudes, "longitude")):
             if axis is None:
-                raise InputError(f"the map header does not give its {what}s: add {_OPTIONS[what]}")
+                raise InputError(f"the map header does not give its {what}s: add {_range_option(what)}")
         assert latitudes is not None and longitudes is not None
         try:
             return cls(latitudes, longitudes, latitude_kind or kind or "graphic")
         except InputError as err:
-            raise InputError(f"{err}: fix the map grid with --lat-range and --lon-range") from err
+            raise InputError(
+                f"{err}: fix the map grid with {option('lat_range')} and {option('lon_range')}"
+            ) from err
 
     def to_header(self) -> list[tuple[str, Any, str]]:
         """FITS cards ``(keyword, value, comment)`` that :meth:`from_header` reads back.
@@ -291,9 +293,9 @@ def _finite_pair(bounds: Any, what: str) -> tuple[float, float]:
     try:
         start, stop = (float(value) for value in bounds)
     except (TypeError, ValueError) as err:
-        raise InputError(f"{_OPTIONS[what]} needs two numbers, got {bounds!r}") from err
+        raise InputError(f"{_range_option(what)} needs two numbers, got {bounds!r}") from err
     if not (np.isfinite(start) and np.isfinite(stop)) or start == stop:
-        raise InputError(f"{_OPTIONS[what]} needs two different finite numbers, got {start:g} {stop:g}")
+        raise InputError(f"{_range_option(what)} needs two different finite numbers, got {start:g} {stop:g}")
     return start, stop
 
 
@@ -322,7 +324,7 @@ def _card(cards: Mapping[str, Any], key: str, what: str) -> float | None:
         number = np.nan
     if not np.isfinite(number):
         raise InputError(
-            f"the map header card {key} = {value!r} is not a finite number: give {_OPTIONS[what]}"
+            f"the map header card {key} = {value!r} is not a finite number: give {_range_option(what)}"
         )
     return number
 
@@ -333,7 +335,7 @@ def _axis_from_ends(
     """Centres from the first and last cards: inclusive, or edges when only count * step fits the span."""
     span = last - first
     if span == 0 or (step is not None and step == 0):
-        raise InputError(f"the map header cards {keys} give a zero {what} span: give {_OPTIONS[what]}")
+        raise InputError(f"the map header cards {keys} give a zero {what} span: give {_range_option(what)}")
     if step is None or abs((count - 1) * abs(step) - abs(span)) <= _STEP_TOLERANCE * abs(span):
         return _axis(first, span / (count - 1), count)
     if abs(count * abs(step) - abs(span)) <= _STEP_TOLERANCE * abs(span):
@@ -341,7 +343,7 @@ def _axis_from_ends(
         return _axis(first + edged / 2, edged, count)
     raise InputError(
         f"the map header cards {keys} ({first:g}..{last:g} in steps of {step:g}) do not fit "
-        f"{count} {what}s: give {_OPTIONS[what]}"
+        f"{count} {what}s: give {_range_option(what)}"
     )
 
 
@@ -349,7 +351,7 @@ def _latitudes_from_cards(cards: Mapping[str, Any], rows: int) -> tuple[np.ndarr
     first, step = _card(cards, "FC_LAT0", "latitude"), _card(cards, "FC_DLAT", "latitude")
     if first is not None and step is not None:
         if step == 0:
-            raise InputError("the map header card FC_DLAT is zero: give --lat-range")
+            raise InputError(f"the map header card FC_DLAT is zero: give {option('lat_range')}")
         kind = str(cards.get("FC_LATK", "graphic")).strip().lower()
         return _axis(first, step, rows), kind
     south, north = _card(cards, "LATS", "latitude"), _card(cards, "LATN", "latitude")
@@ -367,7 +369,7 @@ def _longitudes_from_cards(cards: Mapping[str, Any], columns: int) -> np.ndarray
     first, step = _card(cards, "FC_LON0", "longitude"), _card(cards, "FC_DLON", "longitude")
     if first is not None and step is not None:
         if step == 0:
-            raise InputError("the map header card FC_DLON is zero: give --lon-range")
+            raise InputError(f"the map header card FC_DLON is zero: give {option('lon_range')}")
         return _axis(first, step, columns)
     west, east = _card(cards, "LONW", "longitude"), _card(cards, "LONE", "longitude")
     if west is not None and east is not None:
@@ -387,3 +389,8 @@ def _comment(cards: Mapping[str, Any], key: str) -> str:
         return str(comments[key]).lower() if comments is not None else ""
     except (KeyError, IndexError):
         return ""
+
+
+def _range_option(what: str) -> str:
+    """How the user gives a map's latitude or longitude range."""
+    return option("lat_range" if what == "latitude" else "lon_range")

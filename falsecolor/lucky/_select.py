@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from .._messages import option
 from ..exceptions import InputError
 
 __all__ = ["brightness_outliers", "keep_count", "parse_keep", "select_best"]
@@ -31,7 +32,7 @@ def parse_keep(keep: str | float | int) -> tuple[str, float]:
         elif re.fullmatch(r"\d+", text):
             value, kind = float(text), "count"
         else:
-            raise InputError(f"--keep {keep!r}: give a percentage (10%) or a number of frames (200)")
+            raise InputError(f"{option('keep', keep)}: give a percentage (10%) or a number of frames (200)")
     elif isinstance(keep, bool) or not isinstance(keep, int | float):
         raise InputError(f"keep={keep!r}: give a percentage string ('10%'), a fraction or a frame count")
     elif isinstance(keep, int) or keep > 1:
@@ -39,9 +40,9 @@ def parse_keep(keep: str | float | int) -> tuple[str, float]:
     else:
         value, kind = float(keep), "fraction"
     if kind == "fraction" and not 0 < value <= 1:
-        raise InputError(f"--keep {keep}: the fraction kept must be above 0 % and at most 100 %")
+        raise InputError(f"{option('keep', keep)}: the fraction kept must be above 0 % and at most 100 %")
     if kind == "count" and value < 1:
-        raise InputError(f"--keep {keep}: keep at least one frame")
+        raise InputError(f"{option('keep', keep)}: keep at least one frame")
     return kind, value
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._messages import for_band
+from .._messages import for_band, option
 from ..bands import Band, read_band
 from ..exceptions import InputError
 from ..recipe import AXIS_INPUTS, BandInput
@@ -20,9 +20,9 @@ BandLike = Band | BandInput | str | Path
 
 #: The inputs that can give the cloud axis, with what each is.
 AXIS_HELP = {
-    "cloud": "a ~5 µm image (--cloud)",
-    "opacity": "a ready cloud-opacity map (--opacity)",
-    "aerosol": "an aerosol-sensitive thermal band, e.g. 8.6 µm (--aerosol)",
+    "cloud": "a ~5 µm image",
+    "opacity": "a ready cloud-opacity map",
+    "aerosol": "an aerosol-sensitive thermal band, e.g. 8.6 µm",
 }
 
 
@@ -59,7 +59,7 @@ def load_bands(
     """
     given = [name for name in AXIS_INPUTS if axes.get(name) is not None]
     if len(given) != 1:
-        choices = "; ".join(AXIS_HELP.values())
+        choices = "; ".join(f"{what} ({option(name)})" for name, what in AXIS_HELP.items())
         raise InputError(
             f"give one cloud axis, not both {' and '.join(given)}: {choices}"
             if given
@@ -71,7 +71,7 @@ def load_bands(
     temperature_band = resolve_band(temperature, role="temperature", options=temperature_options)
     axis_band = resolve_band(axis_value, role=role, options=cloud_options)
     if temperature_band.data.ndim != 2 or axis_band.data.ndim != 2:
-        raise InputError("render takes 2-D images; choose a plane of a cube with --plane")
+        raise InputError(f"render takes 2-D images; choose a plane of a cube with {option('plane')}")
     if temperature_band.shape != axis_band.shape:
         (ty, tx), (cy, cx) = temperature_band.shape, axis_band.shape
         raise InputError(

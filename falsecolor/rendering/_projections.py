@@ -6,6 +6,7 @@ import numpy as np
 from astropy.io import fits
 
 from .. import geometry
+from .._messages import option
 from ..bands import Band
 from ..exceptions import InputError
 from ..geometry import DiscGeometry, MapGrid
@@ -48,8 +49,8 @@ def to_disc_view(temperature: Band, axis: Band, corrections: Corrections) -> tup
     )
     if grid is None:
         raise InputError(
-            f"{temperature.label} has no latitude/longitude cards: give --lat-range and --lon-range "
-            "(first and last row / column, e.g. --lat-range -90 90 --lon-range 360 0)"
+            f"{temperature.label} has no latitude/longitude cards: give the first and last row's and "
+            f"column's, e.g. {option('lat_range', (-90.0, 90.0))} and {option('lon_range', (360.0, 0.0))}"
         )
     size = max(64, min(2048, 2 * temperature.shape[0]))
     ephem = jupiter_ephemeris(corrections.view_time, site=corrections.site)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import geometry
 from .._blocks import sample_index
+from .._messages import option
 from ..bands import Band
 from ..exceptions import InputError, warn
 from ._provenance import Step
@@ -69,7 +70,7 @@ def subtract_sky(temperature: Band, axis: Band, *, axis_role: str) -> tuple[Band
         if not np.isfinite(sky):
             raise InputError(
                 f"{band.label}: no sky around the disc to measure its level (the planet fills the frame): "
-                "drop --subtract-sky"
+                f"leave out {option('subtract_sky')}"
             )
         data = np.asarray(band.data)
         dtype = data.dtype if data.dtype.kind == "f" else np.float32
@@ -87,6 +88,6 @@ def check_sky(temperature: Band, axis: Band, *, axis_role: str) -> None:
         if disc > 0 and sky > SKY_WARNING_FRACTION * disc:  # NaN (no sky seen) is not warned about
             warn(
                 f"{band.label}: the sky around the disc is at {sky:.4g} {band.unit} ({100 * sky / disc:.0f}% "
-                "of the disc): T and tau assume a zero sky; subtract it (--subtract-sky, or stack with "
-                "--dark)"
+                "of the disc): T and tau assume a zero sky; subtract it "
+                f"({option('subtract_sky', True)}, or stack with {option('dark')})"
             )

@@ -115,7 +115,7 @@ def _opacity_map_source(opacity: Band, sample) -> tuple[Source, AxisQuantity]:
     if largest > 20:
         warn(
             f"{opacity.label} reaches tau = {largest:.3g}: is it really a cloud-opacity map? "
-            "A 5 µm image goes with --cloud"
+            f"A 5 µm image goes with {option('cloud')}"
         )
     quantity = AxisQuantity("opacity", "", f"{opacity.label}: opacity map as given")
     return Source(opacity.data, _opacity_map_kernel(), float_dtype(opacity.data)), quantity

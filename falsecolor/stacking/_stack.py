@@ -27,6 +27,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import lucky
+from .._messages import option
 from ..bands import Band, FrameSource, open_frames
 from ..exceptions import InputError, warn
 from ._result import reason_summary, stack_result
@@ -229,7 +230,7 @@ def stack(
             master = master - calibration.dark
         level = float(np.median(master))
         if not level > 0:
-            raise InputError("the flat frames have no positive level: check --flat")
+            raise InputError(f"the flat frames have no positive level: check {option('flat')}")
         with np.errstate(divide="ignore"):
             calibration.flat_inverse = np.where(master > 0.05 * level, level / master, 0).astype(np.float32)
     ctx = Context(

@@ -14,6 +14,7 @@ import scipy.fft
 from scipy import ndimage
 
 from .. import lucky
+from .._messages import option
 from ..bands import FrameSource, open_frames
 from ..exceptions import InputError
 
@@ -64,13 +65,13 @@ class StackOptions:
         if self.metric not in lucky.METRICS:
             raise InputError(f"unknown sharpness metric {self.metric!r}: choose {', '.join(lucky.METRICS)}")
         if self.drizzle not in (1.0, 1.5, 2.0):
-            raise InputError(f"--drizzle {self.drizzle}: choose 1 (off), 1.5 or 2")
+            raise InputError(f"{option('drizzle', self.drizzle)}: choose 1 (off), 1.5 or 2")
         if not 8 <= self.box <= 1024:
-            raise InputError(f"--box {self.box}: alignment boxes must be 8 to 1024 pixels")
+            raise InputError(f"{option('box', self.box)}: alignment boxes must be 8 to 1024 pixels")
         if self.local_selection and self.align != "local":
-            raise InputError("per-region selection needs local alignment: add --align local")
+            raise InputError(f"per-region selection needs local alignment: add {option('align', 'local')}")
         if self.clip <= 0:
-            raise InputError(f"--clip {self.clip}: the clipping threshold must be positive (sigma)")
+            raise InputError(f"{option('clip', self.clip)}: the clipping threshold must be positive (sigma)")
 
 
 # --------------------------------------------------------------------------------------
@@ -320,7 +321,8 @@ def quality_region(
         x0, x1, y0, y1 = options.region
         if not (0 <= x0 < x1 <= nx and 0 <= y0 < y1 <= ny and x1 - x0 >= 8 and y1 - y0 >= 8):
             raise InputError(
-                f"--region {x0}:{x1},{y0}:{y1} is not inside the {nx} x {ny} frames (or under 8 pixels)"
+                f"{option('region', f'{x0}:{x1},{y0}:{y1}')} is not inside the {nx} x {ny} frames "
+                "(or under 8 pixels)"
             )
         return slice(y0, y1), slice(x0, x1)
     if options.align == "local":  # the alignment boxes' tiling, so box sharpness matches the boxes

@@ -8,7 +8,7 @@ from falsecolor.palette._files import _palette_dirs
 
 
 def test_version_matches_metadata():
-    assert metadata.version("falsecolor") == falsecolor.__version__
+    assert metadata.version("falsecolor-ir") == falsecolor.__version__
 
 
 def test_palettes_are_found():

@@ -137,6 +137,8 @@ def add_stack(commands, common) -> None:
     group = stack.add_argument_group("running")
     group.add_argument("--workers", type=int, metavar="N", help="threads on this machine (default 2)")
     group.add_argument(
-        "--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (needs falsecolor[dask])"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a dask.distributed cluster (needs the dask extra: pip install '.[dask]' from the checkout)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

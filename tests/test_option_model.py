@@ -248,3 +248,47 @@ def test_gallery_recipes_of_version_1_still_load():
     for path in recipes:
         recipe = load_recipe(path)
         assert parse_recipe(recipe.to_toml(), base=path.parent) == recipe, path.name
+
+
+# -- data that carries its identity, outputs named once ------------------------------------------
+
+
+def test_an_unknown_filter_is_warned_about_once_per_band(jupiter, recwarn):
+    from falsecolor.exceptions import FalsecolorWarning
+
+    band = jupiter.temperature_band.replace(filter_name="MYSTERY")
+    composite = falsecolor.render(band, jupiter.cloud_band, uncertainty="5%", limb_correction="auto")
+    messages = [str(w.message) for w in recwarn if issubclass(w.category, FalsecolorWarning)]
+    assert sum("unknown filter 'MYSTERY'" in m for m in messages) == 1, messages
+    assert composite.temperature_band.spectral.label == "13.04 µm"  # its wavelength, monochromatic
+    assert composite.cloud_quantity.kind == "opacity" and composite.cloud_axis == "cloud opacity τ"
+
+
+def test_one_file_named_twice_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    demo = ["render", "--demo", "--demo-size", "64"]
+    assert main([*demo, "-o", "a.png", "-o", "./a.png"]) == 2
+    assert "a.png is named twice" in capsys.readouterr().err and not (tmp_path / "a.png").exists()
+    assert main([*demo, "-o", "a.png", "--fits-out", "p", "--recipe-out", "p_opacity.fits"]) == 2
+    assert "are one file" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_two_epochs_with_one_name_are_refused_before_any_work(tmp_path, capsys):
+    from falsecolor.bands import band_to_hdu
+
+    jupiter = falsecolor.synthetic_jupiter((64, 64))
+    for parent in ("night1", "night2"):
+        epoch = tmp_path / parent / "e1"
+        epoch.mkdir(parents=True)
+        band_to_hdu(jupiter.temperature_band).writeto(epoch / "T.fits")
+        band_to_hdu(jupiter.cloud_band).writeto(epoch / "M.fits")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('version = 1\n[inputs]\ntemperature = "T.fits"\ncloud = "M.fits"\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["render", str(recipe), "--inputs", str(tmp_path / "night*" / "e1"), "-o", str(out / "{name}.png")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "e1.png is named twice" in err
+    assert list(out.iterdir()) == []

@@ -270,7 +270,7 @@ def test_one_file_named_twice_is_refused_before_any_work(tmp_path, capsys, monke
     assert main([*demo, "-o", "a.png", "-o", "./a.png"]) == 2
     assert "a.png is named twice" in capsys.readouterr().err and not (tmp_path / "a.png").exists()
     assert main([*demo, "-o", "a.png", "--fits-out", "p", "--recipe-out", "p_opacity.fits"]) == 2
-    assert "are one file" in capsys.readouterr().err
+    assert "p_opacity.fits is named twice" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

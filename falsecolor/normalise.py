@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.visualization import AsymmetricPercentileInterval, ManualInterval
+from astropy.visualization import (
+    AsinhStretch,
+    AsymmetricPercentileInterval,
+    BaseStretch,
+    LogStretch,
+    ManualInterval,
+    SqrtStretch,
+)
 
 from ._blocks import subsample
 from .exceptions import InputError
@@ -19,10 +26,12 @@ from .exceptions import InputError
 __all__ = [
     "DEFAULT_PERCENTILES",
     "GREY_PERCENTILES",
+    "STRETCHES",
     "AxisLimits",
     "axis_limits",
     "flatten_onto",
     "grey_image",
+    "stretch_of",
 ]
 
 #: Percentiles of the on-disc pixels spanning black to white in a grey band panel.
@@ -30,6 +39,28 @@ GREY_PERCENTILES = (0.5, 99.5)
 
 #: On-disc percentiles used for an axis when no limits are given (SCIENCE.md section 7).
 DEFAULT_PERCENTILES = (2.0, 98.0)
+
+#: Stretches of an axis between its limits (astropy.visualization), by name; linear is none.
+STRETCHES = {
+    "linear": None,
+    "sqrt": SqrtStretch(),
+    "asinh": AsinhStretch(a=0.1),
+    "log": LogStretch(a=1000.0),
+}
+
+
+def stretch_of(name: str) -> BaseStretch | None:
+    """The stretch called ``name`` (None for linear): a callable on [0, 1] with an ``inverse``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stretch_of("sqrt")(np.array([0.0, 0.25, 1.0]))
+    array([0. , 0.5, 1. ])
+    """
+    if name not in STRETCHES:
+        raise InputError(f"unknown stretch {name!r}: choose {', '.join(STRETCHES)}")
+    return STRETCHES[name]
 
 
 @dataclass(frozen=True)
@@ -44,6 +75,8 @@ class AxisLimits:
         ``"given"`` or the percentiles they came from.
     below, above : float
         Fractions of the on-disc pixels clipped at each end.
+    stretch : str
+        How values between the limits are spread over the axis (:data:`STRETCHES`).
     """
 
     low: float
@@ -51,6 +84,12 @@ class AxisLimits:
     source: str
     below: float = 0.0
     above: float = 0.0
+    stretch: str = "linear"
+
+    @property
+    def stretch_function(self) -> BaseStretch | None:
+        """The stretch as a callable on [0, 1] (None when linear)."""
+        return stretch_of(self.stretch)
 
     def __iter__(self):
         return iter((self.low, self.high))
@@ -64,6 +103,7 @@ def axis_limits(
     mask: np.ndarray | None = None,
     name: str = "values",
     minimum_span: float = 1e-6,
+    stretch: str = "linear",
 ) -> AxisLimits:
     """Limits for one axis: the given pair, or percentiles of the unmasked finite values.
 
@@ -81,6 +121,8 @@ def axis_limits(
         Used in error messages (``"temperature"``).
     minimum_span : float
         Percentile limits closer than this are widened symmetrically.
+    stretch : str
+        How the axis spreads the values between its limits (:data:`STRETCHES`).
 
     Raises
     ------
@@ -111,7 +153,8 @@ def axis_limits(
         low, high = centre - 0.5 * minimum_span, centre + 0.5 * minimum_span
     below = float(np.mean(sample < low)) if sample.size else 0.0
     above = float(np.mean(sample > high)) if sample.size else 0.0
-    return AxisLimits(low, high, source, below, above)
+    stretch_of(stretch)
+    return AxisLimits(low, high, source, below, above, stretch)
 
 
 def flatten_onto(rgba: np.ndarray, background: tuple[float, float, float, float] | None) -> np.ndarray:

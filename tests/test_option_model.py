@@ -79,6 +79,8 @@ _STRATEGIES: dict[str, st.SearchStrategy] = {
     "size": st.integers(48, 200),
     "dpi": st.floats(1.0, 100000.0),
     "compress_level": st.integers(0, 9),
+    "t_stretch": st.sampled_from(["linear", "sqrt", "asinh", "log"]),
+    "tau_stretch": st.sampled_from(["linear", "sqrt", "asinh", "log"]),
 }
 
 

@@ -139,6 +139,6 @@ def add_stack(commands, common) -> None:
     group.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on a dask.distributed cluster (needs the dask extra: pip install '.[dask]' from the checkout)",
+        help="run on a dask.distributed cluster (needs the dask extra: pip install '.[dask]')",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

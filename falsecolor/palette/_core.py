@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +26,8 @@ CORNERS = ("cold_clear", "warm_clear", "cold_cloudy", "warm_cloudy")
 #: Optional control points: the middles of the four edges and the centre of the square.
 MIDPOINTS = ("clear_middle", "cloudy_middle", "cold_middle", "warm_middle", "centre")
 INTERPOLATIONS = ("oklab", "linear-rgb", "srgb")
+#: A stretch of [0, 1] onto [0, 1]: ``stretch(values, clip=False, out=values)`` (astropy.visualization).
+Stretch = Callable[..., Any]
 _LUT_SIZE = 256
 #: Cells per axis of the table behind 16-bit output: finer steps than 8-bit output can show.
 FINE_LUT_SIZE = 1024
@@ -231,6 +235,8 @@ class Palette:
         mask: np.ndarray | None = None,
         out: np.ndarray | None = None,
         depth: int = 8,
+        x_stretch: Stretch | None = None,
+        y_stretch: Stretch | None = None,
     ) -> np.ndarray:
         """Colour every pixel: sRGB RGBA ``x.shape + (4,)``, 8-bit (or 16-bit with ``depth=16``).
 
@@ -247,6 +253,9 @@ class Palette:
             Output buffer ``x.shape + (4,)``, C-contiguous.
         depth : {8, 16}
             Bits per channel of the result.
+        x_stretch, y_stretch : callable, optional
+            A stretch of [0, 1] onto [0, 1] (an astropy.visualization stretch)
+            applied between the limits before the look-up; default linear.
 
         Notes
         -----
@@ -262,7 +271,14 @@ class Palette:
         if out is None:
             out = np.empty((*x.shape, 4), dtype=np.uint8 if depth == 8 else np.uint16)
         words = out.view(np.uint32 if depth == 8 else np.uint64).reshape(x.shape)
-        kernel = self.kernel(x_range=x_range, y_range=y_range, masked=mask is not None, depth=depth)
+        kernel = self.kernel(
+            x_range=x_range,
+            y_range=y_range,
+            masked=mask is not None,
+            depth=depth,
+            x_stretch=x_stretch,
+            y_stretch=y_stretch,
+        )
         kernel.run([x, y] if mask is None else [x, y, mask], [words])
         return out
 
@@ -273,11 +289,14 @@ class Palette:
         y_range: tuple[float, float] = (0.0, 1.0),
         masked: bool = False,
         depth: int = 8,
+        x_stretch: Stretch | None = None,
+        y_stretch: Stretch | None = None,
     ) -> Kernel:
         """A block kernel ``(x, y[, mask]) -> packed RGBA words`` for chained passes.
 
         The words are uint32 (four 8-bit channels) or, with ``depth=16``,
-        uint64 (four 16-bit channels).
+        uint64 (four 16-bit channels). A stretch maps the position between
+        the limits, [0, 1], onto [0, 1] before the table is looked up.
         """
         for name, (lo, hi) in (("x_range", x_range), ("y_range", y_range)):
             if not (np.isfinite(lo) and np.isfinite(hi) and hi != lo):
@@ -293,17 +312,24 @@ class Palette:
         packed = self._packed if depth == 8 else self._packed16
         top = np.float32(n - 1)
 
+        def cell(values, position, lo, gain, stretch):
+            """The table row or column of each value (a float, NaN stays NaN)."""
+            np.subtract(values, lo, out=position, casting="unsafe")
+            if stretch is None:
+                position *= gain
+            else:  # onto [0, 1], stretched, then onto the table
+                position *= gain / np.float32(n)
+                np.clip(position, 0, 1, out=position)
+                stretch(position, clip=False, out=position)
+                position *= np.float32(n)
+            np.clip(position, 0, top, out=position)  # NaN stays NaN
+            np.floor(position, out=position)
+
         def kernel(xs, ys, *rest):
             *excluded, word, fx, fy, index = rest
-            np.subtract(xs, x_lo, out=fx, casting="unsafe")
-            fx *= x_gain
-            np.clip(fx, 0, top, out=fx)  # NaN stays NaN
-            np.floor(fx, out=fx)
+            cell(xs, fx, x_lo, x_gain, x_stretch)
             fx *= n
-            np.subtract(ys, y_lo, out=fy, casting="unsafe")
-            fy *= y_gain
-            np.clip(fy, 0, top, out=fy)
-            np.floor(fy, out=fy)
+            cell(ys, fy, y_lo, y_gain, y_stretch)
             fx += fy
             fx += 1.0
             np.copyto(index, fx, casting="unsafe")

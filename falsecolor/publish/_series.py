@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import normalise
 from .._blocks import subsample
 from .._version import __version__
 from ..exceptions import InputError, RecipeError
@@ -17,7 +16,16 @@ from ..export import encode_png, write_atomically
 from ..layout import Panel, page, resample
 from ..normalise import AxisLimits
 from ..recipe import Recipe
-from ..rendering import Composite, background_of, caption_of, check_look, key_spec, picture, prepare_recipe
+from ..rendering import (
+    Composite,
+    axes_limits,
+    background_of,
+    caption_of,
+    check_look,
+    key_spec,
+    picture,
+    prepare_recipe,
+)
 from ._outputs import check_outputs, picture_formats
 from ._run import as_recipe, outputs_of
 
@@ -131,16 +139,7 @@ def _shared_limits(recipe: Recipe, epochs: list[Recipe], names: list[str], repor
         pooled_tau.append(subsample(tau, None, max_samples=POOLED_SAMPLES))
         del prepared
         report(index + 1, 2 * len(epochs), f"sampling {name}")
-    t_axis = normalise.axis_limits(
-        np.concatenate(pooled_t), limits=recipe.t_limits, percentiles=recipe.t_percentiles, name="temperature"
-    )
-    tau_axis = normalise.axis_limits(
-        np.concatenate(pooled_tau),
-        limits=recipe.tau_limits,
-        percentiles=recipe.tau_percentiles,
-        name="cloud opacity",
-        minimum_span=1e-3,
-    )
+    t_axis, tau_axis = axes_limits(recipe, np.concatenate(pooled_t), np.concatenate(pooled_tau))
     return t_axis, tau_axis
 
 

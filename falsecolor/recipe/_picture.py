@@ -11,6 +11,8 @@ from ._option import Options, option
 __all__ = ["KEY_POSITIONS", "Axes", "Look", "Output"]
 
 KEY_POSITIONS = ("right", "left", "bottom")
+#: Stretches of a palette axis between its limits (the astropy.visualization ones of the same names).
+STRETCHES = ("linear", "sqrt", "asinh", "log")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +58,19 @@ class Axes(Options):
         section="axes",
         metavar=("LO", "HI"),
         help="on-disc percentiles for the cloud axis when no limits are given",
+    )
+    t_stretch: str = option(
+        "linear",
+        Choice(STRETCHES),
+        section="axes",
+        help="how the temperature axis spreads the values between its limits (astropy.visualization "
+        "stretches: sqrt and asinh give the low end more colours, log most of all)",
+    )
+    tau_stretch: str = option(
+        "linear",
+        Choice(STRETCHES),
+        section="axes",
+        help="how the cloud axis spreads the values between its limits (as for temperature)",
     )
 
 

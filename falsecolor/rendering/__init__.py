@@ -15,6 +15,7 @@ from ._composite import RECIPE_KEY, Composite
 from ._describe import describe
 from ._disc import Disc, find_disc, jupiter_ephemeris
 from ._inputs import load_bands, resolve_band
+from ._limits import axes_limits, stretches
 from ._metadata import file_hash
 from ._picture import background_of, caption_of, check_look, key_spec, picture
 from ._prepare import Prepared, prepare_bands
@@ -30,6 +31,7 @@ __all__ = [
     "Prepared",
     "Provenance",
     "Step",
+    "axes_limits",
     "background_of",
     "caption_of",
     "check_look",
@@ -49,4 +51,5 @@ __all__ = [
     "prepare_recipe",
     "render",
     "resolve_band",
+    "stretches",
 ]

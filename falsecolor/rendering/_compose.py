@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
-from .. import normalise
 from ..bands import Band
 from ..exceptions import InputError, UnitError
 from ..palette import Palette, get_palette
 from ..recipe import Axes
 from ._composite import Composite
+from ._limits import axes_limits, stretches
 from ._provenance import AxisQuantity, Provenance, Step
 
 __all__ = ["compose"]
@@ -80,18 +80,10 @@ def compose(
     undefined = ~(np.isfinite(kelvin) & np.isfinite(tau))
     mask = undefined if mask is None else (np.asarray(mask, dtype=bool) | undefined)
     chosen = palette if isinstance(palette, Palette) else get_palette(axes.palette)
-    t_axis = normalise.axis_limits(
-        kelvin, limits=axes.t_limits, percentiles=axes.t_percentiles, mask=mask, name="temperature"
+    t_axis, tau_axis = axes_limits(axes, kelvin, tau, t_mask=mask, tau_mask=mask | ~np.isfinite(tau))
+    rgba = chosen.lookup(
+        kelvin, tau, x_range=tuple(t_axis), y_range=tuple(tau_axis), mask=mask, **stretches(t_axis, tau_axis)
     )
-    tau_axis = normalise.axis_limits(
-        tau,
-        limits=axes.tau_limits,
-        percentiles=axes.tau_percentiles,
-        mask=mask | ~np.isfinite(tau),
-        name="cloud opacity",
-        minimum_span=1e-3,
-    )
-    rgba = chosen.lookup(kelvin, tau, x_range=tuple(t_axis), y_range=tuple(tau_axis), mask=mask)
     if temperature_band is None:
         temperature_band = Band(kelvin, u.K, source="temperature array")
     provenance = Provenance(

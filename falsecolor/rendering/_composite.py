@@ -17,6 +17,7 @@ from ..geometry import DiscGeometry
 from ..normalise import AxisLimits, flatten_onto
 from ..palette import Palette
 from ..recipe import Look, Output, Recipe
+from ._limits import stretches
 from ._metadata import metadata
 from ._picture import background_of, check_look, picture
 from ._products import fits_writers
@@ -130,6 +131,7 @@ class Composite:
             y_range=(tau.low, tau.high),
             mask=self.mask,
             depth=16,
+            **stretches(t, tau),
         )
 
     def _options(self, recipe: Recipe | None, changes: dict[str, Any], section: type = Look) -> Recipe:

@@ -97,6 +97,8 @@ def key_spec(composite: CompositeData, look: Look) -> KeySpec:
         y_band=composite.cloud_quantity.band,
         x_clipped=(t.below, t.above),
         y_clipped=(tau.below, tau.above),
+        x_stretch=t.stretch_function,
+        y_stretch=tau.stretch_function,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
-from .. import geometry, normalise
+from .. import geometry
 from .._blocks import MAX_SAMPLES, map_blocks, sample_index
 from ..bands import Band
 from ..exceptions import InputError
@@ -28,6 +28,7 @@ from ._composite import Composite
 from ._corrections import apply_corrections
 from ._disc import Disc
 from ._inputs import combined_mask
+from ._limits import axes_limits, stretches
 from ._provenance import Provenance, Step
 from ._sky import check_sky, subtract_sky
 from ._sources import Source, opacity_source, temperature_source
@@ -66,22 +67,7 @@ class Prepared:
 
     def limits(self, axes: Axes) -> tuple[AxisLimits, AxisLimits]:
         """The values at the ends of the two axes: as given, else the on-disc percentiles."""
-        t_axis = normalise.axis_limits(
-            self.sample_t,
-            limits=axes.t_limits,
-            percentiles=axes.t_percentiles,
-            mask=self.excluded,
-            name="temperature",
-        )
-        tau_axis = normalise.axis_limits(
-            self.sample_tau,
-            limits=axes.tau_limits,
-            percentiles=axes.tau_percentiles,
-            mask=self.excluded,
-            name="cloud opacity",
-            minimum_span=1e-3,
-        )
-        return t_axis, tau_axis
+        return axes_limits(axes, self.sample_t, self.sample_tau, t_mask=self.excluded, tau_mask=self.excluded)
 
     def finish(
         self,
@@ -101,7 +87,9 @@ class Prepared:
         if limits_source is not None:
             t_axis = dataclasses.replace(t_axis, source=limits_source[0])
             tau_axis = dataclasses.replace(tau_axis, source=limits_source[1])
-        colour = chosen.kernel(x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True)
+        colour = chosen.kernel(
+            x_range=tuple(t_axis), y_range=tuple(tau_axis), masked=True, **stretches(t_axis, tau_axis)
+        )
         temperature_map, opacity_map, mask, rgba = _fused_pass(
             self.temperature_source, self.opacity_source, colour, self.threshold, self.extra_mask
         )

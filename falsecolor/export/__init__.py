@@ -5,8 +5,9 @@ written through :func:`write_atomically`: temporary file, then rename, all or
 nothing, never over an input.
 """
 
-from ._atomic import check_output, write_atomically
+from ._atomic import Staging, check_output, output_target, write_atomically
 from ._avm import AvmBand, avm_xmp, read_avm
+from ._commit import HELD_SIGNALS, held_signals, recover_folder
 from ._formats import (
     FORMATS,
     JPEG_QUALITY,
@@ -21,17 +22,22 @@ from ._formats import (
 
 __all__ = [
     "FORMATS",
+    "HELD_SIGNALS",
     "JPEG_QUALITY",
     "PNG_COMPRESS_LEVEL",
     "XMP_KEY",
     "AvmBand",
+    "Staging",
     "avm_xmp",
     "check_output",
     "encode_jpeg",
     "encode_png",
     "encode_tiff",
     "format_of",
+    "held_signals",
+    "output_target",
     "read_avm",
+    "recover_folder",
     "srgb_icc_profile",
     "write_atomically",
 ]

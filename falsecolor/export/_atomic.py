@@ -1,51 +1,74 @@
-"""Atomic, all-or-nothing writing of files, never over an input.
+"""Atomic, all-or-nothing writing of files, never over an input nor anything but a regular file.
 
-Every file is written to a temporary file in the destination directory and
-renamed into place, so a reader (or a crash) sees either the old file or the
-complete new one, never a partial one. Several files written together are
-renamed only after all of them were written.
+Every file is first written to a hidden temporary beside its target
+(:class:`Staging`); only when all are written are they committed together
+(:mod:`._commit`): a journal is written, old versions kept as hard links, the
+temporaries renamed into place, and the journal dropped. Signals that would
+stop the process (Ctrl-C, SIGTERM, SIGHUP) wait until the commit is done, and
+a run killed outright (SIGKILL, a power cut) leaves a journal that the next
+write into the same folder uses to put the old files back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import shutil
+import stat
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from ..exceptions import OutputError
+from ._commit import commit, reason, recover_folder
 
-__all__ = ["check_output", "write_atomically"]
+__all__ = ["Staging", "check_output", "output_target", "write_atomically"]
 
+Writer = Callable[[BinaryIO], object]
 _umask_lock = threading.Lock()
 
 
+def output_target(path: str | Path) -> Path:
+    """Where an output is really written: a symbolic link to a regular file writes through to it."""
+    path = Path(path)
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
-    """Validate an output path before any work is done.
+    """Validate an output path before any work is done; the path the file will be written to.
 
     Raises
     ------
     OutputError
-        The directory does not exist or is not writable, the path is a
-        directory, or it is one of the inputs.
+        The folder does not exist or is not writable, the path is a folder or
+        something else than a regular file (a device, a FIFO, a socket, or a
+        link to one), or it is one of the inputs.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"output {path} is a directory: choose a file name")
-    parent = path.parent if str(path.parent) else Path(".")
+    given = Path(path)
+    target = output_target(given)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise OutputError(f"cannot write {given}: {reason(err)}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OutputError(f"output {given} is a directory: choose a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OutputError(
+            f"output {given} is not a regular file (a device, FIFO or socket): choose a file name"
+        )
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"output directory {parent} does not exist: create it first")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write to {parent}: permission denied")
     for source in inputs:
-        if _same_file(path, Path(source)):
-            raise OutputError(f"output {path} is one of the inputs: choose another name")
-    return path
+        if _same_file(target, Path(source)):
+            raise OutputError(f"output {given} is one of the inputs: choose another name")
+    return target
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -54,27 +77,88 @@ def _same_file(a: Path, b: Path) -> bool:
             return os.path.samefile(a, b)
     except OSError:
         pass
-    return a.resolve() == b.resolve()
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _file_mode() -> int:
+def _new_file_mode() -> int:
     with _umask_lock:
         umask = os.umask(0)
         os.umask(umask)
     return 0o666 & ~umask
 
 
+class Staging:
+    """Outputs written to temporaries one by one, then committed together (or all discarded).
+
+    Use as a context manager: leaving it without :meth:`commit` (an error, a
+    signal) removes every temporary, and no target has changed. Memory does
+    not grow with the number of files: each is on disk once written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Staging() as staging:
+    ...     staging.add(folder / "a.txt", lambda fh: fh.write(b"a"))
+    ...     staging.add(folder / "b.txt", lambda fh: fh.write(b"b"))
+    ...     written = staging.commit()
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt', 'b.txt']
+    """
+
+    def __init__(self, *, inputs: Iterable[str | Path] = ()):
+        self.inputs = list(inputs)
+        self.targets: list[Path] = []
+        self.temporaries: list[str] = []
+        self._recovered: set[Path] = set()
+
+    def check(self, path: str | Path, *, planned: Iterable[Path] = ()) -> Path:
+        """Check one more output (writable, not an input, not named twice) before any work."""
+        target = check_output(path, inputs=self.inputs)
+        if any(_same_file(target, t) for t in (*self.targets, *planned)):
+            raise OutputError(f"{path} is named twice: a run writes each output once; choose another name")
+        return target
+
+    def add(self, path: str | Path, writer: Writer) -> Path:
+        """Write one output to its temporary (``writer`` gets the open binary file)."""
+        target = self.check(path)
+        if target.parent not in self._recovered:  # a run killed here before: its old files back first
+            recover_folder(target.parent)
+            self._recovered.add(target.parent)
+        self.temporaries.append(_write_temporary(target, writer))
+        self.targets.append(target)
+        return target
+
+    def commit(self) -> list[Path]:
+        """Rename every temporary onto its target, all or none; the targets."""
+        commit(self.targets, self.temporaries)
+        self.temporaries = []
+        return list(self.targets)
+
+    def discard(self) -> None:
+        """Remove the temporaries written so far."""
+        for temporary in self.temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        self.temporaries = []
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()
+
+
 def write_atomically(
-    files: Sequence[tuple[str | Path, Callable[[BinaryIO], object]]],
+    files: Sequence[tuple[str | Path, Writer]],
     *,
     inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
     """Write several files all-or-nothing.
 
-    Every file is written to a temporary file beside its target first. Then
-    each target is renamed into place; should one rename fail, the targets
-    already replaced get their old contents back (or are removed if they were
-    new), so the directory ends as it was.
+    Every file is written to a temporary file beside its target first; then
+    all are committed together (see the module's notes), so the folder ends
+    either with every new file or with every old one.
 
     Parameters
     ----------
@@ -86,111 +170,52 @@ def write_atomically(
     Returns
     -------
     list of Path
-        The written paths.
+        The written paths (a link to a regular file is written through).
     """
-    inputs = list(inputs)
-    targets = [check_output(path, inputs=inputs) for path, _ in files]
-    if len({t.resolve() for t in targets}) != len(targets):
-        raise OutputError(f"two outputs share one name: {[str(t) for t in targets]}")
-    temporaries: list[str] = []
-    try:
-        for target, (_, writer) in zip(targets, files, strict=True):
-            temporaries.append(_write_temporary(target, writer))
-        _replace_all(targets, temporaries)
-        temporaries.clear()
-    finally:
-        for temporary in temporaries:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    return targets
+    with Staging(inputs=inputs) as staging:
+        planned: list[Path] = []
+        for path, _ in files:  # every output checked before any is written
+            planned.append(staging.check(path, planned=planned))
+        for path, writer in files:
+            staging.add(path, writer)
+        return staging.commit()
 
 
-def _write_temporary(target: Path, writer: Callable[[BinaryIO], object]) -> str:
+def _write_temporary(target: Path, writer: Writer) -> str:
+    """The temporary ``.NAME.PID.XXXX.part`` beside ``target``, written, synced, with the final mode."""
     try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part"
+        )
     except OSError as err:
-        raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+        raise OutputError(f"cannot write {target}: {reason(err)}") from err
     try:
         with os.fdopen(fd, "wb") as fh:
             writer(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(temporary, _file_mode())
+        try:  # a replaced file keeps its permissions (0600 stays 0600)
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = _new_file_mode()
+        os.chmod(temporary, mode)
     except BaseException as err:  # whatever the writer raised, leave no temporary behind
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        if isinstance(err, OSError):
-            raise OutputError(f"cannot write {target}: {_reason(err)}") from err
+        failure = _os_error(err)
+        if failure is not None:
+            raise OutputError(f"cannot write {target}: {reason(failure)}") from err
         raise
     return temporary
 
 
-def _backup(target: Path) -> str | None:
-    """A hidden copy of an existing target's content (hard link if possible), or None if new."""
-    if not target.exists():
-        return None
-    backup = str(target.parent / f".{target.name}.{uuid.uuid4().hex}.old")
-    try:
-        try:
-            os.link(target, backup)
-        except OSError:  # no hard links on this file system: copy instead
-            shutil.copy2(target, backup)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(backup)
-        raise OutputError(f"cannot write {target}: {_reason(err)} (while keeping its old copy)") from err
-    return backup
-
-
-def _replace_all(targets: list[Path], temporaries: list[str]) -> None:
-    """Rename the temporaries onto their targets, all or none.
-
-    With several targets, every existing target is first backed up; if a
-    rename fails, the targets already replaced get their old content back (or
-    are removed if they were new).
-    """
-    if len(targets) == 1:
-        try:
-            os.replace(temporaries[0], targets[0])
-        except OSError as err:
-            raise OutputError(f"cannot write {targets[0]}: {_reason(err)}") from err
-        return
-    backups: list[str | None] = []
-    try:
-        for target in targets:
-            backups.append(_backup(target))
-    except BaseException:  # also Ctrl-C: nothing has been replaced yet
-        _discard(backups)
-        raise
-    done: list[int] = []
-    try:
-        for index, (target, temporary) in enumerate(zip(targets, temporaries, strict=True)):
-            try:
-                os.replace(temporary, target)
-            except OSError as err:
-                raise OutputError(f"cannot write {target}: {_reason(err)}") from err
-            done.append(index)
-    except BaseException:  # also Ctrl-C between two renames: put the old files back
-        for index in reversed(done):
-            with contextlib.suppress(OSError):
-                backup = backups[index]
-                if backup:
-                    os.replace(backup, targets[index])
-                else:
-                    os.unlink(targets[index])
-        raise
-    finally:
-        _discard(backups)
-
-
-def _discard(paths: list[str | None]) -> None:
-    for path in paths:
-        if path:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-
-
-def _reason(err: OSError) -> str:
-    if isinstance(err, PermissionError):
-        return "permission denied"
-    return err.strerror or str(err)
+def _os_error(err: BaseException) -> OSError | None:
+    """The OS error behind a writer's failure (a full disk), also when a library wrapped it."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            return seen
+        if isinstance(seen, OSError) and not isinstance(seen, FileNotFoundError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -133,7 +133,7 @@ def _stretched(axes, which: str, limits: tuple[float, float], stretch: Any, tick
 
     # Round values, spread by their position on the axis (a stretch crowds them at one end).
     span = abs(high - low)
-    values = MaxNLocator(nbins=16).tick_values(low, high)
+    values = np.asarray(MaxNLocator(nbins=16).tick_values(low, high), dtype=float)
     values = values[(values >= low - 1e-9 * span) & (values <= high + 1e-9 * span)]
     chosen: list[float] = []
     for value in values:

@@ -162,7 +162,7 @@ def test_failed_write_leaves_old_file_and_no_debris(tmp_path):
         fh.write(b"partial")
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OutputError, match="(?i)no space left"):
+    with pytest.raises(OutputError, match="no space left"):
         write_atomically([(target, broken)])
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
@@ -268,7 +268,7 @@ def test_a_failed_backup_changes_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "link", no_links)
     monkeypatch.setattr(shutil, "copy2", full_disk)
-    with pytest.raises(OutputError, match="(?i)no space left"):
+    with pytest.raises(OutputError, match="no space left"):
         write_atomically([(first, lambda fh: fh.write(b"new a")), (second, lambda fh: fh.write(b"new b"))])
     monkeypatch.undo()
     assert (first.read_bytes(), second.read_bytes()) == (b"old a", b"old b")

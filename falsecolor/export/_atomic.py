@@ -99,8 +99,8 @@ class Staging:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> with Staging() as staging:
-    ...     staging.add(folder / "a.txt", lambda fh: fh.write(b"a"))
-    ...     staging.add(folder / "b.txt", lambda fh: fh.write(b"b"))
+    ...     first = staging.add(folder / "a.txt", lambda fh: fh.write(b"a"))
+    ...     second = staging.add(folder / "b.txt", lambda fh: fh.write(b"b"))
     ...     written = staging.commit()
     >>> sorted(p.name for p in folder.iterdir())
     ['a.txt', 'b.txt']

@@ -10,13 +10,17 @@ kinds need: allowed keys, types, choices and numeric ranges.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_TOML_BYTES", "TomlDocument", "key_lines"]
+from ._readable import regular_file
+
+__all__ = ["MAX_TOML_BYTES", "TomlDocument", "is_stream", "key_lines"]
 
 #: Palettes and recipes are small; a bigger file is refused before it is parsed.
 MAX_TOML_BYTES = 1 << 20
@@ -35,6 +39,15 @@ _TYPE_NAMES = {
     list: "an array",
     dict: "a table",
 }
+
+
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` is a pipe or a character device (read as a stream, never as a regular file)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _split_key(text: str) -> tuple[str, ...]:
@@ -98,9 +111,17 @@ class TomlDocument:
         self._lines: dict[tuple[str, ...], int] | None = None
 
     @classmethod
-    def read(cls, path: str | Path, *, error: type[Exception], what: str) -> TomlDocument:
-        """Read a file (at most :data:`MAX_TOML_BYTES`) as UTF-8 TOML."""
+    def read(
+        cls, path: str | Path, *, error: type[Exception], what: str, stream: bool = False
+    ) -> TomlDocument:
+        """Read a file (at most :data:`MAX_TOML_BYTES`) as UTF-8 TOML.
+
+        Only a regular file is read, unless ``stream`` allows a pipe (a file
+        the user gave on the command line, such as ``<(make-recipe)``).
+        """
         path = Path(path)
+        if not (stream and is_stream(path)):
+            regular_file(path, f"{what} file", error=error)
         try:
             with open(path, "rb") as fh:
                 raw = fh.read(MAX_TOML_BYTES + 1)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 
+from ._readable import MiB, regular_file
 from .exceptions import FileFormatError, FilterError
 
 __all__ = ["Filter", "catalogue", "get_filter", "list_filters", "load_filter", "load_filters"]
@@ -222,13 +223,15 @@ def load_filters(path: str | Path) -> list[Filter]:
     """
     path = Path(path)
     try:
-        stat = path.stat()
-    except FileNotFoundError as err:
-        raise FileFormatError(f"filter curve {path} does not exist") from err
+        stat = regular_file(path, "filter curve", limit=CURVE_FILE_LIMIT).stat()
     except OSError as err:
-        raise FileFormatError(f"cannot read filter curve {path}: {err}") from err
+        raise FileFormatError(f"cannot read filter curve {path}: {err.strerror or err}") from err
     # Filters are immutable: reuse them while the file is unchanged.
     return list(_load_filters(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+#: The largest filter-curve file read (a curve of a million points is far smaller).
+CURVE_FILE_LIMIT = 16 * MiB
 
 
 @lru_cache(maxsize=32)
@@ -238,14 +241,21 @@ def _load_filters(name: str, mtime_ns: int, size: int) -> tuple[Filter, ...]:
         text = path.read_text(encoding="utf-8", errors="strict")
     except FileNotFoundError as err:
         raise FileFormatError(f"filter curve {path} does not exist") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise FileFormatError(f"cannot read filter curve {path}: {err}") from err
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{path} is not a filter curve: it is not UTF-8 text") from None
+    except OSError as err:
+        raise FileFormatError(f"cannot read filter curve {path}: {err.strerror or err}") from err
     try:
         if path.suffix.lower() == ".fil":
             return tuple(_read_nemesis(text, path))
         return (_read_table(text, path),)
-    except (ValueError, IndexError) as err:
-        raise FileFormatError(f"{path} is not a readable filter curve: {err}") from err
+    except _CurveError as err:  # says what is wrong without quoting the file
+        raise FileFormatError(f"{path} is not a readable filter curve: {err}") from None
+    except (ValueError, IndexError):
+        raise FileFormatError(
+            f"{path} is not a readable filter curve: expected numbers (a table of wavelength or "
+            "wavenumber and transmission, or a NEMESIS .fil file)"
+        ) from None
 
 
 def load_filter(path: str | Path) -> Filter:
@@ -293,6 +303,10 @@ def _pick(filters: list[Filter], selector: str, path: str) -> Filter:
     return nearest
 
 
+class _CurveError(ValueError):
+    """What is wrong with a curve file, in words that quote none of its content."""
+
+
 def _read_nemesis(text: str, path: Path) -> list[Filter]:
     tokens = text.split()
     count = int(tokens[0])
@@ -303,7 +317,7 @@ def _read_nemesis(text: str, path: Path) -> list[Filter]:
         points = int(tokens[position + 1])
         values = np.array(tokens[position + 2 : position + 2 + 2 * points], dtype=float)
         if values.size != 2 * points:
-            raise ValueError(f"filter at {centre} cm-1 promises {points} points, file ends early")
+            raise _CurveError(f"filter at {centre} cm-1 promises {points} points, the file ends early")
         position += 2 + 2 * points
         wavenumber, transmission = values[0::2], values[1::2]
         filters.append(
@@ -326,7 +340,7 @@ def _read_table(text: str, path: Path) -> Filter:
         lines = lines[1:]
     rows = np.array([[float(v) for v in re.split(r"[,\s]+", ln.strip()) if v] for ln in lines])
     if rows.ndim != 2 or rows.shape[1] < 2 or rows.shape[0] < 3:
-        raise ValueError("expected at least two columns and three rows")
+        raise _CurveError("expected at least two columns and three rows")
     transmission_col = next((i for i, n in enumerate(names) if n.startswith("trans")), rows.shape[1] - 1)
     transmission = rows[:, transmission_col]
     wavelength_col = next((i for i, n in enumerate(names) if n.startswith("wavel")), None)
@@ -345,7 +359,7 @@ def _read_table(text: str, path: Path) -> Filter:
 def _from_wavenumber(name, wavenumber, transmission, description) -> Filter:
     wavenumber = np.asarray(wavenumber, dtype=float)
     if np.any(wavenumber <= 0):
-        raise ValueError("wavenumbers must be positive")
+        raise _CurveError("wavenumbers must be positive")
     return _from_wavelength(name, 1e4 / wavenumber, transmission, description)
 
 
@@ -353,9 +367,9 @@ def _from_wavelength(name, wavelength, transmission, description) -> Filter:
     wavelength = np.asarray(wavelength, dtype=float)
     transmission = np.asarray(transmission, dtype=float)
     if not (np.all(np.isfinite(wavelength)) and np.all(np.isfinite(transmission))):
-        raise ValueError("the curve contains non-numbers")
+        raise _CurveError("the curve contains non-numbers")
     if np.any(wavelength <= 0):
-        raise ValueError("wavelengths must be positive")
+        raise _CurveError("wavelengths must be positive")
     order = np.argsort(wavelength)
     wavelength, transmission = wavelength[order], transmission[order]
     if transmission.max() > 1.5:  # percent
@@ -363,7 +377,7 @@ def _from_wavelength(name, wavelength, transmission, description) -> Filter:
         description += " (percent)"
     transmission = np.clip(transmission, 0.0, None)
     if not transmission.max() > 0:
-        raise ValueError("the transmission is zero everywhere")
+        raise _CurveError("the transmission is zero everywhere")
     effective = np.trapezoid(transmission * wavelength, wavelength) / np.trapezoid(transmission, wavelength)
     return Filter(name, effective * u.um, wavelength * u.um, transmission, description)
 

@@ -101,7 +101,7 @@ CASES = {
     "bad background": (["-t", "{good_t}", "-c", "{good_c}", "--background", "plaid"], "colour"),
     "no cloud axis": (["-t", "{good_t}"], "--cloud"),
     "demo and files": (["--demo", "-t", "{good_t}", "-c", "{good_c}"], "--demo uses"),
-    "missing required output": (None, "give -o FILE"),
+    "missing required output": (None, "give --output out.png"),
 }
 
 

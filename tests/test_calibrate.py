@@ -111,7 +111,7 @@ def test_bad_profile_tables(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(FileFormatError, match=message):
         calibrate.read_profile_table(path)
-    with pytest.raises(FileFormatError, match="cannot read"):
+    with pytest.raises(FileFormatError, match="does not exist"):
         calibrate.read_profile_table(tmp_path / "missing.csv")
 
 

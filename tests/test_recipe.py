@@ -304,11 +304,12 @@ def test_cli_recipe_out_never_replaces_an_input_or_an_output(tmp_path, band_file
     assert not (tmp_path / "t.png").exists() and not (tmp_path / "x.png").exists()
 
 
-def test_cli_absolute_paths_stay_absolute_in_the_recipe(tmp_path, band_files):
+def test_cli_absolute_inputs_stay_absolute_and_outputs_go_beside_the_recipe(tmp_path, band_files):
     out = tmp_path / "sub"
     out.mkdir()
     args = ["render", "-t", str(band_files["temperature"]), "-c", str(band_files["cloud"]),
             "-o", str(out / "a.png"), "--recipe-out", str(out / "r.toml"), "-q"]  # fmt: skip
     assert main(args) == 0
     recipe = load_recipe(out / "r.toml")
-    assert recipe.temperature.path == str(band_files["temperature"]) and recipe.files == (str(out / "a.png"),)
+    assert recipe.temperature.path == str(band_files["temperature"]) and recipe.files == ("a.png",)
+    assert main(["render", str(out / "r.toml"), "-q"]) == 0  # its outputs are inside its folder

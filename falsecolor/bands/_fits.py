@@ -11,6 +11,7 @@ import numpy as np
 from astropy.io import fits
 
 from .._messages import option
+from .._readable import regular_file
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, InputError
 
 IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)
@@ -18,10 +19,7 @@ _NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 def check_readable(path: Path) -> None:
-    if not path.exists():
-        raise FileFormatError(f"{path} does not exist: check the path")
-    if path.is_dir():
-        raise FileFormatError(f"{path} is a directory, not a FITS file")
+    regular_file(path, "file")  # not a device, FIFO or folder
     if path.stat().st_size == 0:
         raise FileFormatError(f"{path} is empty (0 bytes): not a FITS file")
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
+from .._readable import regular_file
 from ..exceptions import FalsecolorWarning, FileFormatError, InputError, warn
 from ._frame_formats import Segment, fits_segments, image_shape, read_image, ser_segments
 
@@ -193,12 +194,16 @@ def _expand(inputs: list[str | Path]) -> list[str]:
     for item in inputs:
         text = str(item)
         if os.path.isdir(text):
-            found = [p for p in glob.glob(os.path.join(text, "*")) if p.lower().endswith(FRAME_SUFFIXES)]
+            found = [
+                p
+                for p in glob.glob(os.path.join(text, "*"))
+                if p.lower().endswith(FRAME_SUFFIXES) and os.path.isfile(p)  # regular files only
+            ]
             if not found:
                 raise FileFormatError(f"{text} holds no frame files ({', '.join(FRAME_SUFFIXES)})")
             files += sorted(found, key=_natural_key)
         elif os.path.exists(text):
-            files.append(text)
+            files.append(str(regular_file(text, "frame file")))
         elif glob.has_magic(text):
             found = [p for p in glob.glob(text) if os.path.isfile(p)]
             if not found:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._readable import MiB, regular_file
 from ..exceptions import FileFormatError, InputError
 
 __all__ = ["ZonalProfile", "central_meridian_profile", "profile_scale", "read_profile_table"]
@@ -54,7 +55,7 @@ def read_profile_table(path: str | Path) -> dict[str, ZonalProfile]:
         Missing file, no numeric rows, ragged rows or a latitude column that
         is not within -90..90.
     """
-    path = Path(path)
+    path = regular_file(path, "profile table", limit=16 * MiB)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as err:

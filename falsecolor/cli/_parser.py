@@ -65,6 +65,11 @@ def _add_render(commands, common) -> None:
     )
     run.add_argument("--recipe-out", metavar="TOML", help="also write the recipe of this run")
     run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be read and written, check it all, and write nothing",
+    )
+    run.add_argument(
         "--print-width", metavar="LENGTH", help="with --dpi: size the composite for a print width, e.g. 20cm"
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")

@@ -50,7 +50,7 @@ def _base_recipe(args: argparse.Namespace):
     if args.from_image:
         return pipeline.recipe_from_image(args.from_image)
     if args.recipe:
-        return load_recipe(args.recipe)
+        return load_recipe(args.recipe, stream=True)  # a recipe the user gave may come through a pipe
     return Recipe(base=Path.cwd())
 
 
@@ -180,27 +180,32 @@ def run_render(args: argparse.Namespace) -> int:
     outputs = [os.path.abspath(p) for p in args.files] if args.files else None
     fits = os.path.abspath(args.fits) if args.fits else None
     strip = os.path.abspath(args.strip) if args.strip else None
-    kept = None
-    if args.recipe_out:
-        files = tuple(_as_given(recipe, p) for p in args.files) if outputs else recipe.files
+    if strip and not args.inputs:
+        raise InputError("--strip goes with --inputs (a time series)")
+    also = []
+    if args.recipe_out:  # written in the same all-or-nothing batch as the pictures
+        # outputs relative to the recipe, so that they stay inside its folder when they are
+        files = tuple(recipe.relative(p) for p in args.files) if outputs else recipe.files
         kept = recipe.replace(
             files=files,
-            fits=_as_given(recipe, args.fits) if fits else recipe.fits,
-            strip=_as_given(recipe, args.strip) if strip else recipe.strip,
+            fits=recipe.relative(args.fits) if fits else recipe.fits,
+            strip=recipe.relative(args.strip) if strip else recipe.strip,
         )
+        also = [pipeline.recipe_writer(kept, os.path.abspath(args.recipe_out))]
+    if args.dry_run:
+        return _dry_run(args, recipe, outputs, fits, strip, [Path(p) for p, _ in also])
+    composite = None
     if args.inputs:
-        if args.recipe_out:  # checked with the series' own outputs, before any work
-            pipeline.check_outputs([args.recipe_out, *(outputs or ()), *([strip] if strip else [])])
         written = pipeline.render_batch(
-            recipe, args.inputs, files=outputs, fits=fits, strip=strip, progress=Progress(args.quiet)
+            recipe,
+            args.inputs,
+            files=outputs,
+            fits=fits,
+            strip=strip,
+            also=also,
+            progress=Progress(args.quiet),
         )
-        composite = None
-        if kept is not None:
-            written += pipeline.write_recipe(kept, os.path.abspath(args.recipe_out))
     else:
-        if strip:
-            raise InputError("--strip goes with --inputs (a time series)")
-        also = [pipeline.recipe_writer(kept, os.path.abspath(args.recipe_out))] if kept is not None else []
         composite, written = pipeline.render_recipe(recipe, files=outputs, fits=fits, also=also)
     if not args.quiet:
         print(f"wrote {', '.join(str(p) for p in written)}")
@@ -209,4 +214,25 @@ def run_render(args: argparse.Namespace) -> int:
             print(f"  temperature {t.low:.2f} .. {t.high:.2f} K ({t.source})")
             print(f"  {composite.cloud_axis} {tau.low:.3f} .. {tau.high:.3f} ({tau.source})")
             print(f"  palette {composite.palette.name}")
+    return 0
+
+
+def _dry_run(args, recipe: Recipe, outputs, fits, strip, also: list[Path]) -> int:
+    """List what the run would read and write (every check done, nothing written)."""
+    from .. import pipeline
+
+    if args.inputs:
+        plan = pipeline.plan_series(recipe, args.inputs, files=outputs, fits=fits, strip=strip)
+        reads, writes = plan.reads, plan.writes
+    else:
+        reads, writes = pipeline.plan_render(recipe, files=outputs, fits=fits)
+        if recipe.demo is not None:
+            reads = [Path(f"(the built-in synthetic Jupiter, {recipe.demo} px)")]
+    pipeline.check_outputs([*writes, *also], inputs=reads)
+    print("would read:")
+    for path in dict.fromkeys(reads):
+        print(f"  {path}")
+    print("would write:")
+    for path in [*writes, *also]:
+        print(f"  {os.path.abspath(path)}{' (replacing it)' if os.path.exists(path) else ''}")
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..exceptions import OutputError
-from ._commit import commit, reason, recover_folder
+from ._commit import commit, fault, reason, recover_folder
 
 __all__ = ["Staging", "check_output", "output_target", "write_atomically"]
 
@@ -127,6 +127,7 @@ class Staging:
             self._recovered.add(target.parent)
         self.temporaries.append(_write_temporary(target, writer))
         self.targets.append(target)
+        fault("stage", len(self.targets) - 1)
         return target
 
     def commit(self) -> list[Path]:

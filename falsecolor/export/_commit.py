@@ -32,7 +32,7 @@ from typing import Any
 
 from ..exceptions import OutputError, warn
 
-__all__ = ["HELD_SIGNALS", "commit", "reason", "recover_folder"]
+__all__ = ["HELD_SIGNALS", "commit", "fault", "reason", "recover_folder"]
 
 #: Signals held back while files are renamed into place.
 HELD_SIGNALS = tuple(
@@ -70,7 +70,7 @@ def held_signals() -> Iterator[None]:
             signal.raise_signal(number)
 
 
-def _fault(step: str, index: int) -> None:
+def fault(step: str, index: int) -> None:
     """Send the signal named in ``$FALSECOLOR_FAULT`` (``step:index:SIGNAL``) at this moment (tests)."""
     spec = os.environ.get(_FAULT_ENV)
     if spec and spec.split(":")[:2] == [step, str(index)]:
@@ -138,17 +138,17 @@ def commit(targets: list[Path], temporaries: list[str]) -> None:
             ) from err
         try:
             for index, entry in enumerate(entries):
-                _fault("backup", index)
+                fault("backup", index)
                 entry["backup"] = _keep_old(Path(entry["target"]))
             _write_journal(journal, entries, committed=False)
             for index, entry in enumerate(entries):
-                _fault("rename", index)
+                fault("rename", index)
                 try:
                     os.replace(entry["temporary"], entry["target"])
                 except OSError as err:
                     raise OutputError(f"cannot write {entry['target']}: {reason(err)}") from err
                 entry["renamed"] = True
-            _fault("committed", 0)
+            fault("committed", 0)
             _write_journal(journal, entries, committed=True)
         except BaseException:
             _roll_back(entries)

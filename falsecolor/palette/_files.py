@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._colour import parse_colour
+from .._readable import MiB, regular_file
 from .._toml import TomlDocument
 from ..exceptions import PaletteError
 from ._core import CORNERS, DEFAULT_PALETTE, INTERPOLATIONS, MIDPOINTS, Palette
@@ -101,15 +102,14 @@ def load_palette(path: str | Path) -> Palette:
         Missing file, TOML syntax error, unknown keys, wrong types or bad
         colours (naming the key and its line), or an image that is not square.
     """
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError as err:
-        raise PaletteError(f"palette file {path} does not exist") from err
-    except OSError as err:
-        raise PaletteError(f"cannot read palette file {path}: {err}") from err
+    path = regular_file(path, "palette file", limit=PALETTE_FILE_LIMIT, error=PaletteError)
+    stat = path.stat()
     # The Palette is immutable and builds its table once, so reuse it while the file is unchanged.
     return _load_palette(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+#: The largest palette file read (a PNG table of the largest size, or a TOML file, is far smaller).
+PALETTE_FILE_LIMIT = 64 * MiB
 
 
 @lru_cache(maxsize=32)

@@ -14,14 +14,16 @@ from ._run import (
     as_recipe,
     composite_of,
     outputs_of,
+    plan_render,
     recipe_from_image,
     recipe_writer,
     render_recipe,
     write_recipe,
 )
-from ._series import render_batch
+from ._series import SeriesPlan, plan_series, render_batch
 
 __all__ = [
+    "SeriesPlan",
     "as_recipe",
     "check_outputs",
     "composite_of",
@@ -30,6 +32,8 @@ __all__ = [
     "palette_previews",
     "palette_report",
     "picture_formats",
+    "plan_render",
+    "plan_series",
     "recipe_from_image",
     "recipe_writer",
     "render_batch",

@@ -3,20 +3,24 @@ an image, and the recipe written beside the pictures."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._messages import option
+from .._readable import regular_file
 from ..bands import Band
 from ..exceptions import InputError, RecipeError, warn
 from ..recipe import Recipe, load_recipe, parse_recipe
-from ..rendering import RECIPE_KEY, Composite, check_look, file_hash, prepare_recipe
+from ..rendering import RECIPE_KEY, Composite, check_look, file_hash, fits_product_paths, prepare_recipe
 from ._outputs import check_outputs, picture_formats
 
 __all__ = [
     "as_recipe",
     "composite_of",
     "outputs_of",
+    "plan_render",
     "recipe_from_image",
     "recipe_writer",
     "render_recipe",
@@ -24,6 +28,8 @@ __all__ = [
 ]
 
 Bands = Mapping[str, Band]
+#: The largest picture whose embedded recipe is read.
+IMAGE_FILE_LIMIT = 1 << 30
 
 
 def as_recipe(recipe: Recipe | str | Path) -> Recipe:
@@ -63,12 +69,45 @@ def composite_of(recipe: Recipe | str | Path, *, bands: Bands | None = None) -> 
 def outputs_of(
     recipe: Recipe, files: Sequence[str | Path] | None, fits: str | Path | None
 ) -> tuple[list[Path], Path | None]:
-    """The pictures and the FITS prefix of a run: those given, else the recipe's (relative to its folder)."""
-    chosen = [Path(f) for f in files] if files else [recipe.resolve(f) for f in recipe.files]
+    """The pictures and the FITS prefix of a run: those given, else the recipe's (inside its folder)."""
+    given = [Path(f) for f in files or ()]
+    chosen = given or [confined(recipe, "files", f) for f in recipe.files]
     if not chosen:
-        raise RecipeError('the recipe names no output: add [output] files = ["out.png"] or give -o FILE')
-    prefix = Path(fits) if fits is not None else (recipe.resolve(recipe.fits) if recipe.fits else None)
+        raise RecipeError(f"the recipe names no output: give {option('files', 'out.png')}")
+    prefix = Path(fits) if fits is not None else None
+    if prefix is None and recipe.fits:
+        prefix = confined(recipe, "fits", recipe.fits)
     return chosen, prefix
+
+
+def confined(recipe: Recipe, name: str, path: str) -> Path:
+    """An output a recipe file names: inside the recipe's folder, else refused (the user may give it).
+
+    A recipe from someone else must not write anywhere the user can: not to an
+    absolute path, not to ``~``, not out of its folder with ``..``. A recipe
+    made in Python is the user's own, and is not confined.
+    """
+    where = recipe.resolve(path)
+    if recipe.source is None or recipe.base is None:
+        return where
+    folder = os.path.realpath(recipe.base)
+    outside = os.path.commonpath([folder, os.path.realpath(where)]) != folder
+    if Path(path).is_absolute() or path.startswith("~") or outside:
+        raise RecipeError(
+            f"{recipe.source.name} names the output {path!r}, outside its folder: a recipe writes only "
+            f"inside its own folder; to write there, give it yourself ({option(name, path)})"
+        )
+    return where
+
+
+def plan_render(
+    recipe: Recipe, *, files: Sequence[str | Path] | None = None, fits: str | Path | None = None
+) -> tuple[list[Path], list[Path]]:
+    """What running a recipe reads and writes, worked out before any work (``--dry-run`` shows it)."""
+    chosen, prefix = outputs_of(recipe, files, fits)
+    picture_formats(chosen)
+    products = list(fits_product_paths(prefix)) if prefix is not None else []
+    return recipe.files_read(), [*chosen, *products]
 
 
 def render_recipe(
@@ -109,11 +148,14 @@ def render_recipe(
 def recipe_from_image(path: str | Path) -> Recipe:
     """The recipe embedded in a falsecolor PNG; its paths are relative to the image's folder.
 
-    Warns when an input file differs from the one the image was made from.
+    A picture may come from anyone: the outputs its recipe might name are
+    dropped (falsecolor never embeds them), so where to write comes from the
+    caller alone. Warns when an input file differs from the one the image was
+    made from.
     """
     from PIL import Image
 
-    path = Path(path)
+    path = regular_file(path, "image", limit=IMAGE_FILE_LIMIT, error=InputError)
     try:
         with Image.open(path) as image:
             text = image.info.get(RECIPE_KEY) if image.format == "PNG" else None
@@ -124,9 +166,9 @@ def recipe_from_image(path: str | Path) -> Recipe:
         raise InputError(f"cannot read image {path}: {err}") from None
     if not text:
         raise RecipeError(f"{path} carries no falsecolor recipe: only PNGs written by falsecolor do")
-    recipe = parse_recipe(text, source=f"{path} (embedded recipe)", base=path.resolve().parent)
+    recipe = parse_recipe(text, source=f"{path} (embedded recipe)", base=path.resolve().parent, origin=path)
     _check_sources(recipe, sources, path)
-    return recipe
+    return recipe.replace(files=(), fits=None, strip=None)  # where to write is the user's choice alone
 
 
 def _check_sources(recipe: Recipe, sources: str, image: Path) -> None:

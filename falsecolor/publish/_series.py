@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import glob
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._blocks import subsample
 from .._version import __version__
 from ..exceptions import InputError, RecipeError
-from ..export import encode_png, write_atomically
+from ..export import Staging, encode_png
 from ..layout import Panel, page, resample
 from ..normalise import AxisLimits
 from ..recipe import Recipe
@@ -22,14 +24,15 @@ from ..rendering import (
     background_of,
     caption_of,
     check_look,
+    fits_product_paths,
     key_spec,
     picture,
     prepare_recipe,
 )
 from ._outputs import check_outputs, picture_formats
-from ._run import as_recipe, outputs_of
+from ._run import as_recipe, confined, outputs_of
 
-__all__ = ["render_batch"]
+__all__ = ["SeriesPlan", "plan_series", "render_batch"]
 
 Progress = Callable[[int, int, str], None]
 #: Pixels per image pooled for the shared limits of a time series.
@@ -45,6 +48,54 @@ def _name_output(template: Path, name: str) -> Path:
     return template.with_name(f"{template.stem}-{name}{template.suffix}")
 
 
+@dataclass(frozen=True)
+class SeriesPlan:
+    """What a time series reads and writes, worked out before any work (``--dry-run`` shows it)."""
+
+    epochs: list[Recipe]
+    names: list[str]
+    outputs: list[list[Path]]
+    prefix: Path | None
+    strip: Path | None
+
+    @property
+    def reads(self) -> list[Path]:
+        return [path for epoch in self.epochs for path in epoch.files_read()]
+
+    @property
+    def writes(self) -> list[Path]:
+        products = [
+            p
+            for name in self.names
+            if self.prefix is not None
+            for p in fits_product_paths(_name_output(self.prefix, name))
+        ]
+        return [p for paths in self.outputs for p in paths] + products + ([self.strip] if self.strip else [])
+
+
+def plan_series(
+    recipe: Recipe,
+    pattern: str,
+    *,
+    files: Sequence[str | Path] | None = None,
+    fits: str | Path | None = None,
+    strip: str | Path | None = None,
+) -> SeriesPlan:
+    """The epochs of a time series and every file each reads and writes (see :func:`render_batch`)."""
+    if recipe.demo is not None:
+        raise RecipeError("a time series needs input files, not the demo")
+    directories = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_dir())
+    if not directories:
+        raise InputError(f"no directory matches {pattern!r}")
+    names = [d.name or d.resolve().name for d in directories]
+    templates, prefix = outputs_of(recipe, files, fits)
+    picture_formats(templates)
+    strip_path = Path(strip) if strip else (confined(recipe, "strip", recipe.strip) if recipe.strip else None)
+    epochs = [recipe.replace(base=d.resolve()) for d in directories]
+    outputs = [[_name_output(t, name) for t in templates] for name in names]
+    return SeriesPlan(epochs, names, outputs, prefix, strip_path)
+
+
 def render_batch(
     recipe: Recipe | str | Path,
     pattern: str,
@@ -52,6 +103,7 @@ def render_batch(
     files: Sequence[str | Path] | None = None,
     fits: str | Path | None = None,
     strip: str | Path | None = None,
+    also: Sequence[tuple[str | Path, Any]] = (),
     progress: Progress | None = None,
 ) -> list[Path]:
     """One recipe over many epochs, with limits shared by all, so colours mean the same everywhere.
@@ -67,6 +119,8 @@ def render_batch(
         folder's name (else ``-NAME`` is added before the suffix).
     strip : str or Path, optional
         Also write all epochs side by side in one picture, with one key.
+    also : sequence of (path, writer), optional
+        Further files for the same all-or-nothing batch (the recipe of the run).
     progress : callable, optional
         Called as ``progress(done, total, label)`` after each step.
 
@@ -82,35 +136,38 @@ def render_batch(
     renders each epoch with those limits. Each epoch keeps its own clear-sky
     reference. Memory does not grow with the number of epochs, except for the
     strip's small frames. Every output of every epoch is checked before any
-    work, and no two may be the same file.
+    work, and no two may be the same file. The series is written all or
+    nothing: each epoch's files go to temporaries as it is rendered, and all
+    are committed together at the end, so an interrupted series never leaves
+    pictures of two colour scales side by side.
     """
     recipe = as_recipe(recipe)
-    if recipe.demo is not None:
-        raise RecipeError("a time series needs input files, not the demo")
-    directories = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_dir())
-    if not directories:
-        raise InputError(f"no directory matches {pattern!r}")
-    names = [d.name or d.resolve().name for d in directories]
-    templates, prefix = outputs_of(recipe, files, fits)
-    strip_path = Path(strip) if strip else (recipe.resolve(recipe.strip) if recipe.strip else None)
+    plan = plan_series(recipe, pattern, files=files, fits=fits, strip=strip)
+    check_outputs([*plan.writes, *(Path(p) for p, _ in also)], inputs=plan.reads)  # before any work
     check_look(recipe)
-    epochs = [recipe.replace(base=d.resolve()) for d in directories]
-    outputs = [[_name_output(t, name) for t in templates] for name in names]
-    check_outputs(  # every output of every epoch, before any work
-        [p for paths in outputs for p in paths] + ([strip_path] if strip_path else []),
-        inputs=[path for epoch in epochs for path in epoch.files_read()],
-    )
-    for name in names:
-        if prefix is not None:
-            check_outputs([], fits_prefix=_name_output(prefix, name))
-    picture_formats(templates)
     report = progress or (lambda done, total, label: None)
-    t_axis, tau_axis = _shared_limits(recipe, epochs, names, report)
+    t_axis, tau_axis = _shared_limits(recipe, plan.epochs, plan.names, report)
+    with Staging(inputs=plan.reads) as staging:
+        _render_epochs(recipe, plan, (t_axis, tau_axis), staging, report)
+        for path, writer in also:
+            staging.add(path, writer)
+        return staging.commit()
+
+
+def _render_epochs(recipe: Recipe, plan: SeriesPlan, limits, staging: Staging, report: Progress) -> None:
+    """Every epoch rendered with the shared limits into the staging, then the strip."""
+    epochs, names, outputs, prefix, strip_path = (
+        plan.epochs,
+        plan.names,
+        plan.outputs,
+        plan.prefix,
+        plan.strip,
+    )
+    t_axis, tau_axis = limits
     shared = tuple(
         f"{a.source} over {len(epochs)} images" if a.source != "given" else "given"
         for a in (t_axis, tau_axis)
     )
-    written: list[Path] = []
     frames: list[Panel] = []
     last: Composite | None = None
     for index, (epoch, name) in enumerate(zip(epochs, names, strict=True)):
@@ -119,14 +176,13 @@ def render_batch(
         composite = prepared.finish(fixed, recipe=fixed, limits_source=(shared[0], shared[1]))
         del prepared
         fits_prefix = _name_output(prefix, name) if prefix else None
-        written += composite.save(outputs[index], fits_prefix=fits_prefix, recipe=fixed)
+        composite.save(outputs[index], fits_prefix=fits_prefix, recipe=fixed, staging=staging)
         if strip_path is not None:
             frames.append(_strip_frame(composite, recipe, name))
         last = composite
         report(len(epochs) + index + 1, 2 * len(epochs), f"rendered {name}")
     if strip_path is not None and last is not None:
-        written += _write_strip(strip_path, frames, last, recipe, t_axis, tau_axis)
-    return written
+        staging.add(strip_path, _strip_writer(frames, last, recipe, t_axis, tau_axis))
 
 
 def _shared_limits(recipe: Recipe, epochs: list[Recipe], names: list[str], report: Progress):
@@ -150,14 +206,14 @@ def _strip_frame(composite: Composite, recipe: Recipe, name: str) -> Panel:
     return Panel(image, f"{name} · {date[:16].replace('T', ' ')}" if date else name)
 
 
-def _write_strip(
-    path: Path,
+def _strip_writer(
     frames: list[Panel],
     composite: Composite,
     recipe: Recipe,
     t_axis: AxisLimits,
     tau_axis: AxisLimits,
-) -> list[Path]:
+) -> Callable[[Any], object]:
+    """The writer of the strip: every epoch side by side under one key (PNG)."""
     look = recipe.look
     shared = dataclasses.replace(composite, t_limits=t_axis, tau_limits=tau_axis)
     strip = page(
@@ -172,4 +228,4 @@ def _write_strip(
     )
     text = {"Software": f"falsecolor {__version__}", "Title": look.title or "time series"}
     data = encode_png(strip, text=text, compress_level=recipe.compress_level)
-    return write_atomically([(path, lambda fh: fh.write(data))])
+    return lambda fh: fh.write(data)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .._messages import UNSET, spelled_by
-from .._toml import TomlDocument
+from .._toml import TomlDocument, is_stream
 from ..exceptions import OptionError, RecipeError
 from ._kinds import Problem
 from ._option import declared
@@ -28,23 +28,31 @@ def toml_spelling(name: str, value: Any, band: str | None) -> str:
     return spelled if value is UNSET else f"{spelled} = {value!r}"
 
 
-def load_recipe(path: str | Path) -> Recipe:
+def load_recipe(path: str | Path, *, stream: bool = False) -> Recipe:
     """Read and check a recipe TOML file; its paths are relative to its folder.
+
+    With ``stream``, the file may be a pipe (``falsecolor render <(...)``): its
+    paths are then relative to the current folder.
 
     Raises
     ------
     RecipeError
-        Missing or unreadable file, TOML syntax error, unknown key, wrong type
-        or out-of-range value (naming the key and its line).
+        Missing or unreadable file, not a regular file, TOML syntax error,
+        unknown key, wrong type or out-of-range value (naming the key and its line).
     """
-    document = TomlDocument.read(path, error=RecipeError, what="recipe")
-    return _from_document(document, Path(path).resolve().parent)
+    document = TomlDocument.read(path, error=RecipeError, what="recipe", stream=stream)
+    base = Path.cwd() if stream and is_stream(path) else Path(path).resolve().parent
+    recipe = _from_document(document, base)
+    return recipe.replace(source=None if stream and is_stream(path) else Path(path).resolve())
 
 
-def parse_recipe(text: str, *, source: str = "<recipe>", base: str | Path | None = None) -> Recipe:
-    """A recipe from TOML text (e.g. the one embedded in an image)."""
+def parse_recipe(
+    text: str, *, source: str = "<recipe>", base: str | Path | None = None, origin: str | Path | None = None
+) -> Recipe:
+    """A recipe from TOML text (e.g. the one embedded in an image, its ``origin``)."""
     document = TomlDocument(text, source, error=RecipeError, what="recipe")
-    return _from_document(document, None if base is None else Path(base).resolve())
+    recipe = _from_document(document, None if base is None else Path(base).resolve())
+    return recipe.replace(source=Path(origin).resolve()) if origin is not None else recipe
 
 
 def _from_document(doc: TomlDocument, base: Path | None) -> Recipe:

@@ -54,6 +54,7 @@ class Recipe(Inputs, Corrections, Axes, Look, Output):
     TITLE = "recipe"
 
     base: Path | None = field(default=None, compare=False)
+    source: Path | None = field(default=None, compare=False)
 
     def resolve(self, path: str) -> Path:
         """A recipe path made absolute against :attr:`base` (kept as is when absolute)."""
@@ -73,8 +74,9 @@ class Recipe(Inputs, Corrections, Axes, Look, Output):
             return absolute
 
     def files_read(self) -> list[Path]:
-        """Every file the recipe reads: input bands, filter curves, palette, profile, sigma maps."""
-        found = []
+        """Every file the recipe reads: input bands, filter curves, palette, profile, sigma maps, and
+        the recipe file (or picture) it was read from."""
+        found = [self.source] if self.source is not None else []
         for declaration in declared(Recipe):
             value = getattr(self, declaration.name)
             if value is not None and declaration.section != "output":

@@ -12,7 +12,7 @@ from astropy import units as u
 
 from ..bands import Band
 from ..exceptions import InputError
-from ..export import encode_jpeg, encode_png, encode_tiff, format_of, write_atomically
+from ..export import Staging, encode_jpeg, encode_png, encode_tiff, format_of, write_atomically
 from ..geometry import DiscGeometry
 from ..normalise import AxisLimits, flatten_onto
 from ..palette import Palette
@@ -171,6 +171,7 @@ class Composite:
         fits_prefix: str | Path | None = None,
         recipe: Recipe | None = None,
         also: Sequence[tuple[str | Path, Any]] = (),
+        staging: Staging | None = None,
         **options: Any,
     ) -> list[Path]:
         """Write the picture (PNG, 16-bit TIFF master, JPEG) and optionally the FITS products.
@@ -193,6 +194,9 @@ class Composite:
         also : sequence of (path, writer), optional
             Further files written in the same all-or-nothing batch (``writer``
             gets the open binary file).
+        staging : Staging, optional
+            A larger batch (a time series): the files are written to its
+            temporaries and committed when it is.
         **options
             Picture options (as for :meth:`image`) and ``compress_level``
             (PNG zlib level 0-9, default 4), ``jpeg_quality`` (1-100, default
@@ -253,6 +257,8 @@ class Composite:
             files.append((target, lambda fh, d=data: fh.write(d)))
         if fits_prefix is not None:
             files += fits_writers(self, fits_prefix)
+        if staging is not None:  # part of a larger all-or-nothing batch, committed by the caller
+            return [staging.add(target, writer) for target, writer in [*files, *also]]
         return write_atomically([*files, *also], inputs=self.inputs)
 
     def to_fits(self, prefix: str | Path) -> list[Path]:

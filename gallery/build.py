@@ -46,9 +46,9 @@ def time_series(folder: Path) -> None:
         band_to_hdu(jupiter.cloud_band).writeto(epoch / "M5.fits")
     (folder / "frames").mkdir()  # outputs are relative to the recipe, inputs to each epoch
     recipe = folder / "timeseries.toml"
-    text = (RECIPES / "timeseries.toml").read_text()
-    recipe.write_text(text.replace("../../timeseries.png", str(GALLERY / "timeseries.png")))
-    run("render", str(recipe), "--inputs", str(folder / "epoch*"), "-q")
+    recipe.write_text((RECIPES / "timeseries.toml").read_text())
+    strip = ["--strip", str(GALLERY / "timeseries.png")]
+    run("render", str(recipe), "--inputs", str(folder / "epoch*"), *strip, "-q")
 
 
 def lucky_stack(folder: Path) -> None:
@@ -63,8 +63,8 @@ def lucky_stack(folder: Path) -> None:
 
 
 def main_build() -> None:
-    for recipe in ("demo", "press", "sheet"):
-        run("render", str(RECIPES / f"{recipe}.toml"), "-q")
+    for recipe in ("demo", "press", "sheet"):  # a recipe writes only inside its folder: name the output
+        run("render", str(RECIPES / f"{recipe}.toml"), "-o", str(GALLERY / f"{recipe}.png"), "-q")
     for folder in ("palettes", "swatches"):
         (GALLERY / folder).mkdir(exist_ok=True)
     for name in list_palettes():  # every palette on the same scene, with the same limits
@@ -78,7 +78,7 @@ def main_build() -> None:
         lucky_stack(Path(folder))
     if SHARED.is_dir():
         for recipe in ("texes-2025feb", "texes-2025feb-disc"):
-            run("render", str(RECIPES / f"{recipe}.toml"), "-q")
+            run("render", str(RECIPES / f"{recipe}.toml"), "-o", str(GALLERY / f"{recipe}.png"), "-q")
     else:
         print(f"skipped the real-data render: {SHARED} is absent")
 

@@ -17,6 +17,8 @@ from ..exceptions import OptionError
 from ..recipe import OPTIONS, SECTION_CLASSES, UNSET, BandInput, FileNames, Flag, Option, Problem, declared
 
 __all__ = [
+    "Once",
+    "OnceFlag",
     "add_band_options",
     "add_option",
     "add_render_options",
@@ -39,6 +41,32 @@ _BAND_GROUPS = {
 }
 
 
+def _once(
+    namespace: argparse.Namespace, dest: str, parser: argparse.ArgumentParser, flag: str | None
+) -> None:
+    """An option given twice is an error, not a silent choice of the last value."""
+    given = namespace.__dict__.setdefault("_given_once", set())
+    if dest in given:
+        parser.error(f"{flag} is given twice: give it once")
+    given.add(dest)
+
+
+class Once(argparse.Action):
+    """``store``, refusing a second value."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _once(namespace, self.dest, parser, option_string)
+        setattr(namespace, self.dest, values)
+
+
+class OnceFlag(argparse.BooleanOptionalAction):
+    """``--flag`` / ``--no-flag``, refusing a second one."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _once(namespace, self.dest, parser, option_string)
+        super().__call__(parser, namespace, values, option_string)
+
+
 def add_option(
     group: Any, declaration: Option, *, flags: Iterable[str] | None = None, dest: str | None = None
 ) -> None:
@@ -50,11 +78,10 @@ def add_option(
     }
     kind = declaration.kind
     if isinstance(kind, Flag):
-        kwargs["action"] = argparse.BooleanOptionalAction
+        kwargs["action"] = OnceFlag
     else:  # the words are read and checked by the option model (read_given), as a recipe's values are
         kwargs["metavar"] = declaration.metavar or declaration.name.upper()
-        if isinstance(kind, FileNames):
-            kwargs["action"] = "append"
+        kwargs["action"] = "append" if isinstance(kind, FileNames) else Once
         if kind.nargs is not None:
             kwargs["nargs"] = kind.nargs
         if declaration.const is not UNSET:

@@ -7,7 +7,7 @@ import re
 from typing import NoReturn
 
 from ._geometry import add_ephemeris, add_map
-from ._options import add_band_options, add_render_options
+from ._options import Once, add_band_options, add_render_options
 from ._stack_options import add_stack
 
 PROG = "falsecolor"
@@ -55,22 +55,29 @@ def _add_render(commands, common) -> None:
         "--demo", dest="use_demo", action="store_true", help="the built-in synthetic Jupiter (no files)"
     )
     run.add_argument(
-        "--from-image", metavar="PNG", help="re-render from the recipe embedded in a falsecolor PNG"
+        "--from-image",
+        metavar="PNG",
+        action=Once,
+        help="re-render from the recipe embedded in a falsecolor PNG",
     )
     run.add_argument(
         "--inputs",
         metavar="GLOB",
+        action=Once,
         help="time series: run over every directory matching GLOB (quote it), input paths relative to "
         "each, with limits shared by all; outputs get {name} (the directory name) or -NAME",
     )
-    run.add_argument("--recipe-out", metavar="TOML", help="also write the recipe of this run")
+    run.add_argument("--recipe-out", metavar="TOML", action=Once, help="also write the recipe of this run")
     run.add_argument(
         "--dry-run",
         action="store_true",
         help="list what would be read and written, check it all, and write nothing",
     )
     run.add_argument(
-        "--print-width", metavar="LENGTH", help="with --dpi: size the composite for a print width, e.g. 20cm"
+        "--print-width",
+        metavar="LENGTH",
+        action=Once,
+        help="with --dpi: size the composite for a print width, e.g. 20cm",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 

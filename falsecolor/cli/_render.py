@@ -178,7 +178,9 @@ def run_render(args: argparse.Namespace) -> int:
 
     recipe = recipe_from_args(args)
     outputs = [os.path.abspath(p) for p in args.files] if args.files else None
-    fits = os.path.abspath(args.fits) if args.fits else None
+    fits = None
+    if args.fits:  # a trailing slash says "a folder", and absolute paths drop it
+        fits = os.path.abspath(args.fits) + (os.sep if args.fits.endswith(("/", os.sep)) else "")
     strip = os.path.abspath(args.strip) if args.strip else None
     if strip and not args.inputs:
         raise InputError("--strip goes with --inputs (a time series)")

@@ -68,13 +68,13 @@ def composite_of(recipe: Recipe | str | Path, *, bands: Bands | None = None) -> 
 
 def outputs_of(
     recipe: Recipe, files: Sequence[str | Path] | None, fits: str | Path | None
-) -> tuple[list[Path], Path | None]:
+) -> tuple[list[Path], str | Path | None]:
     """The pictures and the FITS prefix of a run: those given, else the recipe's (inside its folder)."""
     given = [Path(f) for f in files or ()]
     chosen = given or [confined(recipe, "files", f) for f in recipe.files]
     if not chosen:
         raise RecipeError(f"the recipe names no output: give {option('files', 'out.png')}")
-    prefix = Path(fits) if fits is not None else None
+    prefix = fits if fits is not None else None  # as given: a trailing slash means a folder
     if prefix is None and recipe.fits:
         prefix = confined(recipe, "fits", recipe.fits)
     return chosen, prefix

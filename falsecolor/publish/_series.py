@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,17 @@ class SeriesPlan:
     epochs: list[Recipe]
     names: list[str]
     outputs: list[list[Path]]
-    prefix: Path | None
+    prefix: str | Path | None
     strip: Path | None
+
+    def fits_prefix(self, name: str) -> str | Path | None:
+        """The FITS prefix of one epoch (a folder gets one file pair per epoch, named after it)."""
+        if self.prefix is None:
+            return None
+        text = str(self.prefix)
+        if text.endswith(("/", os.sep)) or os.path.isdir(text):
+            return Path(text) / name
+        return _name_output(Path(text), name)
 
     @property
     def reads(self) -> list[Path]:
@@ -64,13 +74,12 @@ class SeriesPlan:
 
     @property
     def writes(self) -> list[Path]:
-        products = [
-            p
-            for name in self.names
-            if self.prefix is not None
-            for p in fits_product_paths(_name_output(self.prefix, name))
-        ]
-        return [p for paths in self.outputs for p in paths] + products + ([self.strip] if self.strip else [])
+        written = [p for paths in self.outputs for p in paths]
+        for name in self.names:
+            prefix = self.fits_prefix(name)
+            if prefix is not None:
+                written += fits_product_paths(prefix)
+        return written + ([self.strip] if self.strip else [])
 
 
 def plan_series(
@@ -156,13 +165,7 @@ def render_batch(
 
 def _render_epochs(recipe: Recipe, plan: SeriesPlan, limits, staging: Staging, report: Progress) -> None:
     """Every epoch rendered with the shared limits into the staging, then the strip."""
-    epochs, names, outputs, prefix, strip_path = (
-        plan.epochs,
-        plan.names,
-        plan.outputs,
-        plan.prefix,
-        plan.strip,
-    )
+    epochs, names, outputs, strip_path = plan.epochs, plan.names, plan.outputs, plan.strip
     t_axis, tau_axis = limits
     shared = tuple(
         f"{a.source} over {len(epochs)} images" if a.source != "given" else "given"
@@ -175,7 +178,7 @@ def _render_epochs(recipe: Recipe, plan: SeriesPlan, limits, staging: Staging, r
         prepared = prepare_recipe(epoch)
         composite = prepared.finish(fixed, recipe=fixed, limits_source=(shared[0], shared[1]))
         del prepared
-        fits_prefix = _name_output(prefix, name) if prefix else None
+        fits_prefix = plan.fits_prefix(name)
         composite.save(outputs[index], fits_prefix=fits_prefix, recipe=fixed, staging=staging)
         if strip_path is not None:
             frames.append(_strip_frame(composite, recipe, name))

@@ -3,6 +3,7 @@ and, when the disc is known, its geometry and backplanes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,19 @@ __all__ = ["fits_product_paths", "fits_writers"]
 
 
 def fits_product_paths(prefix: str | Path) -> tuple[Path, Path]:
-    """``<prefix>_temperature.fits`` and ``<prefix>_opacity.fits`` (a ``.fits`` suffix is dropped)."""
+    """``<prefix>_temperature.fits`` and ``<prefix>_opacity.fits`` (a ``.fits`` suffix is dropped).
+
+    A folder (``.``, ``out/``, or an existing directory) holds ``temperature.fits``
+    and ``opacity.fits``.
+    """
     text = str(prefix)
+    if not text:
+        raise InputError("the FITS products need a prefix, e.g. out/jupiter, or a folder")
+    if text.endswith(("/", os.sep)) or os.path.isdir(text):
+        folder = Path(text)
+        return folder / "temperature.fits", folder / "opacity.fits"
     if text.lower().endswith(".fits"):
         text = text[:-5]
-    if not text or text.endswith(("/", "\\")):
-        raise InputError(f"FITS prefix {prefix!r} needs a file-name part, e.g. out/jupiter")
     return Path(f"{text}_temperature.fits"), Path(f"{text}_opacity.fits")
 
 

@@ -407,9 +407,9 @@ def bench_outputs(composite, repeat: int, summary: Summary) -> list[str]:
     from PIL import Image
 
     page8 = composite.image(key=True, background="black")
-    page16 = falsecolor.pipeline._present.picture(
-        composite, falsecolor.pipeline.Look(background="black"), depth=16
-    )
+    from falsecolor.rendering import picture
+
+    page16 = picture(composite, falsecolor.pipeline.Look(background="black"), depth=16)
 
     def bare_png():
         Image.fromarray(page8[..., :3]).save(io.BytesIO(), format="PNG", compress_level=PNG_COMPRESS_LEVEL)

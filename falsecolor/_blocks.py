@@ -9,6 +9,7 @@ whole-array temporaries.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -126,7 +127,10 @@ def map_blocks(
         run(starts)
         return
     # Interleave blocks between workers so they finish together.
-    futures = [_executor().submit(run, starts[i::workers]) for i in range(workers)]
+    # each task runs in a copy of the caller's context, so its messages name options as the caller does
+    futures = [
+        _executor().submit(contextvars.copy_context().run, run, starts[i::workers]) for i in range(workers)
+    ]
     for future in futures:
         future.result()
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["UNSET", "Speller", "current_band", "for_band", "option", "python_spelling", "spelled_by"]
+__all__ = ["UNSET", "Speller", "for_band", "option", "python_spelling", "spelled_by"]
 
 
 class _Unset:
@@ -54,11 +54,6 @@ _band: ContextVar[str | None] = ContextVar("falsecolor_band", default=None)
 def option(name: str, value: Any = UNSET) -> str:
     """How the user sets option ``name`` (to ``value``), for the band being read, if any."""
     return _speller.get()(name, value, _band.get())
-
-
-def current_band() -> str | None:
-    """The role of the band being read (``"temperature"``, ``"cloud"``), or None."""
-    return _band.get()
 
 
 @contextlib.contextmanager

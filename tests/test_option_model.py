@@ -294,3 +294,104 @@ def test_two_epochs_with_one_name_are_refused_before_any_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "e1.png is named twice" in err
     assert list(out.iterdir()) == []
+
+
+# -- files named in a recipe or on the command line, from where they were named -------------------
+
+
+def test_a_recipe_elsewhere_finds_its_palette_and_a_cli_curve_is_found_from_here(tmp_path, monkeypatch):
+    """A palette a recipe names is beside the recipe; a filter curve on the command line, beside the user."""
+    import shutil
+
+    from falsecolor.bands import band_to_hdu
+
+    data, work, out = tmp_path / "data", tmp_path / "work", tmp_path / "out" / "recipes"
+    for folder in (data, work, out):
+        folder.mkdir(parents=True)
+    jupiter = falsecolor.synthetic_jupiter((64, 64))
+    band_to_hdu(jupiter.temperature_band).writeto(data / "T.fits")
+    band_to_hdu(jupiter.cloud_band).writeto(data / "M.fits")
+    shutil.copy(Path(falsecolor.get_palette("peak").source), data / "mine.toml")
+    monkeypatch.chdir(work)
+    argv = ["render", "-t", "../data/T.fits", "-c", "../data/M.fits", "--palette", "../data/mine.toml", "-q"]
+    assert main([*argv, "-o", str(out / "a.png"), "--recipe-out", str(out / "r.toml")]) == 0
+    monkeypatch.chdir(tmp_path)  # run it from elsewhere: the palette is found beside the recipe
+    assert main(["render", str(out / "r.toml"), "-o", "b.png", "-q"]) == 0
+    assert main(["render", "--from-image", str(out / "a.png"), "-o", "c.png", "-q"]) == 0
+    assert np.array_equal(_pixels(tmp_path / "b.png"), _pixels(out / "a.png"))
+    assert np.array_equal(_pixels(tmp_path / "c.png"), _pixels(out / "a.png"))
+    curve = tmp_path / "curve.csv"  # a curve given on the command line, beside the user
+    curve.write_text("wavelength,transmission\n12.8,0\n12.9,1\n13.2,1\n13.3,0\n")
+    assert main(["render", str(out / "r.toml"), "--filter", "curve.csv", "-o", "d.png", "-q"]) == 0
+
+
+def test_band_options_of_render_are_named_as_render_takes_them(jupiter, tmp_path):
+    from falsecolor.bands import band_to_hdu
+
+    band_to_hdu(jupiter.temperature_band).writeto(tmp_path / "T.fits")
+    with pytest.raises(OptionError, match=r"cloud_options\['plane'\]=-1: must be >= 0"):
+        falsecolor.render(tmp_path / "T.fits", tmp_path / "T.fits", cloud_options={"plane": -1})
+    with pytest.raises(OptionError, match=r"plain.*not a read option"):
+        falsecolor.render(tmp_path / "T.fits", tmp_path / "T.fits", cloud_options={"plain": 1})
+    with pytest.raises(OptionError, match=r"temperature_options.*needs a unit, e\.g\. 13um"):
+        falsecolor.render(tmp_path / "T.fits", tmp_path / "T.fits", temperature_options={"wavelength": 13})
+    with pytest.raises(TypeError, match="unexpected keyword 'title'"):
+        falsecolor.pipeline.prepare(
+            jupiter.temperature_band, jupiter.cloud_band, title="x"
+        )  # prepare() draws nothing
+
+
+def test_values_are_the_same_on_the_command_line_and_in_recipes(tmp_path):
+    from falsecolor.recipe import BandInput
+
+    assert Recipe(size=100.0).size == 100 and Recipe(limb_correction="AUTO").limb_correction == "auto"
+    assert BandInput("a", hdu="1.0").hdu == 1 and BandInput("a", hdu=1.0).hdu == 1
+    assert (
+        main(["render", "--demo", "--demo-size", "64", "--size", "100.0", "-o", str(tmp_path / "a.png")]) == 0
+    )
+    with pytest.raises(OptionError, match="needs a unit"):
+        BandInput("a", wavelength=4.8)
+    with pytest.raises(OptionError, match=r"a fraction must be within 0\.\.1"):
+        Recipe(uncertainty="2")
+
+
+def test_a_recipe_of_two_options_that_clash_names_the_key_to_fix(tmp_path):
+    recipe = tmp_path / "e.toml"
+    recipe.write_text('version = 1\n[inputs]\ndemo = 64\n[geometry]\nproject = "disc"\n')
+    with pytest.raises(RecipeError, match=r"e.toml:4: geometry.view_time: a disc view of a map needs"):
+        load_recipe(recipe)
+
+
+def test_a_built_in_palette_object_is_recorded_by_name_and_numpy_numbers_are_numbers(jupiter):
+    composite = falsecolor.render(
+        jupiter.temperature_band,
+        jupiter.cloud_band,
+        palette=falsecolor.get_palette("visir-dark"),
+        uncertainty=np.float32(0.05),
+    )
+    assert composite.recipe.palette == "visir-dark" and composite.recipe.uncertainty == pytest.approx(0.05)
+    assert composite.temperature_error is not None
+
+
+def test_save_takes_the_picture_and_file_options_only(jupiter, tmp_path):
+    composite = falsecolor.render(jupiter.temperature_band, jupiter.cloud_band)
+    with pytest.raises(OptionError, match="t_limits: not an option of save"):
+        composite.save(tmp_path / "a.png", t_limits=(120, 130))
+    with pytest.raises(TypeError, match="save\\(\\) writes the files it is given"):
+        composite.save(tmp_path / "a.png", files=["b.png"])
+
+
+def test_messages_from_worker_threads_name_options_as_the_caller_does():
+    from falsecolor import _blocks
+    from falsecolor._messages import option
+    from falsecolor.cli._options import cli_spelling
+    from falsecolor.recipe import spelled_by
+
+    seen = []
+
+    def work(*arrays):
+        seen.append(option("mu_min", 2))
+
+    with spelled_by(cli_spelling):
+        _blocks.map_blocks(work, [np.zeros((4, 4))], [np.zeros((4, 4))])
+    assert seen and set(seen) == {"--mu-min 2"}

@@ -83,3 +83,9 @@ def test_stretches_are_options_of_every_front_end(tmp_path):
     written = falsecolor.load_recipe(recipe)
     assert (written.t_stretch, written.tau_stretch) == ("sqrt", "log")
     assert main(["render", "--demo", "--t-stretch", "gamma", "-o", str(tmp_path / "b.png")]) == 2
+
+
+def test_the_option_model_and_normalise_know_the_same_stretches():
+    from falsecolor.recipe._picture import STRETCHES as declared
+
+    assert tuple(STRETCHES) == declared

@@ -78,7 +78,11 @@ def add_map(commands, common) -> None:
     parser.add_argument("--output", "-o", required=True, metavar="FITS", help="the map to write")
     options = {o.name: o for o in declared(Corrections)}
     add_option(parser, options["map_resolution"], flags=("--map-resolution", "--resolution"))
-    add_option(parser, options["mu_min"])
+    add_option(
+        parser,
+        options["mu_min"],
+        help=f"leave out what mu = cos(emission angle) <= MU sees (default {options['mu_min'].default:g})",
+    )
     add_option(parser, options["site"])
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     add_band_options(parser, ("single",))

@@ -10,6 +10,7 @@ anywhere in the package name options through :func:`cli_spelling`.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,13 +69,18 @@ class OnceFlag(argparse.BooleanOptionalAction):
 
 
 def add_option(
-    group: Any, declaration: Option, *, flags: Iterable[str] | None = None, dest: str | None = None
+    group: Any,
+    declaration: Option,
+    *,
+    flags: Iterable[str] | None = None,
+    dest: str | None = None,
+    help: str | None = None,
 ) -> None:
     """One argparse argument for one declared option (``flags`` and ``dest`` to place it elsewhere)."""
     kwargs: dict[str, Any] = {
         "dest": dest or declaration.name,
         "default": None,
-        "help": declaration.help_text().replace("%", "%%"),
+        "help": (help or declaration.help_text()).replace("%", "%%"),  # help: shown as is
     }
     kind = declaration.kind
     if isinstance(kind, Flag):
@@ -100,9 +106,19 @@ def add_band_options(parser: Any, scopes: Iterable[str] = ("temperature", "cloud
             if scope == "single":  # one file, as for `falsecolor info`
                 add_option(group, declaration, flags=(f"--{declaration.name}",))
                 continue
-            flags = (declaration.band_flags or {}).get(scope)
+            scopes_flags = declaration.band_flags or {}
+            flags = scopes_flags.get(scope)
             if flags:
-                add_option(group, declaration, flags=flags, dest=f"band:{scope}:{declaration.name}")
+                text = declaration.help_text()
+                if scope == "cloud":  # the cloud band's own examples, and its default: every input's
+                    text = text.replace("13um", "4.8um")
+                    if "all" in scopes_flags:
+                        text = (
+                            re.sub(r" ?\(default:[^)]*\)", "", text) + f" (default: {scopes_flags['all'][0]})"
+                        )
+                add_option(
+                    group, declaration, flags=flags, dest=f"band:{scope}:{declaration.name}", help=text
+                )
 
 
 def add_render_options(parser: Any) -> None:

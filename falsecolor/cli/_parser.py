@@ -100,7 +100,7 @@ def _add_info(commands, common) -> None:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The parser, and the subcommand parsers by name (for their error messages)."""
-    from .. import __version__
+    from .._version import __version__
 
     common = Parser(add_help=False)
     common.add_argument(

@@ -8,7 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..recipe import AXIS_INPUTS, OPTIONS, UNSET, BandInput, Recipe, for_band, load_recipe
+from ..recipe import (
+    AXIS_INPUTS,
+    DEFAULT_DEMO_SIZE,
+    OPTIONS,
+    UNSET,
+    BandInput,
+    FilterName,
+    Recipe,
+    for_band,
+    load_recipe,
+)
 from ._options import band_values, cli_spelling, given
 
 __all__ = ["Progress", "recipe_from_args", "run_render"]
@@ -64,13 +74,15 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
 
     if args.use_demo:
         _check_demo(args)
-    elif args.demo is not None:
-        raise InputError("--demo-size goes with --demo")
     recipe = _base_recipe(args)
+    if args.demo is not None and not args.use_demo and recipe.demo is None:
+        raise InputError("--demo-size goes with --demo (or a recipe of the demo)")
     changes: dict[str, Any] = given(args, _DIRECT)
     if args.use_demo:
-        size = given(args, ["demo"]).get("demo", 720)
+        size = given(args, ["demo"]).get("demo", DEFAULT_DEMO_SIZE)
         changes.update(demo=size, temperature=None, **dict.fromkeys(AXIS_INPUTS))
+    elif args.demo is not None:  # a recipe of the demo, at another size
+        changes["demo"] = given(args, ["demo"])["demo"]
     axes_given = [f"--{role}" for role in AXIS_INPUTS if getattr(args, role)]
     if len(axes_given) > 1:
         raise InputError(f"give one cloud axis: {' or '.join(axes_given)}, not both")
@@ -84,9 +96,10 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
                 changes.update({other: None for other in AXIS_INPUTS if other != role})
     if any(changes.get(role) for role in ("temperature", *AXIS_INPUTS)) and recipe.demo:
         changes["demo"] = None
-    for name in ("profile", "uncertainty", "cloud_uncertainty", "palette"):
-        if isinstance(changes.get(name), str) and _names_file(name, changes[name]):
-            changes[name] = _as_given(recipe, changes[name])
+    for declaration in OPTIONS:  # a file named here is relative to the current folder, not the recipe's
+        value = changes.get(declaration.name)
+        if value is not None and declaration.section != "inputs":
+            changes[declaration.name] = declaration.kind.moved(value, lambda p: _as_given(recipe, p))
     if args.print_width is not None:
         changes["size"] = _print_size(args.print_width, changes.get("dpi", recipe.dpi))
     recipe = recipe.replace(**changes)
@@ -95,21 +108,18 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
 
 
 def _band_change(recipe: Recipe, role: str, path: str | None, options: dict[str, Any]) -> BandInput | None:
-    """The input band a command line sets: a new file, or new read options for the recipe's file."""
+    """The input band a command line sets: a new file, or new read options for the recipe's file.
+
+    Files named on the command line (the image, a filter curve) are relative to the current folder.
+    """
+    if "filter" in options:
+        options["filter"] = FilterName().moved(options["filter"], lambda p: _as_given(recipe, p))
     if path:
         return BandInput(_as_given(recipe, path), **options)
     current = getattr(recipe, role)
     if options and current is not None:
         return current.replace(**options)
     return None
-
-
-def _names_file(name: str, value: str) -> bool:
-    from ..recipe import Uncertainty, looks_like_file
-
-    if name in ("uncertainty", "cloud_uncertainty"):
-        return Uncertainty.names_file(value)
-    return name == "profile" or looks_like_file(value)
 
 
 def _as_given(recipe: Recipe, path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["limb_choice", "number"]
+__all__ = ["number"]
 
 
 def number(text: str) -> float:
@@ -16,20 +16,4 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
-def limb_choice(text: str) -> str | float:
-    """none, auto, fit, or a limb-darkening exponent (a number within 0..5)."""
-    word = text.strip().lower()
-    if word in ("none", "auto", "fit"):
-        return word
-    try:
-        value = float(word)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give none, auto, fit or an exponent such as 0.2"
-        ) from None
-    if not 0 <= value <= 5:
-        raise argparse.ArgumentTypeError(f"the exponent {text} must be within 0..5")
     return value

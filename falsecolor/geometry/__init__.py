@@ -12,18 +12,22 @@ from ._mapgrid import MapGrid
 from ._projection import PixelCoordinates, merge_maps, pixel_coordinates, project_to_disc, project_to_map
 from ._spheroid import (
     AXIS_RATIO,
+    BLOCK_PIXELS,
     EQUATORIAL_RADIUS_KM,
     FLATTENING,
     POLAR_RADIUS_KM,
     Backplanes,
     DiscGeometry,
     backplanes,
+    backplanes_float32,
     centric_to_graphic,
     graphic_to_centric,
+    row_blocks,
 )
 
 __all__ = [
     "AXIS_RATIO",
+    "BLOCK_PIXELS",
     "DISC_FRACTION",
     "EQUATORIAL_RADIUS_KM",
     "FLATTENING",
@@ -37,6 +41,7 @@ __all__ = [
     "MapGrid",
     "PixelCoordinates",
     "backplanes",
+    "backplanes_float32",
     "centric_to_graphic",
     "disc_threshold",
     "ephemeris",
@@ -49,5 +54,6 @@ __all__ = [
     "pixel_coordinates",
     "project_to_disc",
     "project_to_map",
+    "row_blocks",
     "sky_level",
 ]

@@ -20,14 +20,17 @@ from ..exceptions import InputError
 
 __all__ = [
     "AXIS_RATIO",
+    "BLOCK_PIXELS",
     "EQUATORIAL_RADIUS_KM",
     "FLATTENING",
     "POLAR_RADIUS_KM",
     "Backplanes",
     "DiscGeometry",
     "backplanes",
+    "backplanes_float32",
     "centric_to_graphic",
     "graphic_to_centric",
+    "row_blocks",
 ]
 
 #: IAU 2015 (Archinal et al. 2018, doi:10.1007/s10569-017-9805-5).
@@ -142,7 +145,9 @@ class Backplanes:
         return np.isfinite(self.mu)
 
 
-def backplanes(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
+def backplanes(
+    shape: tuple[int, ...], geometry: DiscGeometry, *, rows: slice | np.ndarray | None = None
+) -> Backplanes:
     """Latitude, longitude and mu of every pixel by ray-ellipsoid intersection.
 
     Parameters
@@ -151,10 +156,14 @@ def backplanes(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
         Image shape ``(ny, nx)``.
     geometry : DiscGeometry
         Disc position and viewing geometry.
+    rows : slice or array of int, optional
+        Only these rows (the planes are then ``(len(rows), nx)``): a large
+        image is done block by block, or sampled, without full-size planes.
 
     Returns
     -------
     Backplanes
+        float64 planes; NaN off the disc.
 
     Notes
     -----
@@ -165,12 +174,13 @@ def backplanes(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
     intersection of p + t s, s = (cos B, 0, sin B), with
     (X^2 + Y^2)/a^2 + Z^2/b^2 = 1 is the surface point.
     """
-    ny, nx = shape
+    ny, nx = shape[:2]
     cy, cx = geometry.centre
     radius = geometry.equatorial_radius
-    rows, cols = np.mgrid[0:ny, 0:nx].astype(np.float64)
-    east = -(cols - cx) / radius  # celestial east is left
-    north = (rows - cy) / radius
+    row = np.arange(ny, dtype=np.float64)[rows if rows is not None else slice(None)][:, None]
+    column = np.arange(nx, dtype=np.float64)[None, :]
+    east = -(column - cx) / radius  # celestial east is left
+    north = (row - cy) / radius
     pa = np.radians(geometry.pole_angle)
     x_sky = -east * np.cos(pa) + north * np.sin(pa)
     y_sky = east * np.sin(pa) + north * np.cos(pa)
@@ -194,3 +204,26 @@ def backplanes(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
     for plane in (centric, graphic, longitude, mu):
         plane[~on] = np.nan
     return Backplanes(graphic, centric, longitude, mu)
+
+
+#: Pixels of one block when a large image's planes are made block by block.
+BLOCK_PIXELS = 1 << 20
+
+
+def row_blocks(shape: tuple[int, ...], pixels: int = BLOCK_PIXELS) -> list[slice]:
+    """Slices of rows covering an image, each about ``pixels`` pixels."""
+    ny, nx = shape[:2]
+    step = max(1, pixels // max(1, nx))
+    return [slice(start, min(ny, start + step)) for start in range(0, ny, step)]
+
+
+def backplanes_float32(shape: tuple[int, ...], geometry: DiscGeometry) -> Backplanes:
+    """:func:`backplanes` of the whole image in float32, made block by block (a quarter of the memory)."""
+    planes = [np.empty(shape[:2], np.float32) for _ in range(4)]
+    for rows in row_blocks(shape):
+        block = backplanes(shape, geometry, rows=rows)
+        for out, values in zip(
+            planes, (block.latitude, block.centric_latitude, block.longitude, block.mu), strict=True
+        ):
+            out[rows] = values
+    return Backplanes(*planes)

@@ -30,7 +30,7 @@ from ..publish import (
     render_batch,
     write_recipe,
 )
-from ..recipe import BandInput, Corrections, Look, Recipe, load_recipe, names_file
+from ..recipe import DEFAULT_DEMO_SIZE, BandInput, Corrections, Look, Recipe, load_recipe, names_file
 from ..rendering import (
     RECIPE_KEY,
     Composite,
@@ -98,7 +98,7 @@ def _bands(recipe: Recipe) -> dict[str, Any] | None:
     return demo_bands(recipe.demo) if recipe.demo is not None else None
 
 
-def render_demo(size: int = 720, **options: Any) -> Composite:
+def render_demo(size: int = DEFAULT_DEMO_SIZE, **options: Any) -> Composite:
     """Render the built-in synthetic Jupiter (``size`` x ``size`` pixels) with :func:`render` options."""
     recipe = Recipe(demo=size)  # checks the size
     bands = demo_bands(size)

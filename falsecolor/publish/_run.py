@@ -63,7 +63,7 @@ def composite_of(recipe: Recipe | str | Path, *, bands: Bands | None = None) -> 
         )
     check_look(recipe)
     prepared = prepare_recipe(recipe, bands=bands)
-    return prepared.finish(recipe, recipe=recipe)
+    return prepared.finish(recipe.absolute(), recipe=recipe)  # a palette file, from the recipe's folder
 
 
 def outputs_of(

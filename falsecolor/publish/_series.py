@@ -176,7 +176,7 @@ def _render_epochs(recipe: Recipe, plan: SeriesPlan, limits, staging: Staging, r
     for index, (epoch, name) in enumerate(zip(epochs, names, strict=True)):
         fixed = epoch.replace(t_limits=(t_axis.low, t_axis.high), tau_limits=(tau_axis.low, tau_axis.high))
         prepared = prepare_recipe(epoch)
-        composite = prepared.finish(fixed, recipe=fixed, limits_source=(shared[0], shared[1]))
+        composite = prepared.finish(fixed.absolute(), recipe=fixed, limits_source=(shared[0], shared[1]))
         del prepared
         fits_prefix = plan.fits_prefix(name)
         composite.save(outputs[index], fits_prefix=fits_prefix, recipe=fixed, staging=staging)

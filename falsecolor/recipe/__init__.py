@@ -58,17 +58,18 @@ from typing import Any
 
 from .._messages import UNSET, for_band, spelled_by
 from ._band import BAND_KEYS, BandInput
-from ._files import FileNames, Uncertainty, looks_like_file
+from ._files import FileNames, FilterName, Uncertainty, looks_like_file
 from ._kinds import Flag, Kind, Problem
 from ._option import Option, Options, declared, option
 from ._picture import KEY_POSITIONS, Axes, Look, Output
 from ._read import load_recipe, parse_recipe, toml_spelling
 from ._recipe import RECIPE_VERSION, TOML_SECTIONS, Recipe, options_of
-from ._sections import AXIS_INPUTS, ORIENTATIONS, PROJECTIONS, Corrections, Inputs
+from ._sections import AXIS_INPUTS, DEFAULT_DEMO_SIZE, ORIENTATIONS, PROJECTIONS, Corrections, Inputs
 
 __all__ = [
     "AXIS_INPUTS",
     "BAND_KEYS",
+    "DEFAULT_DEMO_SIZE",
     "KEY_POSITIONS",
     "OPTIONS",
     "ORIENTATIONS",
@@ -82,6 +83,7 @@ __all__ = [
     "BandInput",
     "Corrections",
     "FileNames",
+    "FilterName",
     "Flag",
     "Inputs",
     "Kind",

@@ -22,11 +22,22 @@ class Hdu(Kind):
     describe: str = "an HDU index or EXTNAME"
 
     def parse(self, text: str) -> Any:
-        return int(text) if text.strip().isdigit() else text
+        return self._index(text)
+
+    @staticmethod
+    def _index(text: str) -> Any:
+        """An integral number written as text is an index (``1``, ``1.0``); other text an EXTNAME."""
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else text
 
     def check(self, value: Any) -> Any:
         if isinstance(value, str) and value.strip() and value.isprintable():
-            return int(value) if value.strip().isdigit() else value
+            value = self._index(value.strip())
+            if isinstance(value, str):
+                return value
         return Integer(0, None).check(value)
 
 
@@ -66,7 +77,7 @@ class BandInput(Options):
     )
     wavelength: str | float | None = option(
         None,
-        QuantityText(),
+        QuantityText("13um", bare=False),
         section="inputs",
         metavar="W",
         band_flags=_flags("wavelength", _TEMPERATURE_AND_CLOUD),
@@ -82,7 +93,7 @@ class BandInput(Options):
     )
     scale: str | float | None = option(
         None,
-        QuantityText(),
+        QuantityText("'1.2e-5 W m-2 sr-1 um-1'", bare=False),
         section="inputs",
         metavar="Q",
         band_flags=_flags("scale", _TEMPERATURE_AND_CLOUD),

@@ -137,6 +137,8 @@ class Uncertainty(Kind):
         if not isinstance(value, str) or not value.strip():
             raise Problem(f"give a fraction (5% or 0.05), sky, or a FITS sigma map, not {_shown(value)}")
         text = value.strip()
+        if not self.names_file(text) and not text.endswith("%") and text.lower() not in ("sky", "none"):
+            self.check(float(text))  # a fraction written as text: its bounds
         if text.endswith("%"):
             percent = _number(text[:-1], "a percentage such as 5%")
             if not 0 < percent < 100:

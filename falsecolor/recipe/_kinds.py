@@ -158,7 +158,11 @@ class Integer(Kind):
         try:
             return int(text.strip())
         except ValueError:
-            raise Problem(f"{_shown(text)} is not a whole number") from None
+            pass
+        number = _number(text, "a whole number")
+        if not number.is_integer():
+            raise Problem(f"{_shown(text)} is not a whole number")
+        return int(number)
 
     def check(self, value: Any) -> int:
         if not (isinstance(value, numbers.Integral) and not isinstance(value, bool)):
@@ -239,31 +243,44 @@ class Text(Kind):
         return value
 
 
+_NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(\s*\S.*)?$")
 
 
 @dataclass(frozen=True)
 class QuantityText(Kind):
-    """A number, optionally with a unit (``250K``, ``'0.38 W m-2 sr-1 um-1'``); the unit is read later."""
+    """A number with a unit (``13um``, ``'0.38 W m-2 sr-1 um-1'``), or a plain number when ``bare`` allows it.
 
-    describe: str = "a number with an optional unit"
+    The unit itself is read (by astropy) where the value is used.
+    """
+
+    example: str = "250K"
+    bare: bool = True
+
+    @property
+    def describe(self) -> str:  # type: ignore[override]
+        return f"a number {'with an optional' if self.bare else 'with its'} unit, e.g. {self.example}"
 
     def parse(self, text: str) -> Any:
         try:
-            return float(text)
+            return float(text) if self.bare else text
         except ValueError:
             return text
 
     def check(self, value: Any) -> Any:
         if _is_number(value):
             number = float(value)
+            if not self.bare:
+                raise Problem(f"needs a unit, e.g. {self.example}, got {number:g}")
             if not math.isfinite(number):
                 raise Problem(f"must be finite, got {number}")
             return number
         if hasattr(value, "unit") and hasattr(value, "value"):  # an astropy Quantity
             value = str(value)
         if not isinstance(value, str) or not _NUMBER_AND_UNIT.match(value) or len(value) > 100:
-            raise Problem(f"must be a number with an optional unit (e.g. 250K), got {_shown(value)}")
+            raise Problem(f"must be {self.describe}, got {_shown(value)}")
+        if not self.bare and _NUMBER_ONLY.match(value):
+            raise Problem(f"needs a unit, e.g. {self.example}, got {_shown(value)}")
         return value
 
 
@@ -284,7 +301,7 @@ class Limb(Kind):
 
     def check(self, value: Any) -> Any:
         if isinstance(value, str):
-            if value in ("none", "auto", "fit"):
-                return value
+            if value.strip().lower() in ("none", "auto", "fit"):
+                return value.strip().lower()
             raise Problem(f"{_shown(value)} is not valid; choose none, auto, fit or an exponent")
         return Number(0.0, 5.0).check(value)

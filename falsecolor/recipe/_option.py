@@ -88,7 +88,7 @@ class Option:
     def help_text(self) -> str:
         """The help line with the default, as ``--help`` and the studio show it."""
         default = self.default
-        if default in (None, False, (), "") or "default" in self.help:
+        if default is None or default is False or default in ((), "") or "default" in self.help:
             return self.help
         if isinstance(default, tuple):
             default = " ".join(f"{v:g}" for v in default)
@@ -147,6 +147,8 @@ class Options:
     """
 
     TITLE: ClassVar[str] = ""
+    #: How messages name the section's user (``save()``); default the class's name.
+    WHAT: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         for declaration in declared(type(self)):
@@ -170,7 +172,11 @@ class Options:
         if unknown:
             names = ", ".join(o.name for o in declared(type(self)))
             problem = f"not an option of {type(self).__name__}; options: {names}"
-            raise OptionError(unknown[0], problem, spelled=unknown[0])
+            raise OptionError(
+                unknown[0],
+                problem.replace(type(self).__name__, self.WHAT or type(self).__name__),
+                spelled=unknown[0],
+            )
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     def options(self) -> dict[str, Any]:

@@ -175,7 +175,7 @@ class Output(Options):
         short="-o",
         metavar="FILE",
         help="file to write; repeat for several: .png (8-bit, with metadata and recipe), .tif "
-        "(16-bit master), .jpg (web)",
+        "(16-bit master), .jpg (web); default: the recipe's files, inside its folder",
     )
     fits: str | None = option(
         None,
@@ -200,7 +200,7 @@ class Output(Options):
         Integer(0, 9),
         section="output",
         metavar="0-9",
-        help="PNG zlib level (4: within 10% of level 6 in size, twice as fast)",
+        help="PNG zlib level (level 4 is within 10% of level 6 in size, and twice as fast)",
     )
     jpeg_quality: int = option(92, Integer(1, 100), section="output", metavar="1-100", help="JPEG quality")
     timestamp: bool = option(

@@ -75,5 +75,6 @@ def _from_document(doc: TomlDocument, base: Path | None) -> Recipe:
     try:
         with spelled_by(toml_spelling):
             return Recipe(**values, base=base)
-    except OptionError as err:  # options that do not go together
-        raise doc.fail(where.get(err.name, ()), err.problem) from None
+    except OptionError as err:  # options that do not go together: point at the one to change
+        key = where.get(err.name) or tuple(_table_of(err.name).split("."))
+        raise doc.fail(key, err.problem) from None

@@ -29,6 +29,8 @@ __all__ = ["AXIS_INPUTS", "ORIENTATIONS", "PROJECTIONS", "Corrections", "Inputs"
 
 ORIENTATIONS = ("north", "sky")
 PROJECTIONS = ("none", "map", "disc")
+#: The side of the built-in synthetic Jupiter when none is given (pixels).
+DEFAULT_DEMO_SIZE = 720
 #: The inputs that give the cloud axis (one at a time).
 AXIS_INPUTS = ("cloud", "opacity", "aerosol")
 
@@ -73,7 +75,7 @@ class Inputs(Options):
         flag="--demo-size",
         metavar="PX",
         unit="px",
-        help="side of the built-in synthetic Jupiter (with --demo; default 720)",
+        help=f"side of the built-in synthetic Jupiter (with --demo; default {DEFAULT_DEMO_SIZE})",
     )
 
     def _check_together(self) -> None:

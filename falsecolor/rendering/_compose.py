@@ -29,6 +29,8 @@ def compose(
     tau_limits: tuple[float, float] | None = None,
     t_percentiles: tuple[float, float] | None = None,
     tau_percentiles: tuple[float, float] | None = None,
+    t_stretch: str | None = None,
+    tau_stretch: str | None = None,
     mask: np.ndarray | None = None,
     notes: Mapping[str, str] | None = None,
     temperature_band: Band | None = None,
@@ -42,8 +44,8 @@ def compose(
         Brightness temperature ``(ny, nx)`` (K).
     opacity : ndarray
         Cloud opacity ``(ny, nx)``.
-    palette, t_limits, tau_limits, t_percentiles, tau_percentiles
-        The axis options, as in :func:`render`.
+    palette, t_limits, tau_limits, t_percentiles, tau_percentiles, t_stretch, tau_stretch
+        The axis options, as in :func:`render` (a :class:`~falsecolor.recipe.Axes` section).
     mask : ndarray of bool, optional
         True where a pixel is excluded; default: where either map is NaN.
     notes : mapping, optional
@@ -68,6 +70,7 @@ def compose(
         raise UnitError("temperature needs a unit: pass e.g. values * u.K")
     given: dict[str, Any] = {"t_limits": t_limits, "tau_limits": tau_limits}
     given |= {"t_percentiles": t_percentiles, "tau_percentiles": tau_percentiles}
+    given |= {"t_stretch": t_stretch, "tau_stretch": tau_stretch}
     if palette is not None and not isinstance(palette, Palette):
         given["palette"] = palette
     axes = Axes(**given)

@@ -35,6 +35,8 @@ _OUTPUT_NAMES = {"files": (), "fits": None, "strip": None}
 class _Saved(Look, Output):
     """The options :meth:`Composite.save` takes: the picture's and those of its files."""
 
+    WHAT = "save()"
+
 
 @dataclass(frozen=True, eq=False)
 class Composite:
@@ -209,6 +211,11 @@ class Composite:
         list of Path
             The files written.
         """
+        named = sorted(set(options) & set(_OUTPUT_NAMES))
+        if named:
+            raise TypeError(
+                f"save() writes the files it is given: pass them as its first argument, not {named[0]}="
+            )
         paths = [path] if isinstance(path, str | Path) else list(path)
         if not paths:
             raise InputError("give at least one output file")

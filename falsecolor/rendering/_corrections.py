@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from astropy import units as u
 
-from .. import calibrate, geometry, planck
-from .._messages import option
-from .._units import WAVELENGTH_RADIANCE
+from .. import geometry
 from ..bands import Band
 from ..exceptions import InputError
-from ..geometry import Backplanes, DiscGeometry
+from ..geometry import DiscGeometry
 from ..recipe import Corrections
 from ._disc import Disc, describe_disc, find_disc, pixel_scale, rotate_north_up, shift_onto
+from ._limb import correct_on_disc
 from ._projections import is_map, to_disc_view, to_map
 from ._provenance import Step
-from ._sources import kelvin_to_radiance
-from ._spectral import band_label, filter_of, radiance_scale, spectral
 
 __all__ = ["Corrected", "apply_corrections"]
 
@@ -72,25 +67,10 @@ def apply_corrections(
     steps.append(Step("disc", describe_disc(disc)))
     if not corrections.needs_disc():
         return Corrected(temperature, axis, disc, None, tuple(steps))
-    planes = geometry.backplanes(temperature.shape, disc.geometry)
-    if corrections.profile is not None:
-        temperature, step = _profile_calibrate(temperature, planes, disc.geometry, corrections)
-        steps.append(step)
-    if corrections.limb_correction != "none":
-        temperature, step = _limb_correct(temperature, planes, corrections.limb_correction, corrections)
-        steps.append(step)
-    cloud_choice = corrections.cloud_limb
-    if (
-        axis_role == "aerosol" and corrections.cloud_limb_correction is None
-    ):  # a thermal band: its own exponent
-        limb = corrections.limb_correction
-        cloud_choice = "auto" if isinstance(limb, int | float) else limb
-    if cloud_choice != "none" and axis_role != "opacity":
-        axis, step = _limb_correct(axis, planes, cloud_choice, corrections)
-        steps.append(step)
-    fade = None
-    if corrections.limb_fade and (corrections.limb_correction != "none" or cloud_choice != "none"):
-        fade = calibrate.limb_weight(planes.mu, corrections.mu_min)
+    temperature, axis, fade, limb_steps = correct_on_disc(
+        temperature, axis, disc.geometry, corrections, axis_role=axis_role
+    )
+    steps += limb_steps
     if corrections.project == "map":
         grid = geometry.MapGrid.regular(corrections.map_resolution)
         temperature, axis = (to_map(b, disc.geometry, grid, corrections.mu_min) for b in (temperature, axis))
@@ -134,84 +114,3 @@ def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
         except InputError:
             return None
     return None
-
-
-def _radiance(band: Band) -> tuple[np.ndarray, u.UnitBase | None]:
-    """The band as radiance (or counts for an uncalibrated cloud band) and its unit (None for counts)."""
-    if band.kind == "temperature":
-        return kelvin_to_radiance(band), WAVELENGTH_RADIANCE
-    if band.kind == "counts" and band.conversion_factor is None:
-        return np.asarray(band.data, dtype=np.float64), None
-    scale, unit = radiance_scale(band)
-    return np.asarray(band.data, dtype=np.float64) * scale, unit
-
-
-def _as_radiance_band(band: Band, values: np.ndarray, unit: u.UnitBase | None, note: str) -> Band:
-    dtype = np.float32 if np.asarray(band.data).dtype != np.float64 else np.float64
-    data = values.astype(dtype, copy=False)
-    provenance = {**band.provenance, "correction": note}
-    if unit is None:  # uncalibrated counts stay counts
-        return band.replace(data=data, provenance=provenance)
-    return band.replace(data=data, unit=unit, conversion_factor=None, provenance=provenance)
-
-
-def _limb_correct(band: Band, planes: Backplanes, choice, corrections: Corrections) -> tuple[Band, Step]:
-    values, unit = _radiance(band)
-    if choice == "auto":
-        filt = filter_of(band)
-        micron = band.spectral.micron if band.spectral is not None else None
-        choice = calibrate.default_limb_exponent(filt.name if filt else band.filter_name, micron)
-        how = "published exponent (SCIENCE.md 3.3)"
-        if choice is None:
-            choice, how = "fit", ""
-    else:
-        how = "given exponent"
-    if choice == "fit":
-        fitted = calibrate.fit_limb_exponent(values, planes.mu, planes.latitude, mu_min=corrections.mu_min)
-        choice = fitted.value
-        how = f"fitted: ln I vs ln mu in {fitted.bands} latitude bins, ±{fitted.uncertainty:.3f}"
-    exponent = float(choice)
-    corrected = calibrate.limb_correct(values, planes.mu, exponent, mu_min=corrections.mu_min)
-    text = (
-        f"{band_label(band) or band.label}: I0 = I / mu^{exponent:.3f} ({how}), mu > {corrections.mu_min:g}"
-    )
-    role = "temperature" if band.role == "temperature" else "cloud"
-    return _as_radiance_band(band, corrected, unit, text), Step(f"{role}_limb", text)
-
-
-def _profile_calibrate(
-    band: Band, planes: Backplanes, disc: DiscGeometry, corrections: Corrections
-) -> tuple[Band, Step]:
-    assert corrections.profile is not None
-    values, unit = _radiance(band)
-    table = calibrate.read_profile_table(corrections.profile)
-    column = corrections.profile_column or (band.filter_name if band.filter_name in table else None)
-    if column is None:
-        if len(table) != 1:
-            raise InputError(
-                f"the profile table {corrections.profile} has columns {', '.join(table)}: choose one "
-                f"with {option('profile_column')}"
-            )
-        column = next(iter(table))
-    if column not in table:
-        raise InputError(f"the profile table has no column {column!r}: it has {', '.join(table)}")
-    reference = table[column]
-    reference_radiance = calibrate.ZonalProfile(
-        reference.latitude,
-        planck.temperature_to_radiance(reference.values, spectral(band), unit or WAVELENGTH_RADIANCE),
-        column,
-    )
-    image_profile = calibrate.central_meridian_profile(
-        values,
-        planes.latitude,
-        planes.longitude,
-        disc.central_meridian,
-        mu=planes.mu,
-        mu_min=corrections.mu_min,
-    )
-    k = calibrate.profile_scale(image_profile, reference_radiance)
-    scaled_unit = unit or WAVELENGTH_RADIANCE  # counts scaled to a radiance profile become radiance
-    note = (
-        f"scaled to the zonal profile {column!r} of {Path(corrections.profile).name}: divided by k = {k:.5g}"
-    )
-    return _as_radiance_band(band, values / k, scaled_unit, note), Step("calibration", note)

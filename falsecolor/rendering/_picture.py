@@ -7,7 +7,7 @@ import numpy as np
 from .._colour import parse_colour
 from .._messages import option
 from ..exceptions import InputError
-from ..geometry import EQUATORIAL_RADIUS_KM
+from ..geometry import EQUATORIAL_RADIUS_KM, DiscGeometry
 from ..layout import KeySpec, Panel, annotate, enlargement, page, resample, text_colour
 from ..normalise import flatten_onto, grey_image
 from ..recipe import Look
@@ -46,13 +46,14 @@ def background_of(composite: CompositeData, look: Look) -> Colour | None:
 
 def geometry_of(composite: CompositeData, look: Look) -> tuple[float | None, float | None]:
     """km per data pixel and north's position angle: the look's values, else the file's."""
-    header = composite.temperature_band.header
+    # the disc as rendered (after any turn to north up), else the one the file's FC_* cards describe
+    disc = composite.geometry or DiscGeometry.from_header(composite.temperature_band.header)
     km = look.km_per_pixel
-    if km is None and header is not None and header.get("FC_REQ"):
-        km = EQUATORIAL_RADIUS_KM / float(header["FC_REQ"])
+    if km is None and disc is not None:
+        km = EQUATORIAL_RADIUS_KM / disc.equatorial_radius
     north = look.north_angle
-    if north is None and header is not None and header.get("FC_PA") is not None:
-        north = float(header["FC_PA"])
+    if north is None and disc is not None:
+        north = disc.pole_angle
     if look.scale_bar and km is None:
         raise InputError(f"a scale bar needs the pixel scale: give {option('km_per_pixel')} for this image")
     if look.north_arrow and north is None:

@@ -13,7 +13,7 @@ from astropy.io import fits
 
 from .._version import __version__
 from ..exceptions import InputError
-from ..geometry import backplanes
+from ..geometry import backplanes_float32
 from ._protocol import CompositeData
 
 __all__ = ["fits_product_paths", "fits_writers"]
@@ -61,7 +61,7 @@ def _extra_hdus(composite: CompositeData, is_temperature: bool) -> list[fits.Ima
         hdu.header["BUNIT"] = (quantity.unit, "1-sigma uncertainty, propagated from the radiance")
         extra.append(hdu)
     if is_temperature and composite.geometry is not None:
-        planes = backplanes(composite.temperature.shape, composite.geometry)
+        planes = backplanes_float32(composite.temperature.shape, composite.geometry)
         for name, plane, what, bunit in (
             ("LAT_GRAPHIC", planes.latitude, "planetographic latitude", "deg"),
             ("LAT_CENTRIC", planes.centric_latitude, "planetocentric latitude", "deg"),

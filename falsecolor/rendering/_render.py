@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..bands import Band
-from ..exceptions import RecipeError
-from ..palette import Palette
-from ..recipe import AXIS_INPUTS, OPTIONS, BandInput, Corrections, Recipe
+from ..exceptions import OptionError, RecipeError
+from ..palette import Palette, get_palette, list_palettes
+from ..recipe import (
+    AXIS_INPUTS,
+    BAND_KEYS,
+    OPTIONS,
+    BandInput,
+    Corrections,
+    Option,
+    Recipe,
+    declared,
+    for_band,
+)
 from ._composite import Composite
 from ._inputs import BandLike, load_bands
 from ._prepare import Prepared, prepare_bands
@@ -22,6 +33,8 @@ __all__ = ["prepare", "prepare_recipe", "render"]
 _OUTPUTS = ("files", "fits", "strip")
 #: The options render() takes as keywords (the inputs are its arguments).
 _KEYWORDS = tuple(o for o in OPTIONS if o.name not in (*_OUTPUTS, "temperature", *AXIS_INPUTS, "demo"))
+#: The options prepare() takes: those of the corrections (the axes and the picture come with finish()).
+_PREPARE_KEYWORDS = tuple(o for o in _KEYWORDS if o.name in {d.name for d in declared(Corrections)})
 _RUNTIME = ("uncertainty", "cloud_uncertainty")
 
 
@@ -55,19 +68,29 @@ def prepare_recipe(
 class _Call:
     """The arguments of one render() or prepare() call, sorted into a recipe and what a recipe cannot hold."""
 
-    def __init__(self, temperature, axes, temperature_options, cloud_options, corrections, options):
-        unknown = sorted(set(options) - {o.name for o in _KEYWORDS})
+    def __init__(
+        self,
+        temperature: BandLike,
+        axes: Mapping[str, BandLike | None],
+        temperature_options: Mapping[str, Any] | None,
+        cloud_options: Mapping[str, Any] | None,
+        corrections: Corrections | None,
+        options: Mapping[str, Any],
+        *,
+        allowed: tuple[Option, ...],
+    ):
+        unknown = sorted(set(options) - {o.name for o in allowed})
         if unknown:
             hint = " (render writes nothing: save the composite)" if set(unknown) & set(_OUTPUTS) else ""
             raise TypeError(
-                f"unexpected keyword {unknown[0]!r}{hint}; options: {', '.join(o.name for o in _KEYWORDS)}"
+                f"unexpected keyword {unknown[0]!r}{hint}; options: {', '.join(o.name for o in allowed)}"
             )
         values = dict(corrections.options()) if corrections is not None else {}
         values.update(options)
         self.palette: Palette | None = None
         if isinstance(values.get("palette"), Palette):
             self.palette = values["palette"]
-            values["palette"] = self.palette.source or self.palette.name
+            values["palette"] = _palette_name(self.palette)
         self.runtime = {k: values.pop(k) for k in _RUNTIME if not _recipe_value(values.get(k))}
         self.bands: dict[str, Band] = {}
         for role, value in (("temperature", temperature), *axes.items()):
@@ -75,7 +98,8 @@ class _Call:
                 self.bands[role] = value
             elif value is not None:
                 read = temperature_options if role == "temperature" else cloud_options
-                values[role] = _band_input(value, read)
+                with for_band("temperature" if role == "temperature" else "cloud"):
+                    values[role] = _band_input(value, read)
         if self.bands:  # bands given as objects cannot be in a recipe: read every input here instead
             for role in ("temperature", *AXIS_INPUTS):
                 if role not in self.bands and values.get(role) is not None:
@@ -104,12 +128,23 @@ def _relative(recipe: Recipe) -> Recipe:
 
 
 def _recipe_value(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | Path)
+    """Whether an uncertainty value can be written in a recipe (not a Band or a parsed object)."""
+    return value is None or isinstance(value, str | numbers.Real | Path)
+
+
+def _palette_name(palette: Palette) -> str:
+    """How a recipe names a palette object: a built-in one by its name, else its file (or its name)."""
+    if palette.name in list_palettes() and get_palette(palette.name).source == palette.source:
+        return palette.name
+    return palette.source or palette.name
 
 
 def _band_input(value: Any, options: Mapping[str, Any] | None) -> BandInput:
     """An input file (and how to read it) as a recipe holds it."""
     read = {k: v for k, v in dict(options or {}).items() if v is not None}
+    for key in read:
+        if key not in BAND_KEYS[1:]:
+            raise OptionError(key, f"is not a read option; options: {', '.join(BAND_KEYS[1:])}")
     for key in ("wavelength", "scale", "unit"):
         if key in read and not isinstance(read[key], str | int | float):
             read[key] = str(read[key])  # a Quantity or Unit, as text
@@ -181,8 +216,10 @@ def render(
     (128, 128, 4)
     """
     axes = {"cloud": cloud, "opacity": opacity, "aerosol": aerosol}
-    call = _Call(temperature, axes, temperature_options, cloud_options, corrections, options)
-    return call.prepare().finish(call.recipe, palette=call.palette, recipe=call.recipe)
+    call = _Call(
+        temperature, axes, temperature_options, cloud_options, corrections, options, allowed=_KEYWORDS
+    )
+    return call.prepare().finish(call.recipe.absolute(), palette=call.palette, recipe=call.recipe)
 
 
 def prepare(
@@ -202,16 +239,19 @@ def prepare(
     series chooses limits for all its epochs from their samples in between.
     """
     axes = {"cloud": cloud, "opacity": opacity, "aerosol": aerosol}
-    return _Call(temperature, axes, temperature_options, cloud_options, corrections, options).prepare()
+    call = _Call(
+        temperature, axes, temperature_options, cloud_options, corrections, options, allowed=_PREPARE_KEYWORDS
+    )
+    return call.prepare()
 
 
-def _with_option_signature(function: Callable[..., Any]) -> None:
+def _with_option_signature(function: Callable[..., Any], keywords: tuple[Option, ...]) -> None:
     """Show every option as a keyword in ``help(render)`` and IDEs (they are declared once, in the model)."""
     signature = inspect.signature(function)
     fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    extra = [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default) for o in _KEYWORDS]
+    extra = [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default) for o in keywords]
     function.__signature__ = signature.replace(parameters=[*fixed, *extra])  # type: ignore[attr-defined]
 
 
-_with_option_signature(render)
-_with_option_signature(prepare)
+_with_option_signature(render, _KEYWORDS)
+_with_option_signature(prepare, _PREPARE_KEYWORDS)

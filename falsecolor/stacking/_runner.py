@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +48,8 @@ class Runner:
                 yield function(ctx, chunk)
             return
         with ThreadPoolExecutor(self.workers) as pool:
-            yield from pool.map(lambda chunk: function(ctx, chunk), chunks)
+            context = contextvars.copy_context()  # the workers name options as the caller does
+            yield from pool.map(lambda chunk: context.copy().run(function, ctx, chunk), chunks)
 
     def close(self) -> None:
         if self.client is not None and self._owned:

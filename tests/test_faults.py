@@ -619,3 +619,64 @@ def test_cli_stack_with_a_worker_killed_exits_2_in_one_line_or_writes_the_right_
         assert _names(tmp_path) == [], "a failed stack left files behind"
     print(f"\nCLI stack, worker killed while measuring: exit {code} {err.strip()}")
     assert not leaked, f"the stack command left its dask Client open (exit {code})"
+
+
+# ---- 4: real signals at every moment of the commit, out of process --------------------------------
+
+
+def _render_argv(directory: Path) -> list[str]:
+    return _cli(
+        "render", "--demo", "--demo-size", "96", "--no-key", "-o", str(directory / "out.png"),
+        "-o", str(directory / "out.tif"), "--fits-out", str(directory / "prod"), "-q",
+    )  # fmt: skip
+
+
+def _targets(directory: Path) -> list[Path]:
+    return [directory / n for n in ("out.png", "out.tif", "prod_temperature.fits", "prod_opacity.fits")]
+
+
+def _state(targets: list[Path], old: dict[Path, bytes]) -> list[str]:
+    return ["old" if t.read_bytes() == old[t] else "new" for t in targets]
+
+
+# a moment (FALSECOLOR_FAULT step:index) and what the outputs must be after a signal there: the
+# old set before the commit (temporaries still being written), the new set once the commit began
+MOMENTS = [("stage:0", "old"), ("stage:3", "old"), ("backup:0", "new"), ("backup:3", "new"),
+           ("rename:0", "new"), ("rename:2", "new"), ("committed:0", "new")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_at_any_moment_leaves_the_old_set_or_the_new_set_and_no_debris(tmp_path, name):
+    number = getattr(signal, name)
+    observed = []
+    for k, (moment, expected) in enumerate(MOMENTS):
+        directory = tmp_path / f"m{k}"
+        directory.mkdir()
+        targets = _targets(directory)
+        old = _old_contents(targets)
+        env = {**os.environ, "FALSECOLOR_FAULT": f"{moment}:{name}"}
+        done = subprocess.run(_render_argv(directory), env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 128 + number, (moment, done.returncode, done.stderr)
+        assert _one_line(done.stderr).startswith("falsecolor: interrupted")
+        state = _state(targets, old)
+        assert state == [expected] * len(targets), f"{name} at {moment}: {state}"
+        assert _names(directory) == sorted(t.name for t in targets), f"{name} at {moment}: debris left"
+        observed.append((moment, state[0]))
+    print(f"\n{name}:", observed)
+
+
+def test_a_run_killed_mid_commit_is_undone_by_the_next_write_into_its_folder(tmp_path):
+    targets = _targets(tmp_path)
+    old = _old_contents(targets)
+    env = {**os.environ, "FALSECOLOR_FAULT": "rename:1:SIGKILL"}
+    done = subprocess.run(_render_argv(tmp_path), env=env, capture_output=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL
+    assert _state(targets, old) == ["new", "old", "old", "old"]  # killed between two renames: mixed
+    assert any(n.endswith(".journal") for n in _names(tmp_path))
+    other = tmp_path / "other.png"
+    next_run = subprocess.run(
+        _cli("render", "--demo", "--demo-size", "64", "-o", str(other), "-q"), capture_output=True, text=True
+    )
+    assert next_run.returncode == 0 and "the old files are back" in next_run.stderr
+    assert _state(targets, old) == ["old"] * 4
+    assert _names(tmp_path) == sorted([*(t.name for t in targets), "other.png"])

@@ -31,7 +31,17 @@ import falsecolor
 
 PACKAGE = Path(falsecolor.__file__).resolve().parent
 
-BASE = {"exceptions", "_blocks", "_units", "_colour", "_toml", "_messages", "_version", "_readable"}
+BASE = {
+    "exceptions",
+    "_blocks",
+    "_units",
+    "_colour",
+    "_toml",
+    "_messages",
+    "_version",
+    "_readable",
+    "_memory",
+}
 FOUNDATION = {"bands", "filters", "planck"}
 STAGES = {"calibrate", "geometry", "opacity", "palette", "normalise", "lucky", "layout", "export"}
 OPTIONS = {"recipe"}

@@ -228,12 +228,14 @@ def read_band(
             _fits.check_layout(hdul, index, path)
             chosen = hdul[index]
             header = _fits.readable_header(chosen.header)
-            raw = _fits.read_data(chosen, path, caught)
+            _fits.check_memory(chosen, plane, path)
+            _, one_plane = _fits.planned_read(chosen, plane)
+            raw = _fits.read_data(chosen, path, caught, plane)
         finally:
             hdul.close()
     name = f"{path.name}[{index}]" if index else path.name
     data = _fits.to_float(raw, header, byteswap, name)
-    data = _fits.select_plane(data, plane, name)
+    data = _fits.select_plane(data, None if one_plane else plane, name)
     provenance: dict[str, str] = {"path": str(path), "hdu": str(index), "dtype": raw.dtype.name}
     band_unit = _header.unit(header, unit, name, provenance)
     band_wavelength = _header.wavelength(header, wavelength, name, provenance)

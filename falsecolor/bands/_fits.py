@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
+from .._memory import require
 from .._messages import option
 from .._readable import regular_file
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, InputError
@@ -174,10 +175,35 @@ def readable_header(header: fits.Header) -> fits.Header:
     return clean
 
 
-def read_data(h: Any, path: Path, caught: list) -> np.ndarray:
+def planned_read(h: Any, plane: int | None) -> tuple[tuple[int, ...], bool]:
+    """The shape that will be read from an HDU, and whether only ``plane`` of a cube is read."""
+    header = h.header if not isinstance(h, fits.CompImageHDU) else h._header
+    shape = tuple(int(header.get(f"NAXIS{i}", 0)) for i in range(int(header.get("NAXIS", 0)), 0, -1))
+    one_plane = (
+        plane is not None
+        and len(shape) == 3
+        and not isinstance(h, fits.CompImageHDU)
+        and 0 <= plane < shape[0]
+    )
+    return (shape[1:] if one_plane else shape), one_plane
+
+
+def check_memory(h: Any, plane: int | None, path: Path) -> None:
+    """Refuse, before reading, an image that will not fit in memory (raw and as floats)."""
+    shape, _ = planned_read(h, plane)
+    header = h.header if not isinstance(h, fits.CompImageHDU) else h._header
+    raw = abs(int(header.get("BITPIX", 8))) // 8
+    cube = len(shape) >= 3
+    fix = f"read one plane with {option('plane')}" if cube else "this machine cannot hold it"
+    require(math.prod(shape) * (raw + 8) * 1.1, f"reading {path.name}", fix)
+
+
+def read_data(h: Any, path: Path, caught: list, plane: int | None = None) -> np.ndarray:
+    """The raw data of an HDU (only ``plane`` of a 3-D cube when it is given), detached from the file."""
     truncated = [str(w.message) for w in caught if "truncated" in str(w.message)]
     try:
-        data = h.data
+        _, one_plane = planned_read(h, plane)
+        data = h.section[plane] if one_plane else h.data
     except (ValueError, OSError, TypeError, IndexError, MemoryError) as err:
         if truncated:
             raise FileFormatError(f"{path} is truncated: {truncated[0].split(': ', 1)[-1]}") from err

@@ -13,7 +13,15 @@ from .._readable import regular_file
 from ..bands import Band
 from ..exceptions import InputError, RecipeError, warn
 from ..recipe import Recipe, load_recipe, parse_recipe
-from ..rendering import RECIPE_KEY, Composite, check_look, file_hash, fits_product_paths, prepare_recipe
+from ..rendering import (
+    RECIPE_KEY,
+    Composite,
+    check_look,
+    check_page_memory,
+    file_hash,
+    fits_product_paths,
+    prepare_recipe,
+)
 from ._outputs import check_outputs, picture_formats
 
 __all__ = [
@@ -62,6 +70,7 @@ def composite_of(recipe: Recipe | str | Path, *, bands: Bands | None = None) -> 
             "the demo recipe needs the synthetic bands: run it through falsecolor.render_recipe"
         )
     check_look(recipe)
+    check_page_memory(recipe)  # a --size too large for memory is refused before the work
     prepared = prepare_recipe(recipe, bands=bands)
     return prepared.finish(recipe.absolute(), recipe=recipe)  # a palette file, from the recipe's folder
 

@@ -11,7 +11,7 @@ present and write itself; :func:`describe` says what a file holds.
 
 from ._clear import clear_reference, cloud_opacity
 from ._compose import compose
-from ._composite import RECIPE_KEY, Composite
+from ._composite import RECIPE_KEY, Composite, check_page_memory
 from ._describe import describe
 from ._disc import Disc, find_disc, jupiter_ephemeris
 from ._inputs import load_bands, resolve_band
@@ -35,6 +35,7 @@ __all__ = [
     "background_of",
     "caption_of",
     "check_look",
+    "check_page_memory",
     "clear_reference",
     "cloud_opacity",
     "compose",

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
+from .._memory import require
+from .._messages import option
 from ..bands import Band
 from ..exceptions import InputError
 from ..export import Staging, encode_jpeg, encode_png, encode_tiff, format_of, write_atomically
@@ -23,7 +25,7 @@ from ._picture import background_of, check_look, picture
 from ._products import fits_writers
 from ._provenance import AxisQuantity, Provenance
 
-__all__ = ["RECIPE_KEY", "Composite"]
+__all__ = ["RECIPE_KEY", "Composite", "check_page_memory"]
 
 #: PNG iTXt keyword holding the recipe that made the image.
 RECIPE_KEY = "falsecolor:recipe"
@@ -225,6 +227,7 @@ class Composite:
             raise InputError(str(err)) from None
         chosen = self._options(recipe, {**options, **_OUTPUT_NAMES}, _Saved)
         look = chosen.look
+        check_page_memory(look, self.rgba.shape, sixteen_bit="tiff" in formats)
         described = metadata(self, look, timestamp=chosen.timestamp)
         embedded = recipe is not None or self.recipe is not None
         pictures: dict[int, np.ndarray] = {}
@@ -274,3 +277,25 @@ class Composite:
 
     def _repr_png_(self) -> bytes:
         return encode_png(self.image(key=True))
+
+
+#: Bytes per pixel of a page being made: the resampled composite (float32 RGBA), the page, its encoding.
+PAGE_BYTES_PER_PIXEL = 28
+
+
+def check_page_memory(look: Look, shape: tuple[int, ...] | None = None, *, sixteen_bit: bool = True) -> None:
+    """Refuse, before drawing, a picture that will not fit in memory (a huge ``--size``, a sheet).
+
+    Without the composite's ``shape`` (before the render), only a ``size`` can be checked.
+    """
+    if shape is None:
+        if look.size is None:
+            return
+        shape = (look.size, look.size)
+    ny, nx = shape[:2]
+    if look.size is not None:
+        scale = look.size / max(ny, nx)
+        ny, nx = round(ny * scale), round(nx * scale)
+    pixels = ny * nx * (3 if look.sheet else 1)
+    per_pixel = PAGE_BYTES_PER_PIXEL * (2 if sixteen_bit else 1)
+    require(pixels * per_pixel, f"a picture of {nx} x {ny} pixels", f"give a smaller {option('size')}")

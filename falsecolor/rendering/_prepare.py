@@ -18,6 +18,7 @@ from astropy import units as u
 
 from .. import geometry
 from .._blocks import MAX_SAMPLES, map_blocks, sample_index
+from .._memory import require
 from ..bands import Band
 from ..exceptions import InputError
 from ..normalise import AxisLimits
@@ -130,6 +131,7 @@ def prepare_bands(
     ``uncertainty`` and ``cloud_uncertainty`` override the options' values
     with objects a recipe cannot hold (a sigma map given as a Band).
     """
+    _check_memory(temperature, options, uncertainty or options.uncertainty)
     steps: list[Step] = []
     if options.subtract_sky:  # first: the uncertainty and every correction see the sky removed
         temperature, axis, sky_steps = subtract_sky(temperature, axis, axis_role=role)
@@ -190,6 +192,22 @@ def prepare_bands(
         corrected.fade,
         axis_kelvin,
     )
+
+
+#: Bytes per pixel a render needs beside its inputs: T, tau, mask, colours, their display copies.
+RENDER_BYTES_PER_PIXEL = 24
+#: ... and for each of: uncertainty planes, limb correction or profile, a turn to north up.
+EXTRA_BYTES_PER_PIXEL = 8
+
+
+def _check_memory(band: Band, options: Corrections, uncertainty: Any) -> None:
+    """Refuse a render that will not fit in memory, before any work."""
+    per_pixel = RENDER_BYTES_PER_PIXEL
+    per_pixel += EXTRA_BYTES_PER_PIXEL * sum(
+        (uncertainty is not None, options.needs_disc(), options.orientation == "north")
+    )
+    ny, nx = band.shape[:2]
+    require(ny * nx * per_pixel, f"rendering {nx} x {ny} pixels", "render a smaller cut-out, or free memory")
 
 
 def _with_uncertainty(temperature, axis, role, given_t, given_c, steps: list[Step]) -> tuple[Band, Band]:

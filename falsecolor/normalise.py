@@ -21,7 +21,7 @@ from astropy.visualization import (
 )
 
 from ._blocks import subsample
-from .exceptions import InputError
+from .exceptions import InputError, warn
 
 __all__ = [
     "DEFAULT_PERCENTILES",
@@ -104,6 +104,7 @@ def axis_limits(
     name: str = "values",
     minimum_span: float = 1e-6,
     stretch: str = "linear",
+    floor: float | None = None,
 ) -> AxisLimits:
     """Limits for one axis: the given pair, or percentiles of the unmasked finite values.
 
@@ -120,7 +121,10 @@ def axis_limits(
     name : str
         Used in error messages (``"temperature"``).
     minimum_span : float
-        Percentile limits closer than this are widened symmetrically.
+        Percentile limits closer than this are widened (symmetrically, but
+        not below ``floor``), with a warning when the span is visible.
+    floor : float, optional
+        The smallest value the axis can show (0 for an opacity).
     stretch : str
         How the axis spreads the values between its limits (:data:`STRETCHES`).
 
@@ -150,7 +154,13 @@ def axis_limits(
     low, high = (float(v) for v in interval.get_limits(sample if sample.size else np.zeros(1)))
     if limits is None and high - low < minimum_span:
         centre = 0.5 * (low + high)
-        low, high = centre - 0.5 * minimum_span, centre + 0.5 * minimum_span
+        low = centre - 0.5 * minimum_span if floor is None else max(floor, centre - 0.5 * minimum_span)
+        high = low + minimum_span
+        if minimum_span >= 1e-3:  # a span the key shows: say why it is not the data's
+            warn(
+                f"the {name} is the same everywhere on the disc ({centre:.4g}): its axis spans "
+                f"{low:.4g}..{high:.4g}; give the limits for another span"
+            )
     below = float(np.mean(sample < low)) if sample.size else 0.0
     above = float(np.mean(sample > high)) if sample.size else 0.0
     stretch_of(stretch)
@@ -198,7 +208,9 @@ def grey_image(
         excluded |= np.asarray(mask, dtype=bool)
     limits = axis_limits(data, percentiles=percentiles, mask=excluded, name="band", minimum_span=1e-30)
     full = np.iinfo(dtype).max
-    scaled = (data - np.float32(limits.low)) * np.float32(full / (limits.high - limits.low))
+    span = float(limits.high - limits.low)
+    gain = full / span if span > 0 and np.isfinite(full / span) else 0.0  # a constant band is mid-grey
+    scaled = (data - np.float32(limits.low)) * np.float32(gain) + np.float32(0 if gain else full / 2)
     grey = np.clip(np.nan_to_num(scaled, nan=0.0), 0, full).round().astype(dtype)
     out = np.empty((*data.shape, 4), dtype=dtype)
     out[..., :3] = grey[..., None]

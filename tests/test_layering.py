@@ -4,7 +4,8 @@
 layer  name          packages                                               may import
 =====  ============  =====================================================  ==================================
 0      base          exceptions, _blocks, _units, _colour, _toml,           base
-                     _messages, _version
+                     _messages, _version, _readable, _memory,
+                     _environment
 1      foundation    bands, filters, planck                                 base
 2      stages        calibrate, geometry, opacity, palette, normalise,      base, foundation; never each other
                      lucky, layout, export
@@ -15,6 +16,8 @@ layer  name          packages                                               may 
                                                                             studio -> rendering, publish
 4      API           pipeline, the package's __init__                       everything below
 5      interface     cli, __main__                                          pipeline, recipe, exceptions
+                                                                            (and the version and the
+                                                                            environment check)
 =====  ============  =====================================================  ==================================
 
 The render workflow is the package ``rendering`` because ``falsecolor.render`` is the public
@@ -41,6 +44,7 @@ BASE = {
     "_version",
     "_readable",
     "_memory",
+    "_environment",
 }
 FOUNDATION = {"bands", "filters", "planck"}
 STAGES = {"calibrate", "geometry", "opacity", "palette", "normalise", "lucky", "layout", "export"}
@@ -154,7 +158,7 @@ def test_the_api_imports_no_interface():
 
 
 def test_interfaces_are_thin():
-    assert _imports_of("cli") <= {"pipeline", "recipe", "exceptions", "_version"}
+    assert _imports_of("cli") <= {"pipeline", "recipe", "exceptions", "_version", "_environment"}
     assert _imports_of("__main__") <= {"cli"}
 
 

@@ -30,9 +30,17 @@ def test_percentiles_are_deterministic_on_large_images():
     assert axis_limits(values) == axis_limits(values)
 
 
-def test_constant_image_gets_a_minimum_span():
-    limits = axis_limits(np.full(100, 130.0), minimum_span=1.0)
+def test_constant_image_gets_a_minimum_span_and_a_warning():
+    from falsecolor.exceptions import FalsecolorWarning
+
+    with pytest.warns(
+        FalsecolorWarning, match=r"the same everywhere on the disc \(130\): its axis spans 129.5"
+    ):
+        limits = axis_limits(np.full(100, 130.0), minimum_span=1.0, name="temperature")
     assert limits.high - limits.low == pytest.approx(1.0)
+    with pytest.warns(FalsecolorWarning, match="spans 0..0.1"):
+        floor = axis_limits(np.zeros(100), minimum_span=0.1, floor=0.0, name="cloud opacity")
+    assert (floor.low, floor.high) == (0.0, pytest.approx(0.1))  # an opacity axis never goes negative
 
 
 @pytest.mark.parametrize("limits", [(1, 1), (np.nan, 2), (0, np.inf), (135, 120)])

@@ -28,6 +28,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 
+from .._environment import check_environment
 from ..recipe import spelled_by
 from ._catalogues import run_filters, run_info, run_palettes
 from ._geometry import run_ephemeris, run_map
@@ -112,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"unrecognized arguments: {' '.join(extra)}"
         )
     from ..exceptions import FalsecolorError, FalsecolorWarning
+
+    try:
+        check_environment()
+    except FalsecolorError as err:
+        _say(f"{PROG}: error: {err}")
+        return 2
 
     with warnings.catch_warnings():
         if not args.debug:

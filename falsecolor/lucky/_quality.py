@@ -91,9 +91,10 @@ class QualityMeter:
         ny, nx = b.shape
         hy, hx = ny // nby, nx // nbx
         energy = np.zeros((nby, nbx))
-        for g in maps:
-            sq = np.square(g[: nby * hy, : nbx * hx], dtype=np.float64)
-            energy += sq.reshape(nby, hy, nbx, hx).sum(axis=(1, 3))
+        for g in maps:  # a difference map is a pixel shorter than the blurred region: tile it on its own
+            gy, gx = g.shape[0] // nby, g.shape[1] // nbx
+            sq = np.square(g[: nby * gy, : nbx * gx], dtype=np.float64)
+            energy += sq.reshape(nby, gy, nbx, gx).sum(axis=(1, 3))
         flux = b[: nby * hy, : nbx * hx].reshape(nby, hy, nbx, hx).sum(axis=(1, 3), dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = hy * hx * energy / flux**2

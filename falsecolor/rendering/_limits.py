@@ -10,7 +10,11 @@ from .. import normalise
 from ..normalise import AxisLimits
 from ..recipe import Axes
 
-__all__ = ["axes_limits", "stretches"]
+__all__ = ["MINIMUM_TAU_SPAN", "MINIMUM_T_SPAN", "axes_limits", "stretches"]
+
+#: The narrowest spans percentile limits give (a flat image gets these, with a warning, and a key
+#: whose labels read plainly), in K and in tau.
+MINIMUM_T_SPAN, MINIMUM_TAU_SPAN = 0.5, 0.1
 
 
 def axes_limits(
@@ -28,6 +32,7 @@ def axes_limits(
         percentiles=axes.t_percentiles,
         mask=t_mask,
         name="temperature",
+        minimum_span=MINIMUM_T_SPAN,
         stretch=axes.t_stretch,
     )
     tau_axis = normalise.axis_limits(
@@ -36,8 +41,9 @@ def axes_limits(
         percentiles=axes.tau_percentiles,
         mask=tau_mask,
         name="cloud opacity",
-        minimum_span=1e-3,
+        minimum_span=MINIMUM_TAU_SPAN,
         stretch=axes.tau_stretch,
+        floor=0.0,  # tau (and the aerosol index) are never negative
     )
     return t_axis, tau_axis
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from astropy import units as u
 
+from .._environment import source_date_epoch
 from .._version import __version__
 from ..export import AvmBand, avm_xmp
 from ..recipe import Look
@@ -29,12 +29,8 @@ def file_hash(path: str | Path) -> str:
 
 def creation_time() -> str:
     """Now (or ``SOURCE_DATE_EPOCH``, for reproducible builds) as RFC 3339 UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch and epoch.isdigit()
-        else dt.datetime.now(dt.UTC)
-    )
+    epoch = source_date_epoch()
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC) if epoch is not None else dt.datetime.now(dt.UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .._messages import option
 from ..exceptions import InputError
 
 __all__ = ["Runner"]
@@ -76,5 +77,10 @@ def _client(scheduler: Any):
         return Client(scheduler), True
     try:
         return Client(str(scheduler), timeout="10s"), True
+    except ValueError as err:  # not an address dask can read
+        raise InputError(
+            f"{option('scheduler', scheduler)} is not a scheduler address ({err}): "
+            "give e.g. tcp://10.0.0.5:8786"
+        ) from err
     except (OSError, TimeoutError) as err:
         raise InputError(f"cannot reach the dask scheduler at {scheduler}: {err}") from err

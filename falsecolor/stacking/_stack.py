@@ -17,6 +17,7 @@ same image.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -221,6 +222,13 @@ def stack(
         source = FrameSource.from_array(frames)
     else:
         source = open_frames(frames if isinstance(frames, str | Path) else list(frames), channel=channel)
+    ny, nx = source.shape
+    if min(ny, nx) < MIN_FRAME:
+        raise InputError(
+            f"the frames are {nx} x {ny} pixels: too small to stack (at least {MIN_FRAME} x {MIN_FRAME})"
+        )
+    options = _fitted_boxes(options, source.shape)
+    box = options.box
     calibration = Calibration()
     if dark is not None:
         calibration.dark = master_frame(dark, source.shape, "dark")
@@ -237,7 +245,6 @@ def stack(
         source, options, calibration, quality_region(options, source, first_frame(source, calibration))
     )
     if options.align == "local":
-        ny, nx = source.shape
         ctx.boxes = (max(1, ny // box), max(1, nx // box))
     report = progress or (lambda done, total, stage: None)
     # The registration's small matrix products must not start BLAS threads of their own beside the
@@ -309,6 +316,32 @@ def stack(
         source, options, image, reference, quality, flux, reasons, kept, reading, weights, total
     )
     return Stacked(band, records, reference.astype(np.float32), options, summary)
+
+
+#: The smallest frame side that can be measured and registered.
+MIN_FRAME = 8
+#: Local alignment needs this many boxes across the frame, each at least MIN_BOX pixels.
+MIN_BOXES, MIN_BOX = 3, 16
+
+
+def _fitted_boxes(options: StackOptions, shape: tuple[int, int]) -> StackOptions:
+    """Local alignment's boxes made to fit the frames (at least three across), or a clear refusal."""
+    if options.align != "local":
+        return options
+    side = min(shape)
+    if side // options.box >= MIN_BOXES:
+        return options
+    box = side // MIN_BOXES
+    if box < MIN_BOX:
+        raise InputError(
+            f"the frames are {shape[1]} x {shape[0]} pixels: too small for local alignment (it needs "
+            f"{MIN_BOXES} boxes of {MIN_BOX} px across); use {option('align', 'global')}"
+        )
+    warn(
+        f"{option('box', options.box)} gives fewer than {MIN_BOXES} boxes across {side}-pixel frames: "
+        f"using {box}-pixel boxes"
+    )
+    return dataclasses.replace(options, box=box)
 
 
 def _weights(method: str, quality: np.ndarray, reading: np.ndarray) -> np.ndarray:

@@ -74,3 +74,11 @@ def for_band(role: str | None) -> Iterator[None]:
         yield
     finally:
         _band.reset(token)
+
+
+def readable(text: str) -> str:
+    """Text that any terminal or UTF-8 file can hold: bytes that were not UTF-8 shown as ``\\xff``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that did not come from a file name
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

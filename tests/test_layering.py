@@ -158,7 +158,7 @@ def test_the_api_imports_no_interface():
 
 
 def test_interfaces_are_thin():
-    assert _imports_of("cli") <= {"pipeline", "recipe", "exceptions", "_version", "_environment"}
+    assert _imports_of("cli") <= {"pipeline", "recipe", "exceptions", "_version", "_environment", "_messages"}
     assert _imports_of("__main__") <= {"cli"}
 
 

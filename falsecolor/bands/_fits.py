@@ -214,16 +214,20 @@ def read_data(h: Any, path: Path, caught: list, plane: int | None = None) -> np.
 
 
 def to_float(raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: str) -> np.ndarray:
-    if raw.dtype.kind in "iu":
-        if byteswap is None and looks_byteswapped(raw):
-            raise ByteOrderError(
-                f"the integer data of {name} look byte-swapped (little-endian despite BITPIX): "
-                f"read them swapped with {option('byteswap', True)}"
-            )
-        if byteswap:
-            raw = raw.byteswap()
-    elif raw.dtype.kind != "f":
+    if raw.dtype.kind not in "iuf":
         raise FileFormatError(f"{name} holds {raw.dtype} data, not numbers")
+    if byteswap is None and looks_byteswapped(raw):
+        kind = "integer" if raw.dtype.kind in "iu" else "floating-point"
+        raise ByteOrderError(
+            f"the {kind} data of {name} look byte-swapped (little-endian despite BITPIX): "
+            f"read them swapped with {option('byteswap', True)}"
+        )
+    if byteswap:
+        raw = raw.byteswap()
+        if looks_byteswapped(raw):  # it was right as it was: swapping it would make up a picture
+            raise ByteOrderError(
+                f"the data of {name} are not byte-swapped: read them without {option('byteswap', True)}"
+            )
     blank = header.get("BLANK") if raw.dtype.kind in "iu" else None
     small = raw.dtype.itemsize <= 2 or (raw.dtype.kind == "f" and raw.dtype.itemsize == 4)
     dtype = np.float32 if small else np.float64
@@ -246,15 +250,39 @@ def to_float(raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: 
 
 
 def looks_byteswapped(raw: np.ndarray) -> bool:
-    """True when swapping the bytes makes the image far smoother (a real picture)."""
+    """True when swapping the bytes makes the image far smoother (a real picture).
+
+    Floating-point data read with the wrong byte order are mostly absurd
+    numbers (NaN, infinities, 1e30 and beyond, tiny subnormals); swapped, a
+    real picture is finite and smooth.
+    """
     if raw.dtype.itemsize < 2 or raw.ndim < 2 or raw.shape[-1] < 8 or raw.size < 64:
         return False
-    plane = raw.reshape(-1, raw.shape[-1])[:512].astype(np.float64)
-    swapped = raw.reshape(-1, raw.shape[-1])[:512].byteswap().astype(np.float64)
+    rows = raw.reshape(-1, raw.shape[-1])[:512]
+    if raw.dtype.kind == "f":
+        with np.errstate(all="ignore"):
+            absurd = [_absurd_fraction(values) for values in (rows, rows.byteswap())]
+        if absurd[0] > 0.05 and absurd[1] < 0.005:
+            return True
+        if absurd[0] > 0.005:  # NaN (no data) in a picture read right: nothing to compare smoothly
+            return False
+    with np.errstate(all="ignore"):
+        plane = rows.astype(np.float64)
+        swapped = rows.byteswap().astype(np.float64)
+    if not (np.isfinite(plane).all() and np.isfinite(swapped).all()):
+        return False
     as_read = np.mean(np.abs(np.diff(plane, axis=-1)))
     if as_read == 0:
         return False
     return bool(float(np.mean(np.abs(np.diff(swapped, axis=-1)))) * 20 < as_read)
+
+
+def _absurd_fraction(values: np.ndarray) -> float:
+    """The share of floating-point values no picture holds (not finite, beyond 1e30, subnormal)."""
+    magnitude = np.abs(values.astype(np.float64))
+    tiny = np.finfo(values.dtype).tiny
+    absurd = ~np.isfinite(magnitude) | (magnitude > 1e30) | ((magnitude > 0) & (magnitude < tiny))
+    return float(np.mean(absurd))
 
 
 def select_plane(data: np.ndarray, plane: int | None, name: str) -> np.ndarray:

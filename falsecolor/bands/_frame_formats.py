@@ -52,11 +52,12 @@ def _no_bombs():
         raise ValueError(f"image too large to be a frame ({err})") from err
 
 
-def read_image(path: str) -> np.ndarray:
+def read_image(path: str, page: int = 0) -> np.ndarray:
+    """Page ``page`` of an image file (a multi-page TIFF, an animated PNG or GIF holds several frames)."""
     if path.lower().endswith((".tif", ".tiff")):
         import tifffile
 
-        data = tifffile.imread(path)
+        data = tifffile.imread(path, key=page)
         if data.ndim == 3 and data.shape[0] in (3, 4) and data.shape[-1] not in (3, 4):
             data = np.moveaxis(data, 0, -1)  # planar RGB
         return data
@@ -65,6 +66,8 @@ def read_image(path: str) -> np.ndarray:
     with warnings.catch_warnings(), _no_bombs():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as opened:
+            if page:
+                opened.seek(page)
             img: Image.Image = opened
             if img.mode == "P":
                 img = img.convert("RGBA")
@@ -73,21 +76,21 @@ def read_image(path: str) -> np.ndarray:
             return np.asarray(img)
 
 
-def image_shape(path: str) -> tuple[tuple[int, ...], float | None]:
-    """Shape and saturation value of an image file, from its header only."""
+def image_shape(path: str) -> tuple[tuple[int, ...], float | None, int]:
+    """Shape and saturation value of an image file's frames, and how many pages (frames) it holds."""
     if path.lower().endswith((".tif", ".tiff")):
         import tifffile
         from PIL import Image
 
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
-            shape, dtype = page.shape, page.dtype
+            shape, dtype, pages = page.shape, page.dtype, len(tif.pages)
         if len(shape) == 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
             shape = (*shape[1:], shape[0])
         pixels = int(np.prod(shape[:2]))
         if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:  # the same limit as other images
             raise ValueError(f"image too large to be a frame ({pixels} pixels in {Path(path).name})")
-        return tuple(shape), _saturation(np.dtype(dtype))
+        return tuple(shape), _saturation(np.dtype(dtype)), pages
     from PIL import Image
 
     with warnings.catch_warnings(), _no_bombs():
@@ -95,8 +98,9 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None]:
         with Image.open(path) as img:
             bands, (width, height) = len(img.getbands()), img.size
             sixteen = img.mode.startswith("I;16") or img.mode == "I"
+            pages = int(getattr(img, "n_frames", 1))  # an animated PNG or GIF: every frame
     shape = (height, width) if bands == 1 else (height, width, 3)
-    return shape, 65_535.0 if sixteen else 255.0
+    return shape, 65_535.0 if sixteen else 255.0, pages
 
 
 def _saturation(dtype: np.dtype) -> float | None:

@@ -116,7 +116,7 @@ class FrameSource:
             elif segment.kind == "fits":
                 stored = self._fits_data(segment)[k]
             else:
-                stored = read_image(segment.path)
+                stored = read_image(segment.path, k)
         except (OSError, ValueError, SyntaxError, MemoryError, Warning) as err:
             return f"unreadable ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
         if stored.shape[:2] != self.shape:
@@ -278,12 +278,13 @@ def _segments_of(path: str) -> tuple[list[Segment], fits.Header | None]:
         return fits_segments(path)
     if lower.endswith(IMAGE_SUFFIXES):
         try:
-            shape, saturation = image_shape(path)
+            shape, saturation, pages = image_shape(path)
         except (OSError, ValueError, SyntaxError, Warning) as err:
             warn(f"{Path(path).name}: unreadable image ({err}); frame skipped", stacklevel=3)
             return [Segment("image", path, 1, (0, 0))], None
         colour = "rgb" if len(shape) == 3 else "mono"
-        return [Segment("image", path, 1, shape, flip=True, colour=colour, saturation=saturation)], None
+        segment = Segment("image", path, pages, shape, flip=True, colour=colour, saturation=saturation)
+        return [segment], None
     raise FileFormatError(
         f"{path}: not a frame file (use {', '.join(s for s in FRAME_SUFFIXES if s != '.fit.gz')})"
     )

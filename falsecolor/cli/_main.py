@@ -27,8 +27,10 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from .._environment import check_environment
+from .._messages import readable
 from ..recipe import spelled_by
 from ._catalogues import run_filters, run_info, run_palettes
 from ._geometry import run_ephemeris, run_map
@@ -51,6 +53,7 @@ _COMMANDS: dict[str, Callable] = {
 #: Signals that stop a run the way Ctrl-C does: cleanly, with status 128 + the signal's number.
 _STOPPING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a progress bar's \r stays
 
 
 class Stopped(KeyboardInterrupt):
@@ -81,7 +84,7 @@ def _stopping_signals() -> Iterator[None]:
 
 def terminal_safe(text: str) -> str:
     """Text with control characters escaped (a file name cannot move the cursor or clear the screen)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], readable(text))
 
 
 def _say(text: str, stream=None) -> None:
@@ -99,9 +102,37 @@ def _robust_streams() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
+class _SafeStream:
+    """A text stream that escapes control characters, so that no name printed can drive the terminal."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(_LINE_CONTROL.sub(lambda m: repr(m.group())[1:-1], readable(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_streams() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     _robust_streams()
+    with _safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, subcommands = build_parser()
     args, extra = parser.parse_known_args(argv)

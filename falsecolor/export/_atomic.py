@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..exceptions import OutputError
-from ._commit import commit, fault, reason, recover_folder
+from ._commit import commit, fault, hidden_prefix, reason, recover_folder
 
 __all__ = ["Staging", "check_output", "output_target", "write_atomically"]
 
@@ -47,6 +47,12 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
         link to one), or it is one of the inputs.
     """
     given = Path(path)
+    limit = _name_limit(given.parent)
+    if len(os.fsencode(given.name)) > limit:
+        raise OutputError(
+            f"output name {given.name[:40]}... is too long ({len(os.fsencode(given.name))} bytes; "
+            f"the file system allows {limit}): choose a shorter name"
+        )
     target = output_target(given)
     try:
         mode = os.stat(target).st_mode
@@ -69,6 +75,14 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path
         if _same_file(target, Path(source)):
             raise OutputError(f"output {given} is one of the inputs: choose another name")
     return target
+
+
+def _name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, that the folder's file system takes (255 on most)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -185,9 +199,7 @@ def write_atomically(
 def _write_temporary(target: Path, writer: Writer) -> str:
     """The temporary ``.NAME.PID.XXXX.part`` beside ``target``, written, synced, with the final mode."""
     try:
-        fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part"
-        )
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=hidden_prefix(target), suffix=".part")
     except OSError as err:
         raise OutputError(f"cannot write {target}: {reason(err)}") from err
     try:

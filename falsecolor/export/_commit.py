@@ -70,6 +70,12 @@ def held_signals() -> Iterator[None]:
             signal.raise_signal(number)
 
 
+def hidden_prefix(target: Path) -> str:
+    """``.NAME.PID.``: how the hidden files beside ``target`` begin (a long NAME is cut to fit)."""
+    name = os.fsencode(target.name)[:160]  # the whole name may have at most 255 bytes
+    return f".{os.fsdecode(name)}.{os.getpid()}."
+
+
 def fault(step: str, index: int) -> None:
     """Send the signal named in ``$FALSECOLOR_FAULT`` (``step:index:SIGNAL``) at this moment (tests)."""
     spec = os.environ.get(_FAULT_ENV)
@@ -107,7 +113,7 @@ def _keep_old(target: Path) -> str | None:
     """A hidden copy of an existing target's content (hard link if possible), or None if new."""
     if not target.exists():
         return None
-    backup = str(target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.old")
+    backup = str(target.parent / f"{hidden_prefix(target)}{uuid.uuid4().hex}.old")
     try:
         try:
             os.link(target, backup)

@@ -119,7 +119,7 @@ class BandInput(Options):
         False,
         Flag(),
         section="inputs",
-        band_flags={"all": ("--byteswap",)},
+        band_flags={"all": ("--byteswap",), "cloud": ("--cloud-byteswap",)},
         help="read data whose bytes are swapped (non-standard FITS)",
     )
 

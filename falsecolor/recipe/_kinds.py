@@ -240,6 +240,10 @@ class Text(Kind):
             raise Problem(f"is {len(value)} characters long; at most {self.longest} fit")
         if _CONTROL.search(value):
             raise Problem("must be one line of printable text (no control characters)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes from a terminal that is not UTF-8
+            raise Problem("is not UTF-8 text: give it in UTF-8 (set a UTF-8 locale)") from None
         return value
 
 

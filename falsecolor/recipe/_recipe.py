@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._messages import readable
+from ..exceptions import RecipeError
 from ._option import Option, declared
 from ._picture import Axes, Look, Output
 from ._sections import Corrections, Inputs
@@ -141,7 +143,16 @@ class Recipe(Inputs, Corrections, Axes, Look, Output):
         """The recipe as TOML text (stable key order, so equal recipes give equal text)."""
         import tomli_w
 
-        return tomli_w.dumps(self.to_dict())
+        text = tomli_w.dumps(self.to_dict())
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            line = next(li for li in text.splitlines() if not li.isascii() and _not_text(li))
+            raise RecipeError(
+                f"a name in the recipe is not UTF-8 text ({readable(line).strip()}), and a recipe is: "
+                "rename the file (for example with convmv)"
+            ) from None
+        return text
 
     @property
     def corrections(self) -> Corrections:
@@ -157,6 +168,14 @@ class Recipe(Inputs, Corrections, Axes, Look, Output):
     def look(self) -> Look:
         """The picture options."""
         return Look.from_options(self)
+
+
+def _not_text(line: str) -> bool:
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def options_of(section: str) -> list[Option]:

@@ -13,7 +13,7 @@ from astropy import units as u
 from .._memory import require
 from .._messages import option
 from ..bands import Band
-from ..exceptions import InputError
+from ..exceptions import InputError, RecipeError, warn
 from ..export import Staging, encode_jpeg, encode_png, encode_tiff, format_of, write_atomically
 from ..geometry import DiscGeometry
 from ..normalise import AxisLimits, flatten_onto
@@ -241,7 +241,7 @@ class Composite:
         text, xmp = described["text"], described["xmp"]
         for target, kind in zip(paths, formats, strict=True):
             if kind == "png":
-                recipe_text = chosen.rebased(Path(target).resolve().parent).to_toml() if embedded else None
+                recipe_text = _embedded_text(chosen, target) if embedded else None
                 data = encode_png(
                     page(8),
                     text=text,
@@ -281,6 +281,15 @@ class Composite:
 
 #: Bytes per pixel of a page being made: the resampled composite (float32 RGBA), the page, its encoding.
 PAGE_BYTES_PER_PIXEL = 28
+
+
+def _embedded_text(recipe: Recipe, target: str | Path) -> str | None:
+    """The recipe to embed in a PNG, its paths relative to it; None (with a warning) if it cannot be text."""
+    try:
+        return recipe.rebased(Path(target).resolve().parent).to_toml()
+    except RecipeError as err:
+        warn(f"{Path(target).name} carries no recipe: {err}")
+        return None
 
 
 def check_page_memory(look: Look, shape: tuple[int, ...] | None = None, *, sixteen_bit: bool = True) -> None:

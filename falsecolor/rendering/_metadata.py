@@ -10,6 +10,7 @@ from typing import Any
 from astropy import units as u
 
 from .._environment import source_date_epoch
+from .._messages import readable
 from .._version import __version__
 from ..export import AvmBand, avm_xmp
 from ..recipe import Look
@@ -71,7 +72,7 @@ def metadata(composite: CompositeData, look: Look, *, timestamp: bool = False) -
             wavelength = float(band.wavelength.to_value(u.nm, equivalencies=u.spectral()))
         bands.append(
             AvmBand(
-                name=Path(band.filter_name).name if band.filter_name else band.label,
+                name=readable(Path(band.filter_name).name if band.filter_name else band.label),
                 wavelength_nm=wavelength,
                 colour="Pseudocolor",
                 instrument=str(header.get("INSTRUME", "")).strip(),
@@ -81,7 +82,12 @@ def metadata(composite: CompositeData, look: Look, *, timestamp: bool = False) -
     starts = sorted(
         {b.date_obs for b in (composite.temperature_band, composite.cloud_band) if b and b.date_obs}
     )
+    text = {key: readable(value) for key, value in text.items()}  # a file name need not be UTF-8
     xmp = avm_xmp(
-        title=look.title, description=text["Description"], credit=look.credit, bands=bands, start_times=starts
+        title=text.get("Title"),
+        description=text["Description"],
+        credit=text.get("Author"),
+        bands=bands,
+        start_times=starts,
     )
     return {"text": text, "xmp": xmp}

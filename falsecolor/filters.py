@@ -177,9 +177,7 @@ def get_filter(name: str | Filter) -> Filter:
         return _pick(load_filters(path), selector, path)
     file_name = path if path and Path(path).suffix.lower() in _CURVE_SUFFIXES else str(name)
     if Path(file_name).suffix.lower() in _CURVE_SUFFIXES or "/" in file_name:
-        if Path(file_name).is_file():
-            return load_filter(file_name)
-        raise FileFormatError(f"filter curve {file_name} does not exist: check the path")
+        return load_filter(file_name)  # a file, or one line saying why not (missing, a device, ...)
     raise FilterError(
         f"unknown filter {name!r}: use one of {', '.join(list_filters())}, "
         "a curve file (.csv, .dat, .fil, FILE.fil:NAME), or give the wavelength instead"
@@ -224,6 +222,8 @@ def load_filters(path: str | Path) -> list[Filter]:
     path = Path(path)
     try:
         stat = regular_file(path, "filter curve", limit=CURVE_FILE_LIMIT).stat()
+    except FileFormatError:
+        raise
     except OSError as err:
         raise FileFormatError(f"cannot read filter curve {path}: {err.strerror or err}") from err
     # Filters are immutable: reuse them while the file is unchanged.

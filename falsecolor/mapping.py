@@ -103,6 +103,7 @@ def make_map(
     if not images:
         raise InputError("give at least one disc image to map")
     grid = MapGrid.regular(resolution)
+    geometry.check_map_memory(grid, len(images))  # before any image is read
     maps, weights, notes, bands = [], [], [], []
     for image in images:
         band = image if isinstance(image, Band) else read_band(image, **(read_options or {}))

@@ -226,7 +226,8 @@ def to_float(raw: np.ndarray, header: fits.Header, byteswap: bool | None, name: 
         raw = raw.byteswap()
         if looks_byteswapped(raw):  # it was right as it was: swapping it would make up a picture
             raise ByteOrderError(
-                f"the data of {name} are not byte-swapped: read them without {option('byteswap', True)}"
+                f"the data of {name} are not byte-swapped: "
+                f"read them as they are ({option('byteswap', False)})"
             )
     blank = header.get("BLANK") if raw.dtype.kind in "iu" else None
     small = raw.dtype.itemsize <= 2 or (raw.dtype.kind == "f" and raw.dtype.itemsize == 4)
@@ -264,7 +265,7 @@ def looks_byteswapped(raw: np.ndarray) -> bool:
             absurd = [_absurd_fraction(values) for values in (rows, rows.byteswap())]
         if absurd[0] > 0.05 and absurd[1] < 0.005:
             return True
-        if absurd[0] > 0.005:  # NaN (no data) in a picture read right: nothing to compare smoothly
+        if absurd[0] > 0.005 or absurd[1] > 0.005:  # NaN (no data) as read, or nonsense swapped
             return False
     with np.errstate(all="ignore"):
         plane = rows.astype(np.float64)

@@ -213,13 +213,25 @@ def _write_temporary(target: Path, writer: Writer) -> str:
             mode = _new_file_mode()
         os.chmod(temporary, mode)
     except BaseException as err:  # whatever the writer raised, leave no temporary behind
+        failure = _os_error(err)
+        why = None if failure is None else _why(failure, target.parent)
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        failure = _os_error(err)
-        if failure is not None:
-            raise OutputError(f"cannot write {target}: {reason(failure)}") from err
+        if why is not None:
+            raise OutputError(f"cannot write {target}: {why}") from err
         raise
     return temporary
+
+
+def _why(failure: OSError, folder: Path) -> str:
+    """Why a write failed; a short write that names no cause (numpy's) on a full disk is a full disk."""
+    if failure.errno is None:
+        try:
+            if os.statvfs(folder).f_bavail == 0:
+                return "no space left on device"
+        except OSError:
+            pass
+    return reason(failure)
 
 
 def _os_error(err: BaseException) -> OSError | None:

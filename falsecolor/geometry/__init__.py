@@ -9,7 +9,14 @@ from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask, sky_level
 from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
 from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
 from ._mapgrid import MapGrid
-from ._projection import PixelCoordinates, merge_maps, pixel_coordinates, project_to_disc, project_to_map
+from ._projection import (
+    PixelCoordinates,
+    check_map_memory,
+    merge_maps,
+    pixel_coordinates,
+    project_to_disc,
+    project_to_map,
+)
 from ._spheroid import (
     AXIS_RATIO,
     BLOCK_PIXELS,
@@ -43,6 +50,7 @@ __all__ = [
     "backplanes",
     "backplanes_float32",
     "centric_to_graphic",
+    "check_map_memory",
     "disc_threshold",
     "ephemeris",
     "fit_limb",

@@ -16,11 +16,33 @@ from typing import NamedTuple
 import numpy as np
 from scipy.ndimage import map_coordinates
 
+from .._memory import require
+from .._messages import option
 from ..exceptions import InputError
 from ._mapgrid import LATITUDE_KINDS, MapGrid
 from ._spheroid import AXIS_RATIO, DiscGeometry, backplanes, graphic_to_centric
 
-__all__ = ["PixelCoordinates", "merge_maps", "pixel_coordinates", "project_to_disc", "project_to_map"]
+__all__ = [
+    "PixelCoordinates",
+    "check_map_memory",
+    "merge_maps",
+    "pixel_coordinates",
+    "project_to_disc",
+    "project_to_map",
+]
+
+#: Peak memory of projecting one image onto a map, in bytes per map cell (coordinates, mu, masks),
+#: and what each further image adds while maps are merged (its values and weights). Measured:
+#: 70 B per cell for one 3600 x 1800 map.
+MAP_BYTES_PER_CELL, MAP_BYTES_PER_IMAGE_CELL = 96, 24
+
+
+def check_map_memory(grid: MapGrid, images: int = 1) -> None:
+    """Refuse, before the work, a map too large for the free memory (naming the resolution option)."""
+    ny, nx = grid.shape
+    need = ny * nx * (MAP_BYTES_PER_CELL + MAP_BYTES_PER_IMAGE_CELL * images)
+    require(need, f"a map of {nx} x {ny} cells", f"give a coarser {option('map_resolution')}")
+
 
 # A bilinear sample is kept only if its weight on valid pixels is 1 to this tolerance.
 _FULL_WEIGHT = 1.0 - 1e-9
@@ -134,6 +156,7 @@ def project_to_map(
     image = _as_image(image, "image")
     if not (np.isfinite(mu_min) and 0.0 <= mu_min < 1.0):
         raise InputError(f"mu_min must be in [0, 1), got {mu_min}")
+    check_map_memory(grid)
     row, column, mu = pixel_coordinates(
         grid.latitudes[:, None], grid.longitudes[None, :], geometry, latitude_kind=grid.latitude_kind
     )

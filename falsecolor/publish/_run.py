@@ -103,10 +103,14 @@ def confined(recipe: Recipe, name: str, path: str) -> Path:
     outside = os.path.commonpath([folder, os.path.realpath(where)]) != folder
     if Path(path).is_absolute() or path.startswith("~") or outside:
         raise RecipeError(
-            f"{recipe.source.name} names the output {path!r}, outside its folder: a recipe writes only "
+            f"{_named(recipe.source)} names the output {path!r}, outside its folder: a recipe writes only "
             f"inside its own folder; to write there, give it yourself ({option(name, path)})"
         )
     return where
+
+
+def _named(source: Path) -> str:
+    return source.name if source.is_file() else "the recipe read from a pipe"
 
 
 def plan_render(

@@ -32,7 +32,8 @@ def load_recipe(path: str | Path, *, stream: bool = False) -> Recipe:
     """Read and check a recipe TOML file; its paths are relative to its folder.
 
     With ``stream``, the file may be a pipe (``falsecolor render <(...)``): its
-    paths are then relative to the current folder.
+    paths are then relative to the current folder, and the outputs it names
+    stay inside that folder.
 
     Raises
     ------
@@ -43,7 +44,7 @@ def load_recipe(path: str | Path, *, stream: bool = False) -> Recipe:
     document = TomlDocument.read(path, error=RecipeError, what="recipe", stream=stream)
     base = Path.cwd() if stream and is_stream(path) else Path(path).resolve().parent
     recipe = _from_document(document, base)
-    return recipe.replace(source=None if stream and is_stream(path) else Path(path).resolve())
+    return recipe.replace(source=Path(path) if stream and is_stream(path) else Path(path).resolve())
 
 
 def parse_recipe(

@@ -27,20 +27,26 @@ import numpy as np
 
 def make_inputs(size: int, folder: Path) -> tuple[Path, Path]:
     """A synthetic Jupiter pair of ``size``² (float32 FITS), made once and reused."""
+    t, c = folder / f"T{size}.fits", folder / f"C{size}.fits"
+    if not (t.exists() and c.exists()):  # in a child: a child's peak starts from its parent's size
+        code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import memory; "
+        code += f"memory.write_inputs({size}, {str(t)!r}, {str(c)!r})"
+        subprocess.run([sys.executable, "-c", code], check=True)
+    return t, c
+
+
+def write_inputs(size: int, t: str, c: str) -> None:
+    """Write the synthetic pair (run in its own process)."""
     from astropy.io import fits
 
     import falsecolor
     from falsecolor.bands import band_to_hdu
 
-    t, c = folder / f"T{size}.fits", folder / f"C{size}.fits"
-    if not (t.exists() and c.exists()):
-        jupiter = falsecolor.synthetic_jupiter((size, size))
-        for band, path in ((jupiter.temperature_band, t), (jupiter.cloud_band, c)):
-            hdu = band_to_hdu(band)
-            hdu.data = np.asarray(hdu.data, np.float32)
-            fits.HDUList([hdu]).writeto(path, overwrite=True)
-        del jupiter
-    return t, c
+    jupiter = falsecolor.synthetic_jupiter((size, size))
+    for band, path in ((jupiter.temperature_band, t), (jupiter.cloud_band, c)):
+        hdu = band_to_hdu(band)
+        hdu.data = np.asarray(hdu.data, np.float32)
+        fits.HDUList([hdu]).writeto(path, overwrite=True)
 
 
 def peak(argv: list[str], env: dict | None = None) -> tuple[float, float, int, str]:

@@ -14,10 +14,11 @@ from . import geometry
 from ._messages import option
 from ._version import __version__
 from .bands import Band, read_band
-from .exceptions import InputError
+from .exceptions import InputError, warn
 from .export import write_atomically
 from .geometry import MapGrid
-from .rendering import find_disc
+from .recipe import Corrections
+from .rendering import ascii_text, find_disc
 
 __all__ = ["CylindricalMap", "make_map"]
 
@@ -55,14 +56,14 @@ class CylindricalMap:
         if self.band.unit.to_string():
             header["BUNIT"] = self.band.unit.to_string("fits") if self.band.kind != "counts" else "count"
         if self.band.filter_name:
-            header["FILTER"] = self.band.filter_name[:68]
+            header["FILTER"] = ascii_text(Path(self.band.filter_name).name)[:68]  # a name, never a path
         if self.band.date_obs:
             header["DATE-OBS"] = self.band.date_obs
         for key, value, comment in self.grid.to_header():
             header[key] = (value, comment)
         header["ORIGIN"] = f"falsecolor {__version__}"
         for note in self.notes:
-            header.add_history(note.encode("ascii", "replace").decode("ascii"))
+            header.add_history(ascii_text(note))
         mu = fits.ImageHDU(self.mu.astype(np.float32), name="MU")
         count = fits.ImageHDU(self.count.astype(np.int16), name="COUNT")
         hdul = fits.HDUList([primary, mu, count])
@@ -76,6 +77,11 @@ def make_map(
     mu_min: float = 0.2,
     site: str | None = None,
     read_options: dict[str, Any] | None = None,
+    target: str | None = None,
+    date: str | None = None,
+    pixel_scale: float | None = None,
+    north_angle: float | None = None,
+    image_kind: str = "auto",
 ) -> CylindricalMap:
     """Reproject disc images onto one cylindrical map (planetographic latitude, System III west longitude).
 
@@ -95,6 +101,12 @@ def make_map(
         Observatory for the ephemeris.
     read_options : dict, optional
         :func:`~falsecolor.read_band` keywords for paths.
+    target, date, pixel_scale, north_angle : optional
+        What the headers lack (or get wrong): the body imaged, the UTC time,
+        arcseconds per pixel and the position angle of the planet's north in
+        the image. An image of another body than Jupiter, or a map, is refused.
+    image_kind : {'auto', 'disc', 'map'}
+        ``'disc'`` when an image is taken for a map by its 2:1 shape but is not.
 
     Returns
     -------
@@ -102,6 +114,14 @@ def make_map(
     """
     if not images:
         raise InputError("give at least one disc image to map")
+    settings = Corrections(
+        site=site,
+        target=target,
+        date=date,
+        pixel_scale=pixel_scale,
+        north_angle=north_angle,
+        image_kind=image_kind,
+    )
     grid = MapGrid.regular(resolution)
     geometry.check_map_memory(grid, len(images))  # before any image is read
     maps, weights, notes, bands = [], [], [], []
@@ -109,11 +129,12 @@ def make_map(
         band = image if isinstance(image, Band) else read_band(image, **(read_options or {}))
         if band.data.ndim != 2:
             raise InputError(f"{band.label} is not a 2-D image: choose a plane with {option('plane')}")
-        disc = find_disc(band, site=site)
+        disc = find_disc(band, settings=settings)
         g = disc.geometry
         if disc.ephemeris is None and disc.source.startswith("limb fit"):
-            notes.append(
-                f"{band.label}: no DATE-OBS, so the central meridian is taken as 0 (longitudes relative)"
+            warn(
+                f"{band.label} has no time it can read, so its central meridian is taken as 0 and its "
+                f"longitudes are relative: give {option('date')}"
             )
         values, mu = geometry.project_to_map(np.asarray(band.data, dtype=np.float64), g, grid, mu_min=mu_min)
         maps.append(values)

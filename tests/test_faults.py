@@ -487,7 +487,7 @@ def test_stack_killed_out_of_process_keeps_old_outputs_and_reruns_identically(
 def cluster():
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 

@@ -292,7 +292,7 @@ def test_cluster_result_equals_local_result(ser_file):
     path, _ = ser_file
     local = falsecolor.stack(path, keep="20%", method="clipped", chunk=16)
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         remote = falsecolor.stack(path, keep="20%", method="clipped", chunk=16, scheduler=cluster)
     np.testing.assert_array_equal(remote.data, local.data)

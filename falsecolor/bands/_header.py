@@ -49,7 +49,7 @@ def wavelength(header, override, name, provenance) -> u.Quantity | None:
         return spectral_quantity(override, "wavelength option")
     value = header.get("WAVELNTH")
     if value is None:
-        return None
+        return _wave_card(header, name, provenance)
     unit_card = header.get("WAVEUNIT", "um")
     try:
         if isinstance(unit_card, int | float) and not isinstance(unit_card, bool):
@@ -61,6 +61,29 @@ def wavelength(header, override, name, provenance) -> u.Quantity | None:
         warn(f"ignoring unreadable WAVELNTH={value!r} WAVEUNIT={unit_card!r} in {name}")
         return None
     provenance["wavelength"] = "WAVELNTH"
+    return result
+
+
+def _wave_card(header, name, provenance) -> u.Quantity | None:
+    """A ``WAVE`` card whose comment says what it is (IRTF/TEXES: ``WAVE = 1165 / Wavenumber (cm-1)``)."""
+    try:
+        value, comment = header.get("WAVE"), str(header.comments["WAVE"]).lower()
+    except (KeyError, AttributeError):
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if "wavenumber" in comment or "cm-1" in comment:
+        unit = u.Unit("cm-1")
+    elif "micron" in comment or "(um)" in comment or "µm" in comment:
+        unit = u.um
+    else:
+        return None
+    try:
+        result = spectral_quantity(float(value) * unit, "WAVE")
+    except InputError:
+        warn(f"ignoring unreadable WAVE={value!r} in {name}")
+        return None
+    provenance["wavelength"] = f"WAVE card ({comment.strip()})"
     return result
 
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..recipe import BandInput, declared
+from ..recipe import BandInput, Corrections, declared
+from ._geometry import OBSERVATION
 from ._options import given
 from ._parser import PROG
 
@@ -20,10 +21,11 @@ def run_info(args: argparse.Namespace) -> int:
     from ..pipeline import describe
 
     options = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
+    settings = Corrections(**given(args, [*OBSERVATION, "lat_range", "lon_range", "site"]))
     reports, status = [], 0
     for path in args.files:
         try:
-            reports.append(describe(path, **options))
+            reports.append(describe(path, settings=settings, **options))
         except FalsecolorError as err:
             status = 2
             if len(args.files) == 1:
@@ -61,12 +63,19 @@ def _format_info(report: dict[str, Any]) -> str:
             f"radius {report['equatorial_radius_px']:.2f} px, pole angle {report['position_angle_deg']:.2f}° "
             f"({report['disc_source']})"
         )
+    if report.get("target") or report.get("target_source") == "--target":
+        lines.insert(6, f"  target       {report['target']}  ({report['target_source']})")
     if "map" in report:
-        lat, lon = report["map"]["latitude_range"], report["map"]["longitude_range"]
-        lines.append(
-            f"  map          latitude {lat[0]:g}..{lat[1]:g} ({report['map']['latitude_kind']}), "
-            f"longitude {lon[0]:g}..{lon[1]:g} W"
-        )
+        found = report["map"]
+        if "latitude_range" in found:
+            lat, lon = found["latitude_range"], found["longitude_range"]
+            lines.append(
+                f"  map          latitude {lat[0]:g}..{lat[1]:g} ({found['latitude_kind']}), "
+                f"longitude {lon[0]:g}..{lon[1]:g} W{' (assumed)' if found['assumed'] else ''}; "
+                f"from {found['reason']}"
+            )
+        else:
+            lines.append(f"  map          grid unknown; from {found['reason']}")
     lines += [f"  note         {note}" for note in report["notes"]]
     return "\n".join(lines)
 

@@ -58,6 +58,10 @@ def run_ephemeris(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What a user may tell about an observation its header lacks (render, info and map take them).
+OBSERVATION = ("target", "date", "pixel_scale", "north_angle", "image_kind")
+
+
 def add_map(commands, common) -> None:
     parser = commands.add_parser(
         "map",
@@ -84,6 +88,8 @@ def add_map(commands, common) -> None:
         help=f"leave out what mu = cos(emission angle) <= MU sees (default {options['mu_min'].default:g})",
     )
     add_option(parser, options["site"])
+    for name in OBSERVATION:
+        add_option(parser, options[name])
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     add_band_options(parser, ("single",))
 
@@ -96,7 +102,7 @@ def run_map(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith((".fits", ".fit", ".fts")):
         raise OutputError(f"-o {args.output}: the map is written as FITS; name it .fits")
-    chosen = Corrections(**given(args, ["mu_min", "map_resolution", "site"]))
+    chosen = Corrections(**given(args, ["mu_min", "map_resolution", "site", *OBSERVATION]))
     read = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
     pipeline.check_outputs([args.output], inputs=args.images)
     result = pipeline.make_map(
@@ -105,6 +111,7 @@ def run_map(args: argparse.Namespace) -> int:
         mu_min=chosen.mu_min,
         site=chosen.site,
         read_options={k: v for k, v in read.items() if v is not None},
+        **{name: getattr(chosen, name) for name in OBSERVATION},
     )
     written = result.write(args.output, inputs=args.images)
     if not args.quiet:

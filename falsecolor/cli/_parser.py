@@ -6,8 +6,9 @@ import argparse
 import re
 from typing import NoReturn
 
-from ._geometry import add_ephemeris, add_map
-from ._options import Once, add_band_options, add_render_options
+from ..recipe import Corrections, declared
+from ._geometry import OBSERVATION, add_ephemeris, add_map
+from ._options import Once, add_band_options, add_option, add_render_options
 from ._stack_options import add_stack
 
 PROG = "falsecolor"
@@ -96,6 +97,10 @@ def _add_info(commands, common) -> None:
         "--json", action="store_true", help="machine-readable output (a list for several files)"
     )
     add_band_options(info, ("single",))
+    observation = info.add_argument_group("what the header lacks")
+    declarations = {o.name: o for o in declared(Corrections)}
+    for name in (*OBSERVATION, "lat_range", "lon_range", "site"):
+        add_option(observation, declarations[name])
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

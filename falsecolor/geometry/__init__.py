@@ -9,6 +9,8 @@ from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask, sky_level
 from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
 from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
 from ._mapgrid import MapGrid
+from ._maps import MapRecognition, recognise_map
+from ._plausible import RADIUS_TOLERANCE, implausible_fit
 from ._projection import (
     PixelCoordinates,
     check_map_memory,
@@ -31,6 +33,7 @@ from ._spheroid import (
     graphic_to_centric,
     row_blocks,
 )
+from ._targets import MODELLED, Target, target_of
 
 __all__ = [
     "AXIS_RATIO",
@@ -39,14 +42,18 @@ __all__ = [
     "EQUATORIAL_RADIUS_KM",
     "FLATTENING",
     "MIN_LIMB_POINTS",
+    "MODELLED",
     "POLAR_RADIUS_KM",
+    "RADIUS_TOLERANCE",
     "SITES",
     "Backplanes",
     "DiscGeometry",
     "Ephemeris",
     "LimbFit",
     "MapGrid",
+    "MapRecognition",
     "PixelCoordinates",
+    "Target",
     "backplanes",
     "backplanes_float32",
     "centric_to_graphic",
@@ -55,6 +62,7 @@ __all__ = [
     "ephemeris",
     "fit_limb",
     "graphic_to_centric",
+    "implausible_fit",
     "merge_maps",
     "observatory",
     "on_disc_mask",
@@ -62,6 +70,8 @@ __all__ = [
     "pixel_coordinates",
     "project_to_disc",
     "project_to_map",
+    "recognise_map",
     "row_blocks",
     "sky_level",
+    "target_of",
 ]

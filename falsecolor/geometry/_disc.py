@@ -55,7 +55,13 @@ def disc_threshold(
     floor = fraction * bright
     cut, threshold = floor, floor
     border = _border_sky(np.asarray(image)) if raw else None
-    if border is not None and floor < border[0] < 0.5 * bright:  # a sky or bias well below the disc
+    # a sky or bias well below the disc: under half its brightness, or many sky spreads below it
+    # (a bias of 1,200 counts under a disc at 1,900 is still plainly sky)
+    if (
+        border is not None
+        and floor < border[0]
+        and (border[0] < 0.5 * bright or border[0] + 20.0 * border[1] < bright)
+    ):
         cut = threshold = max(floor, border[0] + 3.0 * border[1])
     for _ in range(8):
         sky = sample[sample <= cut]

@@ -34,7 +34,10 @@ def scale_bar(km_per_pixel: float, image_width: int, *, ink: str = "white") -> n
     font = max(MIN_FONT, image_width / 60.0)
     thickness = max(3, round(image_width / 160))
     pad = round(font * 0.6)
-    width, height = round(length) + 2 * pad, round(font * 2.6) + thickness
+    label = _km(length_km)
+    text_width = 0.62 * font * len(label)  # DejaVu Sans digits are ~0.6 em wide: the label always fits
+    span = max(length, text_width)
+    width, height = math.ceil(span) + 2 * pad, round(font * 2.6) + thickness
     fig = figure(width, height, (0, 0, 0, 0))
     axes = fig.add_axes((0, 0, 1, 1))
     axes.set_axis_off()
@@ -44,9 +47,9 @@ def scale_bar(km_per_pixel: float, image_width: int, *, ink: str = "white") -> n
     bar = axes.fill_between([pad, pad + length], pad, pad + thickness, color=ink, linewidth=0)
     bar.set_path_effects(effects)
     axes.text(
-        pad + length / 2,
+        pad + span / 2 if text_width > length else pad + length / 2,
         pad + thickness + font * 0.3,
-        _km(length_km),
+        label,
         ha="center",
         va="bottom",
         color=ink,

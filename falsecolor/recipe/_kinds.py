@@ -247,6 +247,28 @@ class Text(Kind):
         return value
 
 
+_TIME = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d*)?)?)?Z?|M?JD\s*\d+(\.\d*)?)\s*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class TimeText(Text):
+    """A UTC time: ISO 8601 (``2018-05-24T02:49:57``), ``JD2458262.6`` or ``MJD58262.1``."""
+
+    longest: int = 60
+    describe: str = "a UTC time, e.g. 2018-05-24T02:49:57"
+
+    def check(self, value: Any) -> str:
+        text = super().check(value)
+        if not _TIME.match(text):
+            raise Problem(
+                "is not a time: write ISO 8601 UTC such as 2018-05-24T02:49:57, or JD2458262.6 / "
+                f"MJD58262.1, got {text!r}"
+            )
+        return text
+
+
 _NUMBER_ONLY = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(\s*\S.*)?$")
 

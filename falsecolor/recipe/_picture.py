@@ -129,14 +129,6 @@ class Look(Options):
         unit="km",
         help="size of a data pixel at the planet",
     )
-    north_angle: float | None = option(
-        None,
-        Number(-360.0, 360.0),
-        section="annotations",
-        metavar="DEG",
-        unit="deg",
-        help="position angle of north, from up towards the left",
-    )
     temperature_label: str | None = option(
         None,
         Text(120),

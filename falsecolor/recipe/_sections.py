@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from ..exceptions import OptionError
 from ._band import BandInput, BandRef
 from ._files import FileName, Uncertainty
-from ._kinds import Choice, Flag, Integer, Limb, Number, Pair, QuantityText, Text
+from ._kinds import Choice, Flag, Integer, Limb, Number, Pair, QuantityText, Text, TimeText
 from ._option import Options, option
 
-__all__ = ["AXIS_INPUTS", "ORIENTATIONS", "PROJECTIONS", "Corrections", "Inputs"]
+__all__ = ["AXIS_INPUTS", "IMAGE_KINDS", "ORIENTATIONS", "PROJECTIONS", "Corrections", "Inputs"]
 
 ORIENTATIONS = ("north", "sky")
+IMAGE_KINDS = ("auto", "disc", "map")
 PROJECTIONS = ("none", "map", "disc")
 #: The side of the built-in synthetic Jupiter when none is given (pixels).
 DEFAULT_DEMO_SIZE = 720
@@ -216,9 +217,48 @@ class Corrections(Options):
     map_resolution: float = option(
         1.0, Number(0.01, 30.0), section="geometry", metavar="DEG", unit="deg", help="degrees per map pixel"
     )
-    view_time: str | None = option(
+    target: str | None = option(
         None,
         Text(60),
+        section="geometry",
+        metavar="NAME",
+        help="the body imaged, e.g. Jupiter or Europa (default: the OBJECT card); only Jupiter's "
+        "geometry is modelled, other bodies are rendered without it",
+    )
+    date: str | None = option(
+        None,
+        TimeText(),
+        section="geometry",
+        metavar="UTC",
+        help="time of the observation when the header lacks a DATE-OBS it can read, e.g. 1987-10-25T11:17:49",
+    )
+    pixel_scale: float | None = option(
+        None,
+        Number(above=0.0, high=3600.0),
+        section="geometry",
+        metavar="ARCSEC",
+        unit="arcsec",
+        help="arcseconds per pixel when the header does not say (with a date: the disc's size and north)",
+    )
+    north_angle: float | None = option(
+        None,
+        Number(-360.0, 360.0),
+        section="geometry",
+        metavar="DEG",
+        unit="deg",
+        help="position angle of the planet's north in the image, from up towards the left (default: the "
+        "ephemeris and the WCS); also the north arrow's",
+    )
+    image_kind: str = option(
+        "auto",
+        Choice(IMAGE_KINDS),
+        section="geometry",
+        help="disc or map (a cylindrical or polar projection, never limb-fitted); auto: from the map "
+        "cards, the header's history, the 2:1 shape of a global map",
+    )
+    view_time: str | None = option(
+        None,
+        TimeText(),
         section="geometry",
         metavar="UTC",
         help="time of the disc view of a map (its CML and B)",

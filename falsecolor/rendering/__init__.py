@@ -19,7 +19,7 @@ from ._limits import axes_limits, stretches
 from ._metadata import file_hash
 from ._picture import background_of, caption_of, check_look, key_spec, picture
 from ._prepare import Prepared, prepare_bands
-from ._products import fits_product_paths
+from ._products import ascii_text, fits_product_paths
 from ._provenance import AxisQuantity, Provenance, Step
 from ._render import prepare, prepare_recipe, render
 
@@ -31,6 +31,7 @@ __all__ = [
     "Prepared",
     "Provenance",
     "Step",
+    "ascii_text",
     "axes_limits",
     "background_of",
     "caption_of",

@@ -60,11 +60,15 @@ def aerosol_source(
     else:
         clear = _kelvin_difference(clear_sky)
         note = f"given: dT_clear = {clear:.3f} K"
-    aerosol_label = own.band or band.label
+    # the key shows the bands as far as their wavelengths are known, never a file name
+    aerosol_label = own.band or "aerosol band"
+    temperature_label = temperature_quantity.band or "temperature band"
+    shown = f"{aerosol_label} − {temperature_label}" if own.band or temperature_quantity.band else ""
     quantity = AxisQuantity(
         "aerosol",
-        f"{aerosol_label} − {temperature_quantity.band}",
-        f"aerosol index = dT_clear - dT, dT = T({aerosol_label}) - T({temperature_quantity.band})",
+        shown,
+        f"aerosol index = dT_clear - dT, dT = T({own.band or band.label}) - "
+        f"T({temperature_quantity.band or temperature_band.label})",
     )
     return Source(delta, _index_kernel(clear), dtype), kelvin, quantity, note
 

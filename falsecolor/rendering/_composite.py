@@ -158,7 +158,7 @@ class Composite:
             Picture options (:class:`~falsecolor.recipe.Look`): ``key``,
             ``key_position``, ``key_size``, ``title``, ``credit``, ``caption``
             (``"auto"`` for date, instrument and bands), ``background``,
-            ``scale_bar``, ``north_arrow``, ``km_per_pixel``, ``north_angle``,
+            ``scale_bar``, ``north_arrow``, ``km_per_pixel``,
             ``temperature_label``, ``cloud_label``, ``sheet`` (the input bands
             in grey beside the composite) and ``size`` (longer side of the
             composite in pixels; by default one pixel per data pixel, except

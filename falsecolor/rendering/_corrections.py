@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import geometry
+from .._messages import option
 from ..bands import Band
-from ..exceptions import InputError
+from ..exceptions import InputError, warn
 from ..geometry import DiscGeometry
 from ..recipe import Corrections
-from ._disc import Disc, describe_disc, find_disc, pixel_scale, rotate_north_up, shift_onto
+from ._disc import Disc, describe_disc, find_disc, rotate_north_up, shift_onto
 from ._limb import correct_on_disc
-from ._projections import is_map, to_disc_view, to_map
+from ._observation import NoDisc, observe
+from ._projections import to_disc_view, to_map
 from ._provenance import Step
 
 __all__ = ["Corrected", "apply_corrections"]
@@ -72,7 +74,10 @@ def apply_corrections(
     )
     steps += limb_steps
     if corrections.project == "map":
-        grid = geometry.MapGrid.regular(corrections.map_resolution)
+        # centred on the central meridian, so the hemisphere seen is not split at the 0/360° seam
+        cell = corrections.map_resolution
+        middle = round(disc.geometry.central_meridian / cell) * cell
+        grid = geometry.MapGrid.regular(cell, lon_range=(middle + 180.0, middle - 180.0))
         temperature, axis = (to_map(b, disc.geometry, grid, corrections.mu_min) for b in (temperature, axis))
         projection = f"cylindrical map, {corrections.map_resolution:g}°/pixel, mu > {corrections.mu_min:g}"
         steps.append(Step("projection", projection))
@@ -83,7 +88,7 @@ def apply_corrections(
 def _coalign(axis: Band, disc: Disc, corrections: Corrections) -> tuple[Band, Step]:
     """The cloud-axis band (and its uncertainty plane) shifted onto the temperature band's disc."""
     try:
-        axis, (dy, dx) = shift_onto(axis, disc.geometry, site=corrections.site)
+        axis, (dy, dx) = shift_onto(axis, disc.geometry, settings=corrections)
     except InputError as err:
         raise InputError(f"{axis.label}: {err} (needed to align it with the temperature band)") from None
     text = f"{axis.label} shifted by dx {dx:+.2f}, dy {dy:+.2f} px onto the temperature band's disc"
@@ -91,26 +96,50 @@ def _coalign(axis: Band, disc: Disc, corrections: Corrections) -> tuple[Band, St
 
 
 def _disc_for(band: Band, corrections: Corrections) -> Disc | None:
-    """The band's disc when a correction needs it, or when its sky geometry is known for north up."""
+    """The band's disc when a correction needs it, or when its sky geometry is known for north up.
+
+    A map or an image of another body than Jupiter has none: a correction that
+    needs one is then refused, and otherwise the image is rendered as it is.
+    """
     if band.data.ndim != 2:
         return None
-    if is_map(band):
+    seen = observe(band, corrections)
+    why = seen.no_disc(band.label)
+    if why is not None:
         if corrections.needs_disc():
-            raise InputError(
-                f"{band.label} is a cylindrical map: limb correction and profile calibration work on "
-                "disc images (a map needs its own emission-angle map)"
-            )
+            raise NoDisc(f"{why}: {_needing(corrections)} works on Jupiter's disc images only; leave it out")
+        if not seen.target.modelled:
+            warn(f"{why}: rendered without geometry")
         return None
     if corrections.needs_disc():
         try:
-            return find_disc(band, site=corrections.site)
+            return find_disc(band, settings=corrections)
         except InputError as err:
-            raise InputError(f"{band.label}: {err} (needed for the limb correction / profile)") from None
+            raise type(err)(f"{err} (needed for {_needing(corrections)})") from None
     if DiscGeometry.from_header(band.header) is not None:
-        return find_disc(band, site=corrections.site)  # cheap: read from the cards
-    if corrections.orientation == "north" and band.date_obs is not None and pixel_scale(band.header):
+        return find_disc(band, settings=corrections)  # cheap: read from the cards
+    oriented = seen.scale is not None or seen.north is not None
+    if corrections.orientation == "north" and seen.date is not None and oriented:
         try:
-            return find_disc(band, site=corrections.site)
+            return find_disc(band, settings=corrections)
+        except NoDisc as err:
+            warn(f"{err}: the image is not turned north up")
         except InputError:
             return None
     return None
+
+
+def _needing(corrections: Corrections) -> str:
+    """The options asked for that need a disc, as the user spells them."""
+    asked = []
+    if corrections.limb_correction != "none":
+        asked.append(option("limb_correction"))
+    elif corrections.cloud_limb != "none":
+        asked.append(option("cloud_limb_correction"))
+    if corrections.profile is not None:
+        asked.append(option("profile"))
+    if corrections.coalign:
+        asked.append(option("coalign"))
+    if corrections.project == "map":
+        asked.append(option("project", "map"))
+    return " and ".join(asked) or "this"

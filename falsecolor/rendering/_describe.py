@@ -12,15 +12,21 @@ from .. import filters, geometry
 from ..bands import read_band
 from ..exceptions import ByteOrderError, CubeError, FileFormatError, FilterError, InputError
 from ._disc import find_disc
+from ._observation import Observation, observe
+from ._spectral import REFLECTED_NOTE
+from ._spectral import reflected as _reflected
 
 
-def describe(path: str | Path, **options: Any) -> dict[str, Any]:
+def describe(path: str | Path, *, settings: Any = None, **options: Any) -> dict[str, Any]:
     """What falsecolor reads from a FITS file, as a JSON-ready dict.
 
     Parameters
     ----------
     path : str or Path
         FITS file.
+    settings : Corrections, optional
+        What the header lacks: ``target``, ``date``, ``pixel_scale``,
+        ``north_angle``, ``image_kind``, ``lat_range``, ``lon_range``, ``site``.
     **options
         :func:`~falsecolor.read_band` keywords (``hdu``, ``plane``, ``unit``,
         ``wavelength``, ``filter``, ``byteswap``). A filter given here must
@@ -31,7 +37,9 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
     dict
         ``path``, ``hdu``, ``shape``, ``dtype`` (as stored in the file),
         ``unit``, ``unit_source``, ``kind``, ``filter``, ``filter_known``,
-        ``wavelength_um`` (from WAVELNTH or the filter), ``date_obs``,
+        ``wavelength_um`` (from WAVELNTH or the filter), ``target`` (``"Jupiter"``,
+        another body, or None when unknown) and ``target_source``, ``date_obs``
+        (the observation's time, given or read),
         ``finite_fraction``, ``on_disc_fraction``, ``min``, ``max``, ``notes``; for a
         disc image the fitted disc: ``centre_x``, ``centre_y`` (0-based pixels,
         x = column, y = row from the bottom), ``equatorial_radius_px``,
@@ -39,7 +47,8 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
         ``disc_source``, ``limb_fit_rms_px``, ``whole_disc`` and, with DATE-OBS,
         ``sub_observer_latitude_deg`` and ``central_meridian_deg``; for a
         cylindrical map ``map`` (latitude and longitude of the first and last
-        row and column).
+        row and column, ``assumed`` when taken from a global map's shape, and
+        ``reason``).
 
     Examples
     --------
@@ -63,6 +72,7 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
     for key, value in band.provenance.items():
         if key != "unit" and ("not ISO" in value or "default" in value):
             notes.append(f"{key}: {value}")
+    seen = observe(band, settings)
     report = {
         "path": str(path),
         "hdu": int(band.provenance["hdu"]),
@@ -76,39 +86,45 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
         "wavelength_um": (
             float(wavelength.to_value(u.um, equivalencies=u.spectral())) if wavelength is not None else None
         ),
-        "date_obs": band.date_obs,
+        "target": seen.target.name,
+        "target_source": seen.target.source,
+        "date_obs": seen.date,
         "finite_fraction": float(finite.mean()),
         "on_disc_fraction": float(geometry.on_disc_mask(data, raw=band.kind == "counts").mean()),
         "min": float(np.nanmin(data)) if finite.any() else None,
         "max": float(np.nanmax(data)) if finite.any() else None,
         "notes": notes,
     }
-    report.update(_disc_report(band, notes))
+    if seen.date and seen.date != band.date_obs:
+        notes.append(f"date {seen.date} from {seen.date_source}")
+    if band.wavelength is not None and _reflected(band.wavelength):
+        notes.append(REFLECTED_NOTE)
+    notes.extend(seen.notes())
+    report.update(_disc_report(band, seen, settings, notes))
     return report
 
 
-def _disc_report(band, notes: list[str]) -> dict[str, Any]:
-    """The map grid of a cylindrical map, or the disc fitted in an image (keys absent when neither)."""
+def _disc_report(band, seen: Observation, settings: Any, notes: list[str]) -> dict[str, Any]:
+    """The grid of a map, or the disc fitted in an image (keys absent when neither)."""
     if band.data.ndim != 2:
         return {}
+    if seen.map is not None:
+        report: dict[str, Any] = {"reason": seen.map.reason, "assumed": seen.map.assumed}
+        grid = seen.map.grid
+        if grid is not None:
+            lat, lon = grid.latitudes, grid.longitudes
+            report.update(
+                latitude_range=[float(lat[0]), float(lat[-1])],
+                longitude_range=[float(lon[0]), float(lon[-1])],
+                latitude_kind=grid.latitude_kind,
+            )
+        return {"map": report}
+    if not seen.target.modelled:
+        return {}  # the observation's note says why there is no disc
     try:
-        grid = geometry.MapGrid.from_header(band.header, band.shape)
+        disc = find_disc(band, settings=settings)
     except InputError as err:
-        notes.append(f"map grid: {err}")
-        return {}
-    if grid is not None:
-        lat, lon = grid.latitudes, grid.longitudes
-        return {
-            "map": {
-                "latitude_range": [float(lat[0]), float(lat[-1])],
-                "longitude_range": [float(lon[0]), float(lon[-1])],
-                "latitude_kind": grid.latitude_kind,
-            }
-        }
-    try:
-        disc = find_disc(band)
-    except InputError as err:
-        notes.append(f"no disc fitted: {err}")
+        notes.append(f"no disc: {err}")
         return {}
     g = disc.geometry
     report = {

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
 from scipy import ndimage
 
 from .. import geometry
 from ..bands import Band
 from ..exceptions import InputError
 from ..geometry import DiscGeometry, Ephemeris, LimbFit
+from ._observation import NoDisc, Observation, north_angle, observe, pixel_scale
 
 __all__ = [
     "Disc",
+    "NoDisc",
     "describe_disc",
     "find_disc",
     "jupiter_ephemeris",
@@ -87,43 +87,6 @@ class Disc:
     ephemeris: Ephemeris | None = None
 
 
-#: Cards holding the pixel scale in arcsec (after the WCS), by instrument.
-_SCALE_CARDS = ("ESO INS PFOV", "PIXSCALE", "PIXSCAL", "SECPIX", "PLATE_SC", "PIXSIZE")
-
-
-def pixel_scale(header) -> float | None:
-    """Arcsec per pixel from a celestial WCS (CD/PC/CDELT) or an instrument card, else None."""
-    if header is None:
-        return None
-    try:
-        wcs = WCS(header, naxis=2, relax=True, fix=False)
-        if wcs.has_celestial or str(header.get("CTYPE1", "")).startswith(("RA", "DEC")):
-            scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
-            if np.all(np.isfinite(scales)) and np.all(scales > 0):
-                return float(np.sqrt(scales[0] * scales[1]))
-    except Exception:
-        pass
-    for key in _SCALE_CARDS:
-        value = header.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 3600:
-            return float(value)
-    return None
-
-
-def north_angle(header) -> float:
-    """Angle of celestial north in the image, degrees from up towards the left (0 without a WCS)."""
-    try:
-        wcs = WCS(header, naxis=2, relax=True, fix=False)
-        if not wcs.has_celestial:
-            return 0.0
-        matrix = wcs.celestial.pixel_scale_matrix  # d(ra, dec) / d(x, y)
-        # the image direction of increasing dec is the second row of the inverse
-        dx, dy = np.linalg.inv(matrix)[:, 1]
-        return float(np.degrees(np.arctan2(-dx, dy)))
-    except Exception:
-        return 0.0
-
-
 def _site_of(header) -> str | None:
     text = " ".join(str(header.get(k, "")) for k in ("TELESCOP", "INSTRUME", "ORIGIN", "OBSERVAT")).upper()
     if any(word in text for word in ("ESO", "VLT", "VISIR", "PARANAL")):
@@ -133,56 +96,103 @@ def _site_of(header) -> str | None:
     return None
 
 
-def observation_ephemeris(band: Band, *, site: str | None = None) -> Ephemeris | None:
-    """The ephemeris at the band's DATE-OBS (from the site its header names, else the geocentre)."""
-    if not band.date_obs:
+def observation_ephemeris(
+    band: Band, *, site: str | None = None, observation: Observation | None = None
+) -> Ephemeris | None:
+    """Jupiter's ephemeris at the observation's time (from the site its header names, else the geocentre).
+
+    None without a time, or when the image shows another body.
+    """
+    seen = observation or observe(band)
+    if not seen.date or not seen.target.modelled:
         return None
     chosen = site if site is not None else _site_of(band.header)
-    return jupiter_ephemeris(band.date_obs, site=chosen)
+    try:
+        return jupiter_ephemeris(seen.date, site=chosen)
+    except InputError as err:
+        raise InputError(f"{err} ({seen.date_source} of {band.label})") from None
 
 
-def find_disc(band: Band, *, site: str | None = None) -> Disc:
-    """The disc of a band: from its FC_* cards, else a limb fit seeded by the ephemeris.
+def find_disc(band: Band, *, site: str | None = None, settings: Any = None) -> Disc:
+    """The disc of a band: from its FC_* cards, else a plausible limb fit seeded by the ephemeris.
 
-    With DATE-OBS the ephemeris gives the sub-observer latitude and central
-    meridian; with a pixel scale as well it gives the radius and the pole
-    angle, which seed the fit and settle the 180° ambiguity of the limb's
-    shape (then the disc is ``oriented``).
+    With a time (DATE-OBS or ``--date``) the ephemeris gives the sub-observer
+    latitude and central meridian; with a pixel scale as well it gives the
+    radius and the pole angle, which seed the fit and settle the 180°
+    ambiguity of the limb's shape (then the disc is ``oriented``). A north
+    angle given by the user settles it as well. ``settings`` (a Corrections or
+    Recipe) gives the user's target, date, pixel scale, north angle and image
+    kind (see :func:`observe`).
 
     Raises
     ------
+    NoDisc
+        The image is a map, shows another body than Jupiter, or the fit is not
+        plausible (centre off the frame, radius larger than the frame or far
+        from the ephemeris's, limb points far from the outline).
     InputError
-        When no disc can be found.
+        When no limb is found at all.
     """
+    seen = observe(band, settings)
+    why = seen.no_disc(band.label)
+    if why is not None:
+        raise NoDisc(why)
     known = DiscGeometry.from_header(band.header)
     if known is not None:
         return Disc(known, "header (FC_* cards)", True)
-    ephem = observation_ephemeris(band, site=site)
-    scale = pixel_scale(band.header)
-    seed, latitude, meridian, oriented = None, 0.0, 0.0, False
+    site = site if site is not None else getattr(settings, "site", None)
+    ephem = observation_ephemeris(band, site=site, observation=seen)
+    seed, latitude, meridian, oriented, expected = None, 0.0, 0.0, False, None
     source = "limb fit"
     if ephem is not None:
         latitude, meridian = ephem.sub_observer_latitude_centric_deg, ephem.central_meridian_deg
-        source += f", ephemeris at {band.date_obs}"
-        if scale is not None:
-            radius = ephem.angular_diameter_arcsec / 2.0 / scale
-            angle = ephem.north_pole_angle_deg + north_angle(band.header)
+        source += f", ephemeris at {seen.date}"
+        if seen.scale is not None:
+            expected = ephem.angular_diameter_arcsec / 2.0 / seen.scale
+            angle = (
+                seen.north
+                if seen.north is not None
+                else ephem.north_pole_angle_deg + north_angle(band.header)
+            )
             shape = np.asarray(band.shape, dtype=float)
-            seed = DiscGeometry(tuple((shape - 1) / 2.0), radius, latitude, angle, meridian)
+            seed = DiscGeometry(tuple((shape - 1) / 2.0), expected, latitude, angle, meridian)
             oriented = True
-            source += f', {scale:.4g}"/pixel'
+            source += f', {seen.scale:.4g}"/pixel'
+    fit = _fit(band, latitude, seed)
+    found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
+    implausible = geometry.implausible_fit(
+        found.centre,
+        found.equatorial_radius,
+        fit.rms,
+        (band.shape[0], band.shape[1]),
+        expected_radius=expected,
+    )
+    if implausible is not None:
+        raise NoDisc(f"the limb fit of {band.label} is not plausible: {implausible}")
+    if seen.north is not None:  # the user's north wins over the outline's (weak, 180°-ambiguous) angle
+        found = dataclasses.replace(found, pole_angle=seen.north)
+        oriented = True
+        source += f", north {seen.north:g}° given"
+    found = dataclasses.replace(found, pole_angle=_wrapped(found.pole_angle))
+    return Disc(found, source, oriented, fit, ephem)
+
+
+def _wrapped(angle: float) -> float:
+    """An angle in degrees within [-180, 180)."""
+    return (float(angle) + 180.0) % 360.0 - 180.0
+
+
+def _fit(band: Band, latitude: float, seed: DiscGeometry | None) -> LimbFit:
     data = np.asarray(band.data)
     try:
-        fit = geometry.fit_limb(data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
+        return geometry.fit_limb(data, sub_observer_latitude=latitude, seed=seed, mask=band.mask)
     except InputError:
         if not np.isnan(data).any():
             raise
         # NaN off the disc (a product, a masked map): there the limb is where the data end
-        fit = geometry.fit_limb(
+        return geometry.fit_limb(
             np.nan_to_num(data, nan=0.0), sub_observer_latitude=latitude, seed=seed, mask=band.mask
         )
-    found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
-    return Disc(found, source, oriented, fit, ephem)
 
 
 def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:
@@ -224,7 +234,7 @@ def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, lis
 
 
 def shift_onto(
-    band: Band, target: DiscGeometry, *, site: str | None = None
+    band: Band, target: DiscGeometry, *, site: str | None = None, settings: Any = None
 ) -> tuple[Band, tuple[float, float]]:
     """``band`` (and its uncertainty plane) moved so its disc sits on ``target``'s centre; the shift (dy, dx).
 
@@ -233,7 +243,7 @@ def shift_onto(
     first. Cubic-spline shift; pixels brought in from outside the frame, or
     next to NaN, become NaN.
     """
-    own = find_disc(band, site=site).geometry
+    own = find_disc(band, site=site, settings=settings).geometry
     dy, dx = (float(t - o) for t, o in zip(target.centre, own.centre, strict=True))
     if abs(dy) < 1e-3 and abs(dx) < 1e-3:
         return band, (0.0, 0.0)

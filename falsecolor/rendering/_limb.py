@@ -135,7 +135,11 @@ def _exponent(
         filt = filter_of(band)
         micron = band.spectral.micron if band.spectral is not None else None
         published = calibrate.default_limb_exponent(filt.name if filt else band.filter_name, micron)
-        choice, how = ("fit", "") if published is None else (published, "published exponent (SCIENCE.md 3.3)")
+        choice, how = (
+            ("fit", "")
+            if published is None
+            else (published, "published exponent (Leicester GiantPipe MuNormalization, VISIR 2018)")
+        )
     if choice == "fit":
         values = plan.read(rows) / plan.scale
         fitted = calibrate.fit_limb_exponent(values, sample.mu, sample.latitude, mu_min=corrections.mu_min)

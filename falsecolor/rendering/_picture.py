@@ -51,9 +51,9 @@ def geometry_of(composite: CompositeData, look: Look) -> tuple[float | None, flo
     km = look.km_per_pixel
     if km is None and disc is not None:
         km = EQUATORIAL_RADIUS_KM / disc.equatorial_radius
-    north = look.north_angle
-    if north is None and disc is not None:
-        north = disc.pole_angle
+    north = disc.pole_angle if disc is not None else None  # the user's --north-angle is in it
+    if north is None and composite.recipe is not None:
+        north = composite.recipe.north_angle
     if look.scale_bar and km is None:
         raise InputError(f"a scale bar needs the pixel scale: give {option('km_per_pixel')} for this image")
     if look.north_arrow and north is None:

@@ -13,7 +13,7 @@ from astropy.io import fits
 
 from .._version import __version__
 from ..exceptions import InputError
-from ..geometry import backplanes_float32
+from ..geometry import MapGrid, backplanes_float32
 from ._protocol import CompositeData
 
 __all__ = ["fits_product_paths", "fits_writers"]
@@ -92,6 +92,15 @@ def _product_hdu(composite: CompositeData, data: np.ndarray, is_temperature: boo
     if composite.geometry is not None:
         for card in composite.geometry.to_header():
             header[card[0]] = card[1:]
+    # a map keeps its grid (read from cards, never an assumed one)
+    band = composite.temperature_band
+    if band.data.ndim == 2 and band.shape == data.shape:
+        try:
+            grid = MapGrid.from_header(band.header, band.shape)
+        except InputError:
+            grid = None
+        for key, value, comment in grid.to_header() if grid is not None else ():
+            header[key] = (value, comment)
     header["ORIGIN"] = f"falsecolor {__version__}"
     for key, value in sorted(composite.notes.items()):
         if value:
@@ -99,7 +108,30 @@ def _product_hdu(composite: CompositeData, data: np.ndarray, is_temperature: boo
     return hdu
 
 
+#: How a FITS header (printable ASCII only) spells the symbols of the package's texts.
+_ASCII = {
+    "µ": "u",
+    "τ": "tau",
+    "σ": "sigma",
+    "Δ": "d",
+    "→": "->",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "±": "+/-",
+    "°": " deg",
+    "²": "^2",
+    "×": "x",
+    "≤": "<=",
+    "≥": ">=",
+    "≈": "~",
+    "’": "'",
+    "″": '"',
+}
+
+
 def ascii_text(text: str) -> str:
     """FITS headers hold printable ASCII only."""
-    text = text.replace("µ", "u").replace("τ", "tau").replace("→", "->").replace("°", " deg")
-    return text.encode("ascii", "replace").decode("ascii")
+    for symbol, spelled in _ASCII.items():
+        text = text.replace(symbol, spelled)
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in text)

@@ -17,7 +17,19 @@ from .._messages import for_band, option
 from ..bands import Band, Spectral
 from ..exceptions import FileFormatError, FilterError, InputError, UnitError, warn
 
-__all__ = ["band_label", "identify", "radiance_scale", "spectral"]
+__all__ = ["REFLECTED_NOTE", "band_label", "identify", "radiance_scale", "reflected", "spectral"]
+
+#: Below this wavelength (µm) a planet's light is mostly reflected sunlight, not thermal emission.
+REFLECTED_BELOW_UM = 3.0
+REFLECTED_NOTE = (
+    f"below {REFLECTED_BELOW_UM:g} µm the light is mostly reflected sunlight: a brightness temperature "
+    "computed from it is not the temperature of thermal emission"
+)
+
+
+def reflected(wavelength: u.Quantity) -> bool:
+    """Whether a band lies where reflected sunlight, not thermal emission, dominates."""
+    return bool(wavelength.to_value(u.um, equivalencies=u.spectral()) < REFLECTED_BELOW_UM)
 
 
 def _examples(band: Band) -> tuple[str, str]:
@@ -64,6 +76,8 @@ def identify(band: Band) -> Band:
                     )
         if found is None and band.wavelength is not None:
             found = _of_wavelength(band.wavelength)
+    if found is not None and band.role != "cloud" and found.micron < REFLECTED_BELOW_UM:
+        warn(f"{band.label} is at {found.micron:.2f} µm: {REFLECTED_NOTE}")
     return band.replace(spectral=found)
 
 

@@ -313,3 +313,19 @@ def test_cli_absolute_inputs_stay_absolute_and_outputs_go_beside_the_recipe(tmp_
     recipe = load_recipe(out / "r.toml")
     assert recipe.temperature.path == str(band_files["temperature"]) and recipe.files == ("a.png",)
     assert main(["render", str(out / "r.toml"), "-q"]) == 0  # its outputs are inside its folder
+
+
+def test_a_time_series_is_all_or_nothing_across_epochs(tmp_path, monkeypatch, capsys):
+    """One epoch that fails leaves no frame of the new series (the old ones stay)."""
+    _epochs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "series.toml", "--inputs", "epoch*/", "--strip", "strip.png", "-q"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.png")}
+    assert {"out-epoch1.png", "out-epoch2.png", "strip.png"} <= set(before)
+    cloud = tmp_path / "epoch2" / "M.fits"
+    cloud.write_bytes(cloud.read_bytes()[:4000])  # the last epoch's cloud band is now truncated
+    code = main(["render", "series.toml", "--inputs", "epoch*/", "--strip", "strip.png", "--palette", "peak"])
+    assert code == 2 and "truncated" in capsys.readouterr().err
+    after = {p.name: p.read_bytes() for p in tmp_path.glob("*.png")}
+    assert after == before  # epoch1's new frame was not written alone: one series, one colour scale
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file()]  # no temporaries

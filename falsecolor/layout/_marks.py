@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from ._draw import MIN_FONT, figure, overlay, to_array
+from ._draw import DPI, MIN_FONT, figure, overlay, to_array
+from ._draw import text_width as measure
 
 
 def nice_length(longest: float) -> float:
@@ -35,9 +36,9 @@ def scale_bar(km_per_pixel: float, image_width: int, *, ink: str = "white") -> n
     thickness = max(3, round(image_width / 160))
     pad = round(font * 0.6)
     label = _km(length_km)
-    text_width = 0.62 * font * len(label)  # DejaVu Sans digits are ~0.6 em wide: the label always fits
+    text_width = measure(label, font) + 4.0  # and its outline: the label always fits the tile
     span = max(length, text_width)
-    width, height = math.ceil(span) + 2 * pad, round(font * 2.6) + thickness
+    width, height = math.ceil(span) + 2 * pad, round(font * DPI / 72.0 * 2.2) + thickness
     fig = figure(width, height, (0, 0, 0, 0))
     axes = fig.add_axes((0, 0, 1, 1))
     axes.set_axis_off()

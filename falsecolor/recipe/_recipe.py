@@ -85,19 +85,21 @@ class Recipe(Inputs, Corrections, Axes, Look, Output):
                 found += [self.resolve(p) for p in declaration.kind.paths(value)]
         return found
 
-    def rebased(self, directory: str | Path | None) -> Recipe:
+    def rebased(self, directory: str | Path | None, *, private: bool = False) -> Recipe:
         """The same recipe with its relative paths rewritten relative to ``directory``.
 
         Used when a recipe is written somewhere else (``--recipe-out``, or
         embedded in an image): the files it names stay the same files.
-        Absolute paths stay absolute.
+        Absolute paths stay absolute, unless ``private``: a recipe embedded in
+        a picture that travels names every file relative to the picture, so
+        it never shows where the author keeps files (``/home/NAME/...``).
         """
         if directory is None:
             return self
         target = Path(os.path.abspath(directory))
 
         def moved(path: str) -> str:
-            if Path(path).expanduser().is_absolute():
+            if Path(path).expanduser().is_absolute() and not private:
                 return path
             absolute = os.path.abspath(self.resolve(path))
             try:

@@ -286,7 +286,7 @@ PAGE_BYTES_PER_PIXEL = 28
 def _embedded_text(recipe: Recipe, target: str | Path) -> str | None:
     """The recipe to embed in a PNG, its paths relative to it; None (with a warning) if it cannot be text."""
     try:
-        return recipe.rebased(Path(target).resolve().parent).to_toml()
+        return recipe.rebased(Path(target).resolve().parent, private=True).to_toml()
     except RecipeError as err:
         warn(f"{Path(target).name} carries no recipe: {err}")
         return None

@@ -7,10 +7,16 @@ brightness temperatures to a few mK, and the effective wavenumbers used by the
 Leicester pipeline (GiantPipe ``SetWave.py``). M-BAND is the JIRAM M channel
 (4.78 um, 0.48 um wide). Load a measured curve with :func:`load_filter` when
 you have one.
+
+A curve read from a file is checked against its nominal wavelength (see
+:func:`load_filters`): a curve whose transmission-weighted wavelength lies far
+from it, such as a filter measured without its blocker that leaks at longer
+wavelengths, is warned about.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,10 +25,22 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 
+from ._messages import option
 from ._readable import MiB, regular_file
-from .exceptions import FileFormatError, FilterError
+from .exceptions import FileFormatError, FilterError, warn
 
-__all__ = ["Filter", "catalogue", "get_filter", "list_filters", "load_filter", "load_filters"]
+__all__ = [
+    "NOMINAL_TOLERANCE",
+    "Filter",
+    "catalogue",
+    "get_filter",
+    "list_filters",
+    "load_filter",
+    "load_filters",
+]
+
+#: How far (a fraction of it) a curve's effective wavelength may lie from its nominal one unwarned.
+NOMINAL_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +59,11 @@ class Filter:
         Transmission at ``curve_wavelength`` (any scale; only the shape matters).
     description : str
         Where the curve comes from.
+    nominal_wavelength : Quantity, optional
+        The wavelength the filter is meant to pass (for a curve file, see
+        :func:`load_filters`); None when nothing says.
+    nominal_source : str
+        Where the nominal wavelength comes from (``"file name"``, ...).
 
     Examples
     --------
@@ -56,6 +79,8 @@ class Filter:
     curve_wavelength: u.Quantity = field(repr=False)
     transmission: np.ndarray = field(repr=False)
     description: str = ""
+    nominal_wavelength: u.Quantity | None = field(default=None, repr=False)
+    nominal_source: str = field(default="", repr=False)
 
     @classmethod
     def top_hat(
@@ -66,6 +91,8 @@ class Filter:
         *,
         wavelength: u.Quantity | None = None,
         description: str = "",
+        nominal: u.Quantity | None = None,
+        nominal_source: str = "",
     ) -> Filter:
         """A filter transmitting 1 between ``low`` and ``high`` and 0 outside."""
         lo, hi = low.to_value(u.um), high.to_value(u.um)
@@ -76,7 +103,7 @@ class Filter:
         grid = np.concatenate([[lo - edge], inner, [hi + edge]])
         transmission = np.concatenate([[0.0], np.ones(inner.size), [0.0]])
         centre = wavelength if wavelength is not None else 0.5 * (lo + hi) * u.um
-        return cls(name, centre.to(u.um), grid * u.um, transmission, description)
+        return cls(name, centre.to(u.um), grid * u.um, transmission, description, nominal, nominal_source)
 
     @property
     def half_maximum_range(self) -> tuple[u.Quantity, u.Quantity]:
@@ -84,6 +111,31 @@ class Filter:
         lam = self.curve_wavelength.to_value(u.um)
         above = np.flatnonzero(self.transmission >= 0.5 * self.transmission.max())
         return lam[above[0]] * u.um, lam[above[-1]] * u.um
+
+    def nominal(self) -> tuple[float, str]:
+        """The nominal wavelength in µm and where it comes from (else the half-maximum range's centre)."""
+        if self.nominal_wavelength is not None:
+            return float(self.nominal_wavelength.to_value(u.um)), self.nominal_source
+        low, high = (float(v.to_value(u.um)) for v in self.half_maximum_range)
+        return 0.5 * (low + high), "centre of its half-maximum range"
+
+    def off_nominal(self) -> str | None:
+        """Why the effective wavelength cannot stand for the nominal one, or None when it can.
+
+        It cannot when it lies more than :data:`NOMINAL_TOLERANCE` (5 %) from
+        the nominal wavelength, or outside the half-maximum range: the curve
+        then transmits mostly outside its band (a filter without its blocker).
+        """
+        effective = float(self.wavelength.to_value(u.um))
+        low, high = (float(v.to_value(u.um)) for v in self.half_maximum_range)
+        nominal, source = self.nominal()
+        far = abs(effective - nominal) > NOMINAL_TOLERANCE * nominal
+        if not far and low <= effective <= high:
+            return None
+        return (
+            f"effective (transmission-weighted) wavelength {effective:.2f} µm, far from its nominal "
+            f"{nominal:.2f} µm ({source}; half maximum {low:.2f}-{high:.2f} µm)"
+        )
 
 
 # name: (nominal um, effective wavenumber cm-1 or None, top-hat low um, high um)
@@ -127,6 +179,8 @@ def _visir_filter(name: str) -> Filter:
         high * u.um,
         wavelength=effective,
         description=f"VLT/VISIR {name}, nominal {nominal} µm; {source}",
+        nominal=nominal * u.um,
+        nominal_source="VISIR filter table",
     )
 
 
@@ -149,14 +203,22 @@ def get_filter(name: str | Filter) -> Filter:
         ``M-BAND``), the path of a curve file (see :func:`load_filter`), or
         ``FILE:SELECTOR`` for one filter of a file holding several (``SELECTOR``
         is a filter name in the file, e.g. ``visir_13.04um``, or a wavelength in
-        µm, e.g. ``13.04``, which picks the nearest).
+        µm, e.g. ``13.04``: of the filters whose half-maximum range holds it,
+        the one whose nominal wavelength is nearest).
 
     Raises
     ------
     FilterError
-        When the name is not known, listing the known names.
+        When the name is not known, listing the known names; when no filter of
+        a file matches ``SELECTOR``, listing the file's filters.
     FileFormatError
         When a named curve file does not exist or cannot be read.
+
+    Warns
+    -----
+    FalsecolorWarning
+        When a curve's effective wavelength lies far from its nominal one
+        (see :meth:`Filter.off_nominal`).
 
     Examples
     --------
@@ -174,7 +236,7 @@ def get_filter(name: str | Filter) -> Filter:
         return _REGISTRY[key]
     path, _, selector = str(name).rpartition(":")
     if path and Path(path).is_file():
-        return _pick(load_filters(path), selector, path)
+        return _checked(_pick(_read_filters(path), selector, path), path)
     file_name = path if path and Path(path).suffix.lower() in _CURVE_SUFFIXES else str(name)
     if Path(file_name).suffix.lower() in _CURVE_SUFFIXES or "/" in file_name:
         return load_filter(file_name)  # a file, or one line saying why not (missing, a device, ...)
@@ -214,11 +276,36 @@ def load_filters(path: str | Path) -> list[Filter]:
       curve whose peak exceeds 1.5 is taken as percent; negative values are
       set to zero.
 
+    Each filter is named by the file's stem (``filter4.9`` for
+    ``/data/filter4.9.dat``), and a NEMESIS filter by the stem and its centre
+    (``visir_13.04um``): never by a path. Its wavelength is the effective,
+    transmission-weighted one, ∫T λ dλ / ∫T dλ. Its nominal wavelength is, for
+    a NEMESIS filter, the centre written in the file; for a table, a
+    wavelength in the file's name (a number followed by ``um``, else the last
+    decimal number: ``filter4.9.dat`` is 4.9 µm, ``trecs_8.59um.csv`` 8.59
+    µm); else the centre of the curve's half-maximum range.
+
     Returns
     -------
     list of Filter
         In file order. Results are cached until the file changes.
+
+    Warns
+    -----
+    FalsecolorWarning
+        For each filter whose effective wavelength lies far from its nominal
+        one (see :meth:`Filter.off_nominal`): MIRSI's ``filter4.9.dat``, a
+        4.9 µm filter measured without its blocker, has an effective
+        wavelength of 8.65 µm.
     """
+    filters = _read_filters(path)
+    for f in filters:
+        _checked(f, path)
+    return filters
+
+
+def _read_filters(path: str | Path) -> list[Filter]:
+    """Every filter in a curve file, unchecked against its nominal wavelength."""
     path = Path(path)
     try:
         stat = regular_file(path, "filter curve", limit=CURVE_FILE_LIMIT).stat()
@@ -277,30 +364,62 @@ def load_filter(path: str | Path) -> Filter:
     >>> f.name, round(float(f.wavelength.value), 2)
     ('curve', 13.05)
     """
-    filters = load_filters(path)
+    filters = _read_filters(path)
     if len(filters) != 1:
         names = ", ".join(f.name for f in filters)
         raise FilterError(
             f"{path} holds {len(filters)} filters ({names}): pick one as {path}:NAME "
             "or {path}:WAVELENGTH_UM (or use load_filters)".replace("{path}", str(path))
         )
-    return filters[0]
+    return _checked(filters[0], path)
+
+
+def _checked(f: Filter, path: str | Path) -> Filter:
+    """The filter, after a warning if its effective wavelength cannot stand for its nominal one."""
+    problem = f.off_nominal()
+    if problem is not None:
+        nominal = f"{f.nominal()[0]:g}um"
+        warn(
+            f"filter curve {Path(path).name}: {problem}: it passes much light outside its band (a filter "
+            f"without its blocker?); check the curve, or give {option('wavelength', nominal)} instead",
+            stacklevel=3,
+        )
+    return f
 
 
 def _pick(filters: list[Filter], selector: str, path: str) -> Filter:
-    """The filter of a multi-filter file named by ``selector`` (a name, or a wavelength in µm)."""
+    """The filter of a multi-filter file named by ``selector`` (a name, or a wavelength in µm).
+
+    A wavelength picks, of the filters whose half-maximum range holds it, the
+    one whose nominal wavelength is nearest; when none holds it, nothing.
+    """
     for f in filters:
         if f.name.lower() == selector.strip().lower():
             return f
+    ordered = sorted(filters, key=lambda f: f.nominal()[0])
+    listing = ", ".join(f.name for f in ordered)
     try:
         wavelength = float(selector.strip().removesuffix("um").removesuffix("µm"))
     except ValueError:
-        names = ", ".join(f.name for f in filters)
-        raise FilterError(f"{path} has no filter {selector!r}: its filters are {names}") from None
-    nearest = min(filters, key=lambda f: abs(f.wavelength.to_value(u.um) - wavelength))
-    if abs(nearest.wavelength.to_value(u.um) - wavelength) > 0.05 * wavelength:
-        raise FilterError(f"{path} has no filter near {wavelength} µm (nearest: {nearest.name})")
-    return nearest
+        raise FilterError(f"{path} has no filter {selector!r}: its filters are {listing}") from None
+
+    def distance(f: Filter) -> float:
+        return abs(f.nominal()[0] - wavelength)
+
+    def holds(f: Filter) -> bool:
+        low, high = f.half_maximum_range
+        return bool(low.to_value(u.um) <= wavelength <= high.to_value(u.um))
+
+    passing = [f for f in filters if holds(f)]
+    if passing:
+        return min(passing, key=distance)
+    nearest = min(filters, key=distance)
+    low, high = (float(v.to_value(u.um)) for v in nearest.half_maximum_range)
+    raise FilterError(
+        f"{path} has no filter passing {wavelength:g} µm (the nearest, {nearest.name}, passes "
+        f"{low:.2f}-{high:.2f} µm at half maximum): its filters are {listing}; pick one as "
+        f"{path}:NAME or by a wavelength within its band"
+    )
 
 
 class _CurveError(ValueError):
@@ -320,12 +439,17 @@ def _read_nemesis(text: str, path: Path) -> list[Filter]:
             raise _CurveError(f"filter at {centre} cm-1 promises {points} points, the file ends early")
         position += 2 + 2 * points
         wavenumber, transmission = values[0::2], values[1::2]
+        if not centre > 0:
+            raise _CurveError("a filter's centre wavenumber must be positive")
+        f = _from_wavenumber(
+            f"{path.stem}_{1e4 / centre:.2f}um",
+            wavenumber,
+            transmission,
+            f"{path.name}, centre {centre} cm-1",
+        )
         filters.append(
-            _from_wavenumber(
-                f"{path.stem}_{1e4 / centre:.2f}um",
-                wavenumber,
-                transmission,
-                f"{path.name}, centre {centre} cm-1",
+            dataclasses.replace(
+                f, nominal_wavelength=1e4 / centre * u.um, nominal_source="centre in the file"
             )
         )
     return filters
@@ -347,13 +471,37 @@ def _read_table(text: str, path: Path) -> Filter:
     wavenumber_col = next((i for i, n in enumerate(names) if n.startswith("waven")), None)
     description = path.name
     if wavelength_col is not None:
-        return _from_wavelength(path.stem, rows[:, wavelength_col], transmission, description)
-    if wavenumber_col is not None:
-        return _from_wavenumber(path.stem, rows[:, wavenumber_col], transmission, description)
-    first = rows[:, 0]
-    if np.nanmedian(first) > 100:  # wavenumbers in cm-1 (mid-IR is 400-2500 cm-1)
-        return _from_wavenumber(path.stem, first, transmission, description)
-    return _from_wavelength(path.stem, first, transmission, description)
+        found = _from_wavelength(path.stem, rows[:, wavelength_col], transmission, description)
+    elif wavenumber_col is not None:
+        found = _from_wavenumber(path.stem, rows[:, wavenumber_col], transmission, description)
+    elif np.nanmedian(rows[:, 0]) > 100:  # wavenumbers in cm-1 (mid-IR is 400-2500 cm-1)
+        found = _from_wavenumber(path.stem, rows[:, 0], transmission, description)
+    else:
+        found = _from_wavelength(path.stem, rows[:, 0], transmission, description)
+    nominal = _nominal_from_name(path.stem)
+    if nominal is None:
+        return found
+    return dataclasses.replace(found, nominal_wavelength=nominal * u.um, nominal_source="file name")
+
+
+#: A wavelength in a file name: a number followed by um/µm/micron, or a decimal number.
+_MICRON_IN_NAME = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:um|µm|micron)", re.IGNORECASE)
+_DECIMAL_IN_NAME = re.compile(r"(?<![\d.])(\d+\.\d+)(?![\d.])")
+
+
+def _nominal_from_name(stem: str) -> float | None:
+    """The wavelength in µm a curve file's name states, or None.
+
+    Examples
+    --------
+    >>> _nominal_from_name("filter4.9"), _nominal_from_name("trecs_8.59um"), _nominal_from_name("filterQ1")
+    (4.9, 8.59, None)
+    """
+    found = _MICRON_IN_NAME.findall(stem) or _DECIMAL_IN_NAME.findall(stem)
+    if not found:
+        return None
+    value = float(found[-1])
+    return value if 0.3 <= value <= 1000.0 else None
 
 
 def _from_wavenumber(name, wavenumber, transmission, description) -> Filter:

@@ -1,265 +1,24 @@
-"""Filters: effective wavelength and transmission curve, a built-in VISIR registry, curve files.
-
-The built-in VISIR filters carry top-hat curves with the same mean and width
-(second moment) as the measured NEMESIS ``visir.fil`` curves of the Leicester
-group (leighfletcher/MIRImaging), which reproduces their band-averaged
-brightness temperatures to a few mK, and the effective wavenumbers used by the
-Leicester pipeline (GiantPipe ``SetWave.py``). M-BAND is the JIRAM M channel
-(4.78 um, 0.48 um wide). Load a measured curve with :func:`load_filter` when
-you have one.
-
-A curve read from a file is checked against its nominal wavelength (see
-:func:`load_filters`): a curve whose transmission-weighted wavelength lies far
-from it, such as a filter measured without its blocker that leaks at longer
-wavelengths, is warned about.
-"""
+"""Filter curve files: NEMESIS ``.fil``, CSV and two-column tables; one filter of several; nominal checks."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 
-from ._messages import option
-from ._readable import MiB, regular_file
-from .exceptions import FileFormatError, FilterError, warn
+from .._messages import option
+from .._readable import MiB, regular_file
+from ..exceptions import FileFormatError, FilterError, warn
+from ._filter import Filter
 
-__all__ = [
-    "NOMINAL_TOLERANCE",
-    "Filter",
-    "catalogue",
-    "get_filter",
-    "list_filters",
-    "load_filter",
-    "load_filters",
-]
+__all__ = ["CURVE_FILE_LIMIT", "CURVE_SUFFIXES", "load_filter", "load_filters", "read_filters", "selected"]
 
-#: How far (a fraction of it) a curve's effective wavelength may lie from its nominal one unwarned.
-NOMINAL_TOLERANCE = 0.05
-
-
-@dataclass(frozen=True, eq=False)
-class Filter:
-    """A filter: name, effective wavelength and transmission curve.
-
-    Parameters
-    ----------
-    name : str
-        Filter name as used on the command line and in headers.
-    wavelength : Quantity
-        Effective (band-centre) wavelength, used for labels and headers.
-    curve_wavelength : Quantity
-        Wavelengths of the transmission curve, ascending.
-    transmission : ndarray
-        Transmission at ``curve_wavelength`` (any scale; only the shape matters).
-    description : str
-        Where the curve comes from.
-    nominal_wavelength : Quantity, optional
-        The wavelength the filter is meant to pass (for a curve file, see
-        :func:`load_filters`); None when nothing says.
-    nominal_source : str
-        Where the nominal wavelength comes from (``"file name"``, ...).
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> from falsecolor import Filter
-    >>> f = Filter.top_hat("mine", 12.9 * u.um, 13.2 * u.um)
-    >>> f.wavelength.round(3)
-    <Quantity 13.05 um>
-    """
-
-    name: str
-    wavelength: u.Quantity
-    curve_wavelength: u.Quantity = field(repr=False)
-    transmission: np.ndarray = field(repr=False)
-    description: str = ""
-    nominal_wavelength: u.Quantity | None = field(default=None, repr=False)
-    nominal_source: str = field(default="", repr=False)
-
-    @classmethod
-    def top_hat(
-        cls,
-        name: str,
-        low: u.Quantity,
-        high: u.Quantity,
-        *,
-        wavelength: u.Quantity | None = None,
-        description: str = "",
-        nominal: u.Quantity | None = None,
-        nominal_source: str = "",
-    ) -> Filter:
-        """A filter transmitting 1 between ``low`` and ``high`` and 0 outside."""
-        lo, hi = low.to_value(u.um), high.to_value(u.um)
-        if not 0 < lo < hi:
-            raise FilterError(f"top-hat filter {name!r} needs 0 < low < high, got {low}, {high}")
-        inner = np.linspace(lo, hi, 129)
-        edge = 1e-6 * (hi - lo)
-        grid = np.concatenate([[lo - edge], inner, [hi + edge]])
-        transmission = np.concatenate([[0.0], np.ones(inner.size), [0.0]])
-        centre = wavelength if wavelength is not None else 0.5 * (lo + hi) * u.um
-        return cls(name, centre.to(u.um), grid * u.um, transmission, description, nominal, nominal_source)
-
-    @property
-    def half_maximum_range(self) -> tuple[u.Quantity, u.Quantity]:
-        """Wavelengths where the transmission first and last reaches half its peak."""
-        lam = self.curve_wavelength.to_value(u.um)
-        above = np.flatnonzero(self.transmission >= 0.5 * self.transmission.max())
-        return lam[above[0]] * u.um, lam[above[-1]] * u.um
-
-    def nominal(self) -> tuple[float, str]:
-        """The nominal wavelength in µm and where it comes from (else the half-maximum range's centre)."""
-        if self.nominal_wavelength is not None:
-            return float(self.nominal_wavelength.to_value(u.um)), self.nominal_source
-        low, high = (float(v.to_value(u.um)) for v in self.half_maximum_range)
-        return 0.5 * (low + high), "centre of its half-maximum range"
-
-    def off_nominal(self) -> str | None:
-        """Why the effective wavelength cannot stand for the nominal one, or None when it can.
-
-        It cannot when it lies more than :data:`NOMINAL_TOLERANCE` (5 %) from
-        the nominal wavelength, or outside the half-maximum range: the curve
-        then transmits mostly outside its band (a filter without its blocker).
-        """
-        effective = float(self.wavelength.to_value(u.um))
-        low, high = (float(v.to_value(u.um)) for v in self.half_maximum_range)
-        nominal, source = self.nominal()
-        far = abs(effective - nominal) > NOMINAL_TOLERANCE * nominal
-        if not far and low <= effective <= high:
-            return None
-        return (
-            f"effective (transmission-weighted) wavelength {effective:.2f} µm, far from its nominal "
-            f"{nominal:.2f} µm ({source}; half maximum {low:.2f}-{high:.2f} µm)"
-        )
-
-
-# name: (nominal um, effective wavenumber cm-1 or None, top-hat low um, high um)
-# Nominal centres: D. Asmus VISIR module; effective wavenumbers: GiantPipe SetWave.py.
-# Top-hats: same mean and variance as the measured curves in leighfletcher/MIRImaging
-# visir/visir.fil (edges = mean -+ sqrt(3) sigma); band-averaged temperatures through them
-# agree with the measured curves to 0.003 K at 110-150 K (tests/test_filters.py).
-_VISIR = {
-    "M-BAND": (4.82, None, 4.54, 5.02),
-    "J7.9": (7.76, 1253.0625, 7.569, 8.379),
-    "PAH1": (8.59, 1163.0755, 8.329, 8.866),
-    "ARIII": (8.99, 1112.15, 8.914, 9.080),
-    "SIV_1": (9.82, 1012.52, 9.753, 10.002),
-    "SIV": (10.49, 956.922, 10.359, 10.553),
-    "SIV_2": (10.77, 929.2795, 10.629, 10.895),
-    "PAH2": (11.25, 887.524, 10.876, 11.659),
-    "PAH2_2": (11.88, 852.115, 11.520, 11.961),
-    "NEII_1": (12.27, 815.7001, 12.150, 12.390),
-    "NEII": (12.81, None, 12.652, 12.936),
-    "NEII_2": (13.04, 766.75227, 12.906, 13.177),
-    "Q1": (17.65, 563.97095, 17.235, 18.281),
-    "Q2": (18.72, 532.73522, 18.157, 19.386),
-    "Q3": (19.50, 511.97345, 19.316, 19.743),
-}
-
-_CURVE_SUFFIXES = {".csv", ".fil", ".dat", ".txt"}
-_ALIASES = {"M": "M-BAND", "MBAND": "M-BAND", "M_BAND": "M-BAND", "J7_9": "J7.9"}
-
-
-def _visir_filter(name: str) -> Filter:
-    nominal, wavenumber, low, high = _VISIR[name]
-    effective = (1e4 / wavenumber if wavenumber else 0.5 * (low + high)) * u.um
-    source = (
-        "top-hat of the JIRAM M channel, 4.78 ± 0.24 µm"
-        if name == "M-BAND"
-        else "top-hat with the mean and width of the measured VISIR curve"
-    )
-    return Filter.top_hat(
-        name,
-        low * u.um,
-        high * u.um,
-        wavelength=effective,
-        description=f"VLT/VISIR {name}, nominal {nominal} µm; {source}",
-        nominal=nominal * u.um,
-        nominal_source="VISIR filter table",
-    )
-
-
-_REGISTRY: dict[str, Filter] = {}
-
-
-def _canonical(name: str) -> str:
-    key = name.strip().upper().replace(" ", "")
-    key = _ALIASES.get(key, key)
-    return key
-
-
-def get_filter(name: str | Filter) -> Filter:
-    """Return a built-in filter by name (case-insensitive), or a filter curve from a file.
-
-    Parameters
-    ----------
-    name : str or Filter
-        A registry name (``falsecolor filters`` lists them, e.g. ``NEII_2``,
-        ``M-BAND``), the path of a curve file (see :func:`load_filter`), or
-        ``FILE:SELECTOR`` for one filter of a file holding several (``SELECTOR``
-        is a filter name in the file, e.g. ``visir_13.04um``, or a wavelength in
-        µm, e.g. ``13.04``: of the filters whose half-maximum range holds it,
-        the one whose nominal wavelength is nearest).
-
-    Raises
-    ------
-    FilterError
-        When the name is not known, listing the known names; when no filter of
-        a file matches ``SELECTOR``, listing the file's filters.
-    FileFormatError
-        When a named curve file does not exist or cannot be read.
-
-    Warns
-    -----
-    FalsecolorWarning
-        When a curve's effective wavelength lies far from its nominal one
-        (see :meth:`Filter.off_nominal`).
-
-    Examples
-    --------
-    >>> from falsecolor import get_filter
-    >>> f = get_filter("neii_2")
-    >>> f.name, round(float(f.wavelength.value), 3)
-    ('NEII_2', 13.042)
-    """
-    if isinstance(name, Filter):
-        return name
-    key = _canonical(name)
-    if key in _VISIR:
-        if key not in _REGISTRY:
-            _REGISTRY[key] = _visir_filter(key)
-        return _REGISTRY[key]
-    path, _, selector = str(name).rpartition(":")
-    if path and Path(path).is_file():
-        return _checked(_pick(_read_filters(path), selector, path), path)
-    file_name = path if path and Path(path).suffix.lower() in _CURVE_SUFFIXES else str(name)
-    if Path(file_name).suffix.lower() in _CURVE_SUFFIXES or "/" in file_name:
-        return load_filter(file_name)  # a file, or one line saying why not (missing, a device, ...)
-    raise FilterError(
-        f"unknown filter {name!r}: use one of {', '.join(list_filters())}, "
-        "a curve file (.csv, .dat, .fil, FILE.fil:NAME), or give the wavelength instead"
-    )
-
-
-def list_filters() -> list[str]:
-    """Names of the built-in filters, bluest first.
-
-    Examples
-    --------
-    >>> from falsecolor import list_filters
-    >>> list_filters()[:3]
-    ['M-BAND', 'J7.9', 'PAH1']
-    """
-    return sorted(_VISIR, key=lambda n: _VISIR[n][0])
-
-
-# --------------------------------------------------------------------------------------
-# Curve files
+#: The suffixes of curve files.
+CURVE_SUFFIXES = {".csv", ".fil", ".dat", ".txt"}
 
 
 def load_filters(path: str | Path) -> list[Filter]:
@@ -298,13 +57,13 @@ def load_filters(path: str | Path) -> list[Filter]:
         4.9 µm filter measured without its blocker, has an effective
         wavelength of 8.65 µm.
     """
-    filters = _read_filters(path)
+    filters = read_filters(path)
     for f in filters:
         _checked(f, path)
     return filters
 
 
-def _read_filters(path: str | Path) -> list[Filter]:
+def read_filters(path: str | Path) -> list[Filter]:
     """Every filter in a curve file, unchecked against its nominal wavelength."""
     path = Path(path)
     try:
@@ -364,7 +123,7 @@ def load_filter(path: str | Path) -> Filter:
     >>> f.name, round(float(f.wavelength.value), 2)
     ('curve', 13.05)
     """
-    filters = _read_filters(path)
+    filters = read_filters(path)
     if len(filters) != 1:
         names = ", ".join(f.name for f in filters)
         raise FilterError(
@@ -372,6 +131,11 @@ def load_filter(path: str | Path) -> Filter:
             "or {path}:WAVELENGTH_UM (or use load_filters)".replace("{path}", str(path))
         )
     return _checked(filters[0], path)
+
+
+def selected(path: str, selector: str) -> Filter:
+    """The filter of a curve file that ``selector`` (a name, or a wavelength in µm) picks, checked."""
+    return _checked(_pick(read_filters(path), selector, path), path)
 
 
 def _checked(f: Filter, path: str | Path) -> Filter:
@@ -528,20 +292,3 @@ def _from_wavelength(name, wavelength, transmission, description) -> Filter:
         raise _CurveError("the transmission is zero everywhere")
     effective = np.trapezoid(transmission * wavelength, wavelength) / np.trapezoid(transmission, wavelength)
     return Filter(name, effective * u.um, wavelength * u.um, transmission, description)
-
-
-def catalogue() -> list[dict]:
-    """Name, effective wavelength, half-maximum range and description of every built-in filter."""
-    rows = []
-    for name in list_filters():
-        f = get_filter(name)
-        low, high = f.half_maximum_range
-        rows.append(
-            {
-                "name": f.name,
-                "wavelength_um": round(float(f.wavelength.to_value(u.um)), 4),
-                "half_maximum_um": [round(float(low.value), 3), round(float(high.value), 3)],
-                "description": f.description,
-            }
-        )
-    return rows

@@ -76,6 +76,7 @@ def make_map(
     mu_min: float = 0.2,
     site: str | None = None,
     read_options: dict[str, Any] | None = None,
+    ephemeris: str | Path | None = None,
 ) -> CylindricalMap:
     """Reproject disc images onto one cylindrical map (planetographic latitude, System III west longitude).
 
@@ -95,6 +96,9 @@ def make_map(
         Observatory for the ephemeris.
     read_options : dict, optional
         :func:`~falsecolor.read_band` keywords for paths.
+    ephemeris : str or Path, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``); default astropy's
+        built-in ephemeris.
 
     Returns
     -------
@@ -104,12 +108,14 @@ def make_map(
         raise InputError("give at least one disc image to map")
     grid = MapGrid.regular(resolution)
     geometry.check_map_memory(grid, len(images))  # before any image is read
+    kernel = None if ephemeris is None else geometry.jpl_kernel(ephemeris)
     maps, weights, notes, bands = [], [], [], []
     for image in images:
         band = image if isinstance(image, Band) else read_band(image, **(read_options or {}))
         if band.data.ndim != 2:
             raise InputError(f"{band.label} is not a 2-D image: choose a plane with {option('plane')}")
-        disc = find_disc(band, site=site)
+        with geometry.using_ephemeris(kernel):
+            disc = find_disc(band, site=site)
         g = disc.geometry
         if disc.ephemeris is None and disc.source.startswith("limb fit"):
             notes.append(

@@ -20,10 +20,11 @@ def run_info(args: argparse.Namespace) -> int:
     from ..pipeline import describe
 
     options = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
+    kernel = given(args, ["ephemeris"]).get("ephemeris")
     reports, status = [], 0
     for path in args.files:
         try:
-            reports.append(describe(path, **options))
+            reports.append(describe(path, ephemeris=kernel, **options))
         except FalsecolorError as err:
             status = 2
             if len(args.files) == 1:

@@ -6,8 +6,9 @@ import argparse
 import re
 from typing import NoReturn
 
+from ..recipe import Corrections, declared
 from ._geometry import add_ephemeris, add_map
-from ._options import Once, add_band_options, add_render_options
+from ._options import Once, add_band_options, add_option, add_render_options
 from ._stack_options import add_stack
 
 PROG = "falsecolor"
@@ -96,6 +97,7 @@ def _add_info(commands, common) -> None:
         "--json", action="store_true", help="machine-readable output (a list for several files)"
     )
     add_band_options(info, ("single",))
+    add_option(info, {o.name: o for o in declared(Corrections)}["ephemeris"])
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

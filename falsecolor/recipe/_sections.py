@@ -209,6 +209,14 @@ class Corrections(Options):
         metavar="NAME",
         help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre (default: from the header)",
     )
+    ephemeris: str | None = option(
+        None,
+        FileName(),
+        section="geometry",
+        metavar="BSP",
+        help="a JPL planetary ephemeris file (SPICE SPK, e.g. de440s.bsp; needs the jplephem package, "
+        "the extra jpl) for Jupiter's position (default: astropy's built-in one)",
+    )
     coalign: bool = option(
         False,
         Flag(),

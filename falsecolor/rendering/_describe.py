@@ -14,7 +14,7 @@ from ..exceptions import ByteOrderError, CubeError, FileFormatError, FilterError
 from ._disc import find_disc
 
 
-def describe(path: str | Path, **options: Any) -> dict[str, Any]:
+def describe(path: str | Path, *, ephemeris: str | Path | None = None, **options: Any) -> dict[str, Any]:
     """What falsecolor reads from a FITS file, as a JSON-ready dict.
 
     Parameters
@@ -25,6 +25,9 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
         :func:`~falsecolor.read_band` keywords (``hdu``, ``plane``, ``unit``,
         ``wavelength``, ``filter``, ``byteswap``). A filter given here must
         exist; one named in the header only earns a note when it does not.
+    ephemeris : str or Path, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``) for the disc's
+        geometry at DATE-OBS; default astropy's built-in ephemeris.
 
     Returns
     -------
@@ -55,6 +58,7 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
     ('temperature', [3, 4], 13.04)
     """
     notes: list[str] = []
+    kernel = None if ephemeris is None else geometry.jpl_kernel(ephemeris)  # checked before the work
     band = _read_for_description(path, options, notes)
     data = np.asarray(band.data)
     finite = np.isfinite(data)
@@ -83,7 +87,8 @@ def describe(path: str | Path, **options: Any) -> dict[str, Any]:
         "max": float(np.nanmax(data)) if finite.any() else None,
         "notes": notes,
     }
-    report.update(_disc_report(band, notes))
+    with geometry.using_ephemeris(kernel):
+        report.update(_disc_report(band, notes))
     return report
 
 

@@ -37,6 +37,7 @@ def jupiter_ephemeris(
     lon: float | None = None,
     lat: float | None = None,
     height: float | None = None,
+    ephemeris: str | None = None,
 ) -> Ephemeris:
     """Jupiter's apparent geometry at ``time`` (UTC) from a named site, a custom one, or the geocentre.
 
@@ -48,6 +49,10 @@ def jupiter_ephemeris(
         ``paranal``, ``mauna kea`` or ``geocentre`` (default).
     lon, lat, height : float, optional
         A custom site: east longitude and geodetic latitude (degrees), height (m).
+    ephemeris : str, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``; needs ``jplephem``).
+        Default: astropy's built-in ephemeris, within ~0.011° of JPL DE410 in
+        central meridian (see :func:`falsecolor.geometry.ephemeris`).
 
     Returns
     -------
@@ -61,7 +66,7 @@ def jupiter_ephemeris(
     """
     location = geometry.observatory(site, lon=lon, lat=lat, height=height)
     name = "custom site" if lon is not None else (site or "geocentre")
-    return geometry.ephemeris(time, location, site_name=name)
+    return geometry.ephemeris(time, location, site_name=name, kernel=ephemeris)
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ def find_disc(band: Band, *, site: str | None = None) -> Disc:
     source = "limb fit"
     if ephem is not None:
         latitude, meridian = ephem.sub_observer_latitude_centric_deg, ephem.central_meridian_deg
-        source += f", ephemeris at {band.date_obs}"
+        source += f", ephemeris at {band.date_obs}" + _named(ephem)
         if scale is not None:
             radius = ephem.angular_diameter_arcsec / 2.0 / scale
             angle = ephem.north_pole_angle_deg + north_angle(band.header)
@@ -183,6 +188,11 @@ def find_disc(band: Band, *, site: str | None = None) -> Disc:
         )
     found = fit.geometry(sub_observer_latitude=latitude, central_meridian=meridian)
     return Disc(found, source, oriented, fit, ephem)
+
+
+def _named(ephem: Ephemeris) -> str:
+    """``" (de440s.bsp)"`` for a JPL kernel (its file name: notes never hold a path), else nothing."""
+    return "" if ephem.source == geometry.BUILT_IN else f" ({ephem.source})"
 
 
 def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:

@@ -21,6 +21,7 @@ _EXPORTS = {
     "Band": "bands",
     "read_band": "bands",
     "Composite": "pipeline",
+    "Corrections": "recipe",
     "FalsecolorError": "exceptions",
     "FalsecolorWarning": "exceptions",
     "Filter": "filters",

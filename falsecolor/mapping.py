@@ -82,6 +82,7 @@ def make_map(
     pixel_scale: float | None = None,
     north_angle: float | None = None,
     image_kind: str = "auto",
+    ephemeris: str | Path | None = None,
 ) -> CylindricalMap:
     """Reproject disc images onto one cylindrical map (planetographic latitude, System III west longitude).
 
@@ -107,6 +108,9 @@ def make_map(
         the image. An image of another body than Jupiter, or a map, is refused.
     image_kind : {'auto', 'disc', 'map'}
         ``'disc'`` when an image is taken for a map by its 2:1 shape but is not.
+    ephemeris : str or Path, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``); default astropy's
+        built-in ephemeris.
 
     Returns
     -------
@@ -124,12 +128,14 @@ def make_map(
     )
     grid = MapGrid.regular(resolution)
     geometry.check_map_memory(grid, len(images))  # before any image is read
+    kernel = None if ephemeris is None else geometry.jpl_kernel(ephemeris)
     maps, weights, notes, bands = [], [], [], []
     for image in images:
         band = image if isinstance(image, Band) else read_band(image, **(read_options or {}))
         if band.data.ndim != 2:
             raise InputError(f"{band.label} is not a 2-D image: choose a plane with {option('plane')}")
-        disc = find_disc(band, settings=settings)
+        with geometry.using_ephemeris(kernel):
+            disc = find_disc(band, settings=settings)
         g = disc.geometry
         if disc.ephemeris is None and disc.source.startswith("limb fit"):
             warn(

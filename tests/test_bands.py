@@ -7,7 +7,7 @@ from astropy.io import fits
 
 from falsecolor import Band, read_band
 from falsecolor.bands import band_to_hdu
-from falsecolor.exceptions import FileFormatError, InputError, UnitError
+from falsecolor.exceptions import FalsecolorWarning, FileFormatError, InputError, OutputError, UnitError
 
 W_UM = u.Unit("W m-2 sr-1 um-1")
 
@@ -229,6 +229,55 @@ def test_band_to_hdu_round_trip(tmp_path, jupiter):
     assert back.unit == band.unit and back.filter_name == band.filter_name
     assert back.wavelength.to_value(u.um) == pytest.approx(band.wavelength.to_value(u.um))
     assert back.date_obs == band.date_obs
+
+
+def test_band_to_fits_round_trip(tmp_path, jupiter):
+    for band in (jupiter.temperature_band, jupiter.cloud_band):
+        path = band.to_fits(tmp_path / f"{band.filter_name}.fits")
+        assert path == tmp_path / f"{band.filter_name}.fits"
+        back = read_band(path)
+        np.testing.assert_array_equal(back.data, band.data)
+        assert back.data.dtype == band.data.dtype
+        assert back.unit == band.unit and back.kind == band.kind
+        assert back.filter_name == band.filter_name
+        assert back.wavelength.to_value(u.um) == pytest.approx(band.wavelength.to_value(u.um))
+        assert back.date_obs == band.date_obs
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporaries
+
+
+def test_band_to_fits_keeps_the_calibration_and_drops_masked_pixels_and_paths(tmp_path, write_fits):
+    path = write_fits(tmp_path / "counts.fits", smooth_image(), {"FILTER": "NEII_2"})
+    band = read_band(path, scale="2e-5 W m-2 sr-1 um-1")  # the option, not a card of the file
+    mask = np.zeros(band.shape, bool)
+    mask[:3] = True
+    curve = "/home/someone/curves/filter4.9.dat"
+    back = read_band(band.replace(mask=mask, filter_name=curve).to_fits(tmp_path / "again.fits"))
+    assert back.kind == "counts"
+    assert back.conversion_factor == 2e-5 * u.Unit("W m-2 sr-1 um-1")
+    assert np.isnan(back.data[:3]).all() and np.array_equal(back.data[3:], band.data[3:])
+    assert back.filter_name == "filter4.9.dat"  # a header never holds a path
+    assert "/home" not in repr(fits.getheader(tmp_path / "again.fits"))
+
+
+def test_band_to_fits_is_written_as_every_output_is(tmp_path, write_fits, jupiter):
+    source = write_fits(tmp_path / "t.fits", smooth_image(), {"BUNIT": "K"})
+    band = read_band(source)
+    before = source.read_bytes()
+    with pytest.raises(OutputError, match="is one of the inputs"):
+        band.to_fits(source)
+    assert source.read_bytes() == before
+    with pytest.raises(OutputError, match=r"name it \.fits"):
+        band.to_fits(tmp_path / "t.png")
+    with pytest.raises(OutputError, match="does not exist"):
+        band.to_fits(tmp_path / "missing" / "t.fits")
+    (tmp_path / "folder.fits").mkdir()
+    with pytest.raises(OutputError, match="is a directory"):
+        band.to_fits(tmp_path / "folder.fits")
+    old = tmp_path / "old.fits"
+    old.write_bytes(b"an earlier output")
+    assert read_band(band.to_fits(old)).kind == "temperature"  # an output is replaced, as by render
+    with pytest.warns(FalsecolorWarning, match="uncertainty is not written"):
+        jupiter.temperature_band.replace(uncertainty=0.05).to_fits(tmp_path / "u.fits")
 
 
 def test_reading_does_not_modify_the_file(tmp_path, write_fits):

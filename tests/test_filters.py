@@ -1,5 +1,8 @@
 """Filter registry and curve files (synthetic files always; the real VISIR curves when present)."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 from astropy import units as u
@@ -10,8 +13,9 @@ from falsecolor import (
     list_filters,
     load_filter,
     planck_radiance,
+    render,
 )
-from falsecolor.exceptions import FileFormatError, FilterError
+from falsecolor.exceptions import FalsecolorWarning, FileFormatError, FilterError
 from falsecolor.filters import Filter, load_filters
 
 VISIR = [
@@ -117,6 +121,73 @@ def test_nemesis_file_with_two_filters(tmp_path):
         load_filter(path)
 
 
+def _two_filter_file(path):
+    text = ["2"]
+    for centre in (766.75, 563.97):
+        wn = np.linspace(centre - 10, centre + 10, 21)
+        text += [str(centre), "21"] + [f"{a} {0.6 if abs(a - centre) < 6 else 0.0}" for a in wn]
+    path.write_text("\n".join(text))
+    return path
+
+
+def test_a_filter_of_a_file_is_picked_by_name_or_a_wavelength_within_its_band(tmp_path):
+    path = _two_filter_file(tmp_path / "two.fil")
+    assert get_filter(f"{path}:two_13.04um").name == "two_13.04um"
+    assert get_filter(f"{path}:13.04").name == "two_13.04um"
+    assert get_filter(f"{path}:13.0um").name == "two_13.04um"
+    assert get_filter(f"{path}:17.7").name == "two_17.73um"
+    for selector in ("13.5", "15", "12.5"):  # within 5 % of 13.04 µm, but outside its band
+        with pytest.raises(FilterError, match=re.escape(f"no filter passing {selector} µm")) as info:
+            get_filter(f"{path}:{selector}")
+        assert "its filters are two_13.04um, two_17.73um" in str(info.value)
+    with pytest.raises(
+        FilterError, match=re.escape("no filter 'NEII': its filters are two_13.04um, two_17.73um")
+    ):
+        get_filter(f"{path}:NEII")
+
+
+def _curve(path, wavelength, transmission):
+    rows = "\n".join(f"{a} {b}" for a, b in zip(wavelength, transmission, strict=True))
+    path.write_text("wavelength transmission\n" + rows)
+    return path
+
+
+def test_a_curve_far_from_its_nominal_wavelength_is_warned_about(tmp_path):
+    lam = np.linspace(3.0, 20.0, 1701)
+    band = np.where(np.abs(lam - 4.9) < 0.25, 80.0, 0.0)
+    leak = np.where((lam > 7) & (lam < 18), 12.0, 0.0)  # a blocker left out: 12 % from 7 to 18 µm
+    good = load_filter(_curve(tmp_path / "filter4.9.dat", lam, band))  # no warning (they are errors here)
+    assert good.wavelength.to_value(u.um) == pytest.approx(4.9, abs=0.01)
+    assert good.nominal() == (pytest.approx(4.9), "file name")
+    for name, source in (("leaky4.9um.dat", "file name"), ("leaky.dat", "centre of its half-maximum range")):
+        with pytest.warns(FalsecolorWarning, match=re.escape("far from its nominal 4.90 µm")) as caught:
+            f = load_filter(_curve(tmp_path / name, lam, band + leak))
+        message = str(caught[0].message)
+        assert source in message and "blocker" in message and "wavelength='4.9um'" in message
+        assert f.wavelength.to_value(u.um) > 9  # the leak outweighs the band
+        assert f.off_nominal() is not None
+    with pytest.warns(FalsecolorWarning, match=re.escape("far from its nominal")):  # get_filter checks too
+        get_filter(str(tmp_path / "leaky.dat"))
+    # 5 % off the name's wavelength, though inside the band: the name and the curve disagree
+    with pytest.warns(FalsecolorWarning, match=re.escape("4.90 µm, far from its nominal 5.20 µm")):
+        load_filter(_curve(tmp_path / "filter5.2.dat", lam, band))
+
+
+def test_a_nemesis_file_is_checked_against_its_centres(tmp_path):
+    text = ["1", "766.75", "21"]  # the centre says 13.04 µm, the curve passes 12.2 µm
+    text += [f"{a} {0.6 if abs(a - 820) < 6 else 0.0}" for a in np.linspace(810, 830, 21)]
+    (tmp_path / "off.fil").write_text("\n".join(text))
+    with pytest.warns(
+        FalsecolorWarning, match=re.escape("far from its nominal 13.04 µm (centre in the file")
+    ):
+        (f,) = load_filters(tmp_path / "off.fil")
+    assert f.name == "off_13.04um"
+    with pytest.warns(FalsecolorWarning):
+        get_filter(f"{tmp_path / 'off.fil'}:off_13.04um")
+    with pytest.raises(FilterError, match=re.escape("no filter passing 13.04 µm")):  # its band is at 12.2 µm
+        get_filter(f"{tmp_path / 'off.fil'}:13.04")
+
+
 @pytest.mark.parametrize("content", ["", "1\n766\n10\n1 2\n", "a b\nc d\n", "1 2\n3 4\n"])
 def test_broken_curve_files_are_clear_errors(tmp_path, content):
     path = tmp_path / "broken.fil" if content.startswith("1\n") else tmp_path / "broken.csv"
@@ -179,15 +250,63 @@ def test_every_real_curve_file_loads(data_dir):
     count = 0
     for path in files:
         if path.suffix in (".csv", ".fil", ".dat"):
-            for f in load_filters(path):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                filters = load_filters(path)
+            for f in filters:
                 # transmission is a fraction (percent files converted); noise may exceed 1 a little
                 assert np.all(f.transmission >= 0) and f.transmission.max() <= 1.2
+                assert "/" not in f.name and f.name.startswith(path.stem)
                 count += 1
+            # the instrument curves (NEMESIS and their CSV copies) sit on their nominal wavelengths;
+            # of MIRSI's own filter curves, measured without their blockers, most do not
+            leaky = [w for w in caught if issubclass(w.category, FalsecolorWarning)]
+            if path.suffix in (".fil", ".csv"):
+                assert not leaky, path.name
+            elif path.name in ("filter4.9.dat", "filter7.7.dat", "filter9.8.dat", "filterQ0.dat"):
+                assert len(leaky) == 1 and path.name in str(leaky[0].message), path.name
     assert count > 100
 
 
 @pytest.mark.realdata
 def test_mirsi_percent_curve(data_dir):
-    f = load_filter(data_dir / "filters" / "mirsi_jhora99" / "filter4.9.dat")
+    with pytest.warns(FalsecolorWarning, match=re.escape("8.65 µm, far from its nominal 4.90 µm (file name")):
+        f = load_filter(data_dir / "filters" / "mirsi_jhora99" / "filter4.9.dat")
     low, high = f.half_maximum_range
     assert 4.3 < low.value < 4.7 and 5.2 < high.value < 5.6
+    # the leaky blocker: its transmission-weighted wavelength is nowhere near 4.9 µm
+    assert f.wavelength.to_value(u.um) == pytest.approx(8.652, abs=0.005)
+    assert f.nominal() == (pytest.approx(4.9), "file name")
+    assert f.name == "filter4.9"
+
+
+@pytest.mark.realdata
+def test_a_wavelength_outside_every_filter_of_a_real_file_is_an_error_listing_them(data_dir):
+    visir = data_dir / "filters" / "nemesis_fil_original" / "visir.fil"
+    with pytest.raises(FilterError, match=re.escape("no filter passing 13.5 µm")) as info:
+        get_filter(f"{visir}:13.5")  # it used to pick 13.04 µm, 3.5 % away, silently
+    message = str(info.value)
+    assert "the nearest, visir_13.04um, passes 12.94-13.15 µm" in message
+    names = [f.name for f in load_filters(visir)]
+    assert len(names) == 15 and all(name in message for name in names)
+    assert message.count("\n") == 0
+    assert get_filter(f"{visir}:13").name == "visir_13.04um"
+    assert get_filter(f"{visir}:8.6um").name == "visir_8.60um"
+    assert get_filter(f"{visir}:visir_17.73um").name == "visir_17.73um"
+    # two filters hold 11.74 µm (PAH2_2 and a broad one): the nearest nominal wavelength decides
+    assert get_filter(f"{visir}:11.74").name == "visir_11.74um"
+    assert get_filter(f"{visir}:11.76").name == "visir_11.76um"
+
+
+@pytest.mark.realdata
+def test_a_leaky_curve_warns_once_in_a_render_and_its_label_has_no_path(data_dir, band_files):
+    leaky = data_dir / "filters" / "mirsi_jhora99" / "filter4.9.dat"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        composite = render(
+            band_files["temperature"], band_files["cloud"], cloud_options={"filter": str(leaky)}
+        )
+    messages = [str(w.message) for w in caught if issubclass(w.category, FalsecolorWarning)]
+    assert len([m for m in messages if "filter4.9.dat" in m]) == 1, messages
+    assert "cloud_options['wavelength']='4.9um'" in messages[0]
+    assert composite.cloud_quantity.band == "filter4.9 8.65 µm"

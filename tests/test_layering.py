@@ -5,7 +5,8 @@ layer  name          packages                                               may 
 =====  ============  =====================================================  ==================================
 0      base          exceptions, _blocks, _units, _colour, _toml,           base
                      _messages, _version, _readable, _memory,
-                     _environment
+                     _environment, _atomic and _commit (the atomic
+                     writer, re-exported by ``export``)
 1      foundation    bands, filters, planck                                 base
 2      stages        calibrate, geometry, opacity, palette, normalise,      base, foundation; never each other
                      lucky, layout, export
@@ -45,6 +46,8 @@ BASE = {
     "_readable",
     "_memory",
     "_environment",
+    "_atomic",
+    "_commit",
 }
 FOUNDATION = {"bands", "filters", "planck"}
 STAGES = {"calibrate", "geometry", "opacity", "palette", "normalise", "lucky", "layout", "export"}

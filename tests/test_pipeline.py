@@ -31,8 +31,20 @@ def test_public_api_names():
         "render",
         "synthetic_jupiter",
         "Composite",
+        "Corrections",
     ):
         assert hasattr(falsecolor, name), name
+
+
+def test_corrections_from_the_top_level_are_the_pipelines_and_correct_the_limb(jupiter):
+    assert falsecolor.Corrections is falsecolor.pipeline.Corrections
+    fixes = falsecolor.Corrections(limb_correction="auto", mu_min=0.3)
+    corrected = falsecolor.render(jupiter.temperature_band, jupiter.cloud_band, corrections=fixes)
+    plain = falsecolor.render(jupiter.temperature_band, jupiter.cloud_band)
+    assert "temperature_limb" in corrected.notes and "temperature_limb" not in plain.notes
+    assert corrected.recipe.limb_correction == "auto" and corrected.recipe.mu_min == 0.3
+    # the corrected disc is masked where mu <= 0.3 (NaN); the plain one is not
+    assert np.isnan(corrected.temperature.value).sum() > np.isnan(plain.temperature.value).sum()
 
 
 def test_render_from_files_equals_render_from_bands(band_files, jupiter):

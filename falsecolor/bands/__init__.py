@@ -21,8 +21,9 @@ import numpy as np
 from astropy import units as u
 from astropy.io import fits
 
+from .._atomic import write_atomically
 from .._units import is_counts, is_radiance
-from ..exceptions import FileFormatError
+from ..exceptions import FileFormatError, OutputError, warn
 from . import _fits, _header
 from ._frames import FRAME_SUFFIXES, FrameSource, open_frames
 from ._ser import SerHeader, SerWriter, read_ser_header, write_ser
@@ -154,6 +155,59 @@ class Band:
     def replace(self, **changes: Any) -> Band:
         """A copy with some fields changed (the data array is shared, not copied)."""
         return dataclasses.replace(self, **changes)
+
+    def to_fits(self, path: str | Path) -> Path:
+        """Write the band as a FITS file that :func:`read_band` reads back as this band.
+
+        The data (masked pixels as NaN), ``BUNIT``, ``WAVELNTH``/``WAVEUNIT``,
+        ``FILTER`` (a curve file by its file name: a header holds no path),
+        ``DATE-OBS``, ``CONVFACT``/``CONVUNIT`` and the source header's other
+        cards (see :func:`band_to_hdu`). Written as every output is: to a
+        temporary file renamed into place, so the file is whole or absent;
+        never over the file the band was read from, a folder or a device.
+
+        Parameters
+        ----------
+        path : str or Path
+            ``.fits`` (or ``.fit``, ``.fts``) file; an existing output is replaced.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        OutputError
+            Another suffix, a missing or read-only folder, the band's own source file.
+
+        Warns
+        -----
+        FalsecolorWarning
+            When the band carries an uncertainty: it is not written.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, astropy.units as u
+        >>> from falsecolor import Band, read_band
+        >>> data = np.full((2, 3), 130.0, np.float32)
+        >>> band = Band(data, u.K, filter_name="NEII_2", date_obs="2018-05-24T02:49:57.540")
+        >>> path = band.to_fits(tempfile.mkdtemp() + "/t13.fits")
+        >>> again = read_band(path)
+        >>> again.kind, again.filter_name, again.date_obs, float(again.data[0, 0])
+        ('temperature', 'NEII_2', '2018-05-24T02:49:57.540', 130.0)
+        """
+        target = Path(path)
+        if target.suffix.lower() not in (".fits", ".fit", ".fts"):
+            raise OutputError(f"{target}: a band is written as FITS; name it .fits")
+        if self.uncertainty is not None:
+            warn(f"{target.name}: the band's uncertainty is not written (only its data and description)")
+        hdu = band_to_hdu(self)
+        source = [self.provenance["path"]] if "path" in self.provenance else []
+        written = write_atomically(
+            [(target, lambda f: hdu.writeto(f, output_verify="silentfix"))], inputs=source
+        )
+        return written[0]
 
 
 def read_band(
@@ -288,18 +342,24 @@ _LAYOUT_KEYWORDS = {
     "WAVEUNIT",
     "FILTER",
     "DATE-OBS",
+    "CONVFACT",
+    "CONVUNIT",
     "",
 }
 
 
 def band_to_hdu(band: Band, *, primary: bool = True) -> fits.PrimaryHDU | fits.ImageHDU:
-    """A FITS HDU holding the band's data with BUNIT, WAVELNTH, FILTER and DATE-OBS.
+    """A FITS HDU holding the band's data with BUNIT, WAVELNTH, FILTER, DATE-OBS and CONVFACT.
 
     The band's other header cards (object, instrument, geometry) are kept;
-    those describing the array layout or scaling are not.
+    those describing the array layout or scaling are not. Masked pixels are
+    NaN (no data); a filter curve file is named by its file name, not its path.
     """
     cls = fits.PrimaryHDU if primary else fits.ImageHDU
-    h = cls(np.asarray(band.data))
+    data = np.asarray(band.data)
+    if band.mask is not None and np.any(band.mask):
+        data = np.where(band.mask, np.nan, data.astype(np.result_type(data.dtype, np.float32)))
+    h = cls(data)
     if band.header is not None:
         for card in band.header.cards:
             if card.keyword not in _LAYOUT_KEYWORDS and not card.keyword.startswith("NAXIS"):
@@ -313,7 +373,11 @@ def band_to_hdu(band: Band, *, primary: bool = True) -> fits.PrimaryHDU | fits.I
         )
         h.header["WAVEUNIT"] = "um"
     if band.filter_name:
-        h.header["FILTER"] = band.filter_name
+        named = band.filter_name
+        h.header["FILTER"] = Path(named).name if "/" in named or "\\" in named else named
     if band.date_obs:
         h.header["DATE-OBS"] = band.date_obs
+    if band.conversion_factor is not None:
+        h.header["CONVFACT"] = (float(band.conversion_factor.value), "radiance per count")
+        h.header["CONVUNIT"] = band.conversion_factor.unit.to_string("fits")
     return h

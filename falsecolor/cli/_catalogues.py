@@ -22,10 +22,11 @@ def run_info(args: argparse.Namespace) -> int:
 
     options = BandInput("-", **given(args, [o.name for o in declared(BandInput)[1:]])).read_options()
     settings = Corrections(**given(args, [*OBSERVATION, "lat_range", "lon_range", "site"]))
+    kernel = given(args, ["ephemeris"]).get("ephemeris")
     reports, status = [], 0
     for path in args.files:
         try:
-            reports.append(describe(path, settings=settings, **options))
+            reports.append(describe(path, settings=settings, ephemeris=kernel, **options))
         except FalsecolorError as err:
             status = 2
             if len(args.files) == 1:

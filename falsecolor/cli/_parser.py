@@ -99,7 +99,7 @@ def _add_info(commands, common) -> None:
     add_band_options(info, ("single",))
     observation = info.add_argument_group("what the header lacks")
     declarations = {o.name: o for o in declared(Corrections)}
-    for name in (*OBSERVATION, "lat_range", "lon_range", "site"):
+    for name in (*OBSERVATION, "lat_range", "lon_range", "site", "ephemeris"):
         add_option(observation, declarations[name])
 
 

@@ -2,12 +2,14 @@
 
 Encoders are deterministic (same pixels and metadata, same bytes). Files are
 written through :func:`write_atomically`: temporary file, then rename, all or
-nothing, never over an input.
+nothing, never over an input. The writer itself lives in the base layer
+(``falsecolor._atomic``), so that a foundation object (a :class:`~falsecolor.Band`)
+writes through the same one; this package re-exports it.
 """
 
-from ._atomic import Staging, check_output, output_target, write_atomically
+from .._atomic import Staging, check_output, output_target, write_atomically
+from .._commit import HELD_SIGNALS, held_signals, recover_folder
 from ._avm import AvmBand, avm_xmp, read_avm
-from ._commit import HELD_SIGNALS, held_signals, recover_folder
 from ._formats import (
     FORMATS,
     JPEG_QUALITY,

@@ -1,12 +1,21 @@
 """Jupiter's geometry: ephemeris, the disc and its backplanes, limb fit and cylindrical maps.
 
 Backplanes come from intersecting each pixel's line of sight with the oblate
-spheroid (SCIENCE.md 4.3); the ephemeris from astropy's built-in ephemeris and
-the IAU rotation model (SCIENCE.md 4.2).
+spheroid (SCIENCE.md 4.3); the ephemeris from astropy's built-in ephemeris (or
+a JPL kernel, :func:`using_ephemeris`) and the IAU rotation model (SCIENCE.md 4.2).
 """
 
 from ._disc import DISC_FRACTION, disc_threshold, on_disc_mask, sky_level
-from ._ephemeris import SITES, Ephemeris, ephemeris, observatory, parse_time
+from ._ephemeris import (
+    BUILT_IN,
+    SITES,
+    Ephemeris,
+    ephemeris,
+    jpl_kernel,
+    observatory,
+    parse_time,
+    using_ephemeris,
+)
 from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
 from ._mapgrid import MapGrid
 from ._maps import MapRecognition, recognise_map
@@ -38,6 +47,7 @@ from ._targets import MODELLED, Target, target_of
 __all__ = [
     "AXIS_RATIO",
     "BLOCK_PIXELS",
+    "BUILT_IN",
     "DISC_FRACTION",
     "EQUATORIAL_RADIUS_KM",
     "FLATTENING",
@@ -63,6 +73,7 @@ __all__ = [
     "fit_limb",
     "graphic_to_centric",
     "implausible_fit",
+    "jpl_kernel",
     "merge_maps",
     "observatory",
     "on_disc_mask",
@@ -74,4 +85,5 @@ __all__ = [
     "row_blocks",
     "sky_level",
     "target_of",
+    "using_ephemeris",
 ]

@@ -104,7 +104,16 @@ class Corrections(Options):
     """Calibration and corrections: what is done to the bands before the one pass that colours them.
 
     The defaults change nothing, except that a disc image is turned north up
-    when its geometry on the sky is known.
+    when its geometry on the sky is known. Also ``falsecolor.Corrections``.
+
+    Examples
+    --------
+    >>> from falsecolor import Corrections, render, synthetic_jupiter
+    >>> jupiter = synthetic_jupiter((128, 128))
+    >>> fixes = Corrections(limb_correction="auto", mu_min=0.25)
+    >>> composite = render(jupiter.temperature_band, jupiter.cloud_band, corrections=fixes)
+    >>> composite.notes["temperature_limb"]
+    'NEII_2 13.04 µm: I0 = I / mu^0.200 (published exponent...), mu > 0.25'
     """
 
     TITLE = "calibration and corrections"
@@ -200,6 +209,14 @@ class Corrections(Options):
         section="geometry",
         metavar="NAME",
         help="observatory for the ephemeris: paranal, 'mauna kea' or geocentre (default: from the header)",
+    )
+    ephemeris: str | None = option(
+        None,
+        FileName(),
+        section="geometry",
+        metavar="BSP",
+        help="a JPL planetary ephemeris file (SPICE SPK, e.g. de440s.bsp; needs the jplephem package, "
+        "the extra jpl) for Jupiter's position (default: astropy's built-in one)",
     )
     coalign: bool = option(
         False,

@@ -17,7 +17,9 @@ from ._spectral import REFLECTED_NOTE
 from ._spectral import reflected as _reflected
 
 
-def describe(path: str | Path, *, settings: Any = None, **options: Any) -> dict[str, Any]:
+def describe(
+    path: str | Path, *, settings: Any = None, ephemeris: str | Path | None = None, **options: Any
+) -> dict[str, Any]:
     """What falsecolor reads from a FITS file, as a JSON-ready dict.
 
     Parameters
@@ -31,6 +33,9 @@ def describe(path: str | Path, *, settings: Any = None, **options: Any) -> dict[
         :func:`~falsecolor.read_band` keywords (``hdu``, ``plane``, ``unit``,
         ``wavelength``, ``filter``, ``byteswap``). A filter given here must
         exist; one named in the header only earns a note when it does not.
+    ephemeris : str or Path, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``) for the disc's
+        geometry at DATE-OBS; default astropy's built-in ephemeris.
 
     Returns
     -------
@@ -64,6 +69,7 @@ def describe(path: str | Path, *, settings: Any = None, **options: Any) -> dict[
     ('temperature', [3, 4], 13.04)
     """
     notes: list[str] = []
+    kernel = None if ephemeris is None else geometry.jpl_kernel(ephemeris)  # checked before the work
     band = _read_for_description(path, options, notes)
     data = np.asarray(band.data)
     finite = np.isfinite(data)
@@ -100,7 +106,8 @@ def describe(path: str | Path, *, settings: Any = None, **options: Any) -> dict[
     if band.wavelength is not None and _reflected(band.wavelength):
         notes.append(REFLECTED_NOTE)
     notes.extend(seen.notes())
-    report.update(_disc_report(band, seen, settings, notes))
+    with geometry.using_ephemeris(kernel):
+        report.update(_disc_report(band, seen, settings, notes))
     return report
 
 

@@ -37,6 +37,7 @@ def jupiter_ephemeris(
     lon: float | None = None,
     lat: float | None = None,
     height: float | None = None,
+    ephemeris: str | None = None,
 ) -> Ephemeris:
     """Jupiter's apparent geometry at ``time`` (UTC) from a named site, a custom one, or the geocentre.
 
@@ -48,6 +49,10 @@ def jupiter_ephemeris(
         ``paranal``, ``mauna kea`` or ``geocentre`` (default).
     lon, lat, height : float, optional
         A custom site: east longitude and geodetic latitude (degrees), height (m).
+    ephemeris : str, optional
+        A JPL planetary ephemeris file (SPICE SPK ``.bsp``; needs ``jplephem``).
+        Default: astropy's built-in ephemeris, within ~0.011° of JPL DE410 in
+        central meridian (see :func:`falsecolor.geometry.ephemeris`).
 
     Returns
     -------
@@ -61,7 +66,7 @@ def jupiter_ephemeris(
     """
     location = geometry.observatory(site, lon=lon, lat=lat, height=height)
     name = "custom site" if lon is not None else (site or "geocentre")
-    return geometry.ephemeris(time, location, site_name=name)
+    return geometry.ephemeris(time, location, site_name=name, kernel=ephemeris)
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def find_disc(band: Band, *, site: str | None = None, settings: Any = None) -> D
     source = "limb fit"
     if ephem is not None:
         latitude, meridian = ephem.sub_observer_latitude_centric_deg, ephem.central_meridian_deg
-        source += f", ephemeris at {seen.date}"
+        source += f", ephemeris at {seen.date}" + _named(ephem)
         if seen.scale is not None:
             expected = ephem.angular_diameter_arcsec / 2.0 / seen.scale
             angle = (
@@ -193,6 +198,11 @@ def _fit(band: Band, latitude: float, seed: DiscGeometry | None) -> LimbFit:
         return geometry.fit_limb(
             np.nan_to_num(data, nan=0.0), sub_observer_latitude=latitude, seed=seed, mask=band.mask
         )
+
+
+def _named(ephem: Ephemeris) -> str:
+    """``" (de440s.bsp)"`` for a JPL kernel (its file name: notes never hold a path), else nothing."""
+    return "" if ephem.source == geometry.BUILT_IN else f" ({ephem.source})"
 
 
 def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, list[Band]]:

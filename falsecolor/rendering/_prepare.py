@@ -146,7 +146,8 @@ def prepare_bands(
         cloud_uncertainty if cloud_uncertainty is not None else options.cloud_uncertainty,
         steps,
     )
-    corrected = apply_corrections(temperature, axis, axis_role=role, corrections=options)
+    with geometry.using_ephemeris(options.ephemeris):  # a JPL kernel, when one is given
+        corrected = apply_corrections(temperature, axis, axis_role=role, corrections=options)
     temperature, axis = corrected.temperature, corrected.axis
     steps += corrected.steps
     t_source, t_quantity = temperature_source(temperature)

@@ -78,6 +78,7 @@ def to_disc_view(temperature: Band, axis: Band, corrections: Corrections) -> tup
     note = (
         f"orthographic view at {ephem.time} UTC: CML {ephem.central_meridian_deg:.2f}°, "
         f"B {ephem.sub_observer_latitude_centric_deg:.3f}°, north up"
+        + ("" if ephem.source == geometry.BUILT_IN else f"; ephemeris {ephem.source}")
     )
     disc = Disc(view, "disc view of a map", True, None, ephem)
     return bands[0], bands[1], disc, Step("projection", note)

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from ..exceptions import OutputError
 from ._commit import commit, fault, hidden_prefix, reason, recover_folder
+from .exceptions import OutputError
 
 __all__ = ["Staging", "check_output", "output_target", "write_atomically"]
 

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import OutputError, warn
+from .exceptions import OutputError, warn
 
 __all__ = ["HELD_SIGNALS", "commit", "fault", "reason", "recover_folder"]
 

@@ -426,3 +426,14 @@ def test_print_palette_has_moderate_chroma_and_no_extremes():
     lab = linear_to_oklab(srgb_to_linear(get_palette("visir-print").lut[..., :3]))
     assert np.hypot(lab[..., 1], lab[..., 2]).max() < 0.13
     assert lab[..., 0].min() > 0.3 and lab[..., 0].max() < 0.96
+
+
+def test_the_quality_report_leaves_numpy_printing_alone():
+    """colour-science switches numpy to 1.13-style printing on import; a user's session must not notice."""
+    import numpy as np
+
+    from falsecolor.palette._quality import simulate
+
+    before = np.get_printoptions()
+    simulate(np.zeros((2, 3)), "deuteranopia")
+    assert np.get_printoptions() == before

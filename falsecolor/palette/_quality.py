@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,17 @@ GREY_DISTINCT = 8.0
 FLAT_STEP = 0.2
 
 
-def _lab(srgb: np.ndarray) -> np.ndarray:
+def _colour() -> Any:
+    """colour-science, imported without its side effect: it switches numpy to 1.13-style printing."""
+    options = np.get_printoptions()
     import colour
+
+    np.set_printoptions(**options)
+    return colour
+
+
+def _lab(srgb: np.ndarray) -> np.ndarray:
+    colour = _colour()
 
     xyz = colour.RGB_to_XYZ(srgb, "sRGB", apply_cctf_decoding=True)
     white = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"]
@@ -40,7 +50,7 @@ def _lab(srgb: np.ndarray) -> np.ndarray:
 
 
 def _delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    import colour
+    colour = _colour()
 
     return colour.delta_E(a, b, method="CIE 2000")
 
@@ -51,7 +61,7 @@ def simulate(srgb: np.ndarray, deficiency: str) -> np.ndarray:
     ``deficiency`` is ``deuteranopia``, ``protanopia``, ``tritanopia`` or
     ``greyscale`` (CIE luminance re-encoded as sRGB grey).
     """
-    import colour
+    colour = _colour()
 
     linear = colour.cctf_decoding(np.clip(srgb, 0.0, 1.0), function="sRGB")
     if deficiency == "greyscale":

@@ -430,10 +430,15 @@ def test_print_palette_has_moderate_chroma_and_no_extremes():
 
 def test_the_quality_report_leaves_numpy_printing_alone():
     """colour-science switches numpy to 1.13-style printing on import; a user's session must not notice."""
-    import numpy as np
+    import subprocess
+    import sys
 
-    from falsecolor.palette._quality import simulate
-
-    before = np.get_printoptions()
-    simulate(np.zeros((2, 3)), "deuteranopia")
-    assert np.get_printoptions() == before
+    code = (
+        "import numpy as np\n"
+        "from falsecolor.palette._quality import simulate\n"
+        "before = np.get_printoptions()\n"
+        "simulate(np.zeros((2, 3)), 'deuteranopia')\n"
+        "assert np.get_printoptions() == before, np.get_printoptions()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr

@@ -452,3 +452,15 @@ def test_a_stack_never_writes_over_its_frames(flag, tmp_path, capsys):
     argv = ["stack", cube, flag, cube] + (["-o", tmp_path / "s.fits"] if flag != "-o" else [])
     _refused(_cli(argv), capsys.readouterr().err, "one of the inputs")
     assert _tree(tmp_path) == before
+
+
+def test_a_dry_run_of_the_demo_still_protects_the_recipe(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _cli(["render", "--demo", "--demo-size", "64", "-o", "a.png", "--recipe-out", "a.toml", "-q"]) == 0
+    before = _tree(tmp_path)
+    code = _cli(["render", "a.toml", "--dry-run", "--recipe-out", "a.toml"])
+    _refused(code, capsys.readouterr().err, "one of the inputs")  # as the real run would
+    assert _cli(["render", "a.toml", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic Jupiter" in out and str(tmp_path / "a.toml") in out
+    assert _tree(tmp_path) == before

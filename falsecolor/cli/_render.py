@@ -238,10 +238,10 @@ def _dry_run(args, recipe: Recipe, outputs, fits, strip, also: list[Path]) -> in
         reads, writes = plan.reads, plan.writes
     else:
         reads, writes = pipeline.plan_render(recipe, files=outputs, fits=fits)
-        if recipe.demo is not None:
-            reads = [Path(f"(the built-in synthetic Jupiter, {recipe.demo} px)")]
     pipeline.check_outputs([*writes, *also], inputs=reads)
     print("would read:")
+    if recipe.demo is not None:
+        print(f"  (the built-in synthetic Jupiter, {recipe.demo} px)")
     for path in dict.fromkeys(reads):
         print(f"  {path}")
     print("would write:")

@@ -48,6 +48,7 @@ BASE = {
     "_environment",
     "_atomic",
     "_commit",
+    "_lazy",
 }
 FOUNDATION = {"bands", "filters", "planck"}
 STAGES = {"calibrate", "geometry", "opacity", "palette", "normalise", "lucky", "layout", "export"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from astropy import units as u
-from astropy.time import Time
 
 from .._messages import option
 from .._units import parse_quantity, parse_unit
@@ -161,6 +160,8 @@ def date_obs(header, name, provenance) -> str | None:
         candidates.append(("DATE_OBS/TIME_OBS", text))
     for key, text in candidates:
         try:
+            from astropy.time import Time
+
             time = Time(text.strip(), scale="utc")
             provenance["date_obs"] = key
             return time.isot
@@ -169,6 +170,8 @@ def date_obs(header, name, provenance) -> str | None:
     if header.get("MJD-OBS") is not None:
         try:
             provenance["date_obs"] = "MJD-OBS"
+            from astropy.time import Time
+
             return Time(float(header["MJD-OBS"]), format="mjd", scale="utc").isot
         except (TypeError, ValueError):
             pass

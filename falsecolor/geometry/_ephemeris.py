@@ -21,18 +21,21 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from astropy import units as u
 from astropy.constants import c
-from astropy.coordinates import EarthLocation, get_body, solar_system_ephemeris
-from astropy.time import Time
 from erfa import ErfaError, ErfaWarning
 
 from .._messages import option
 from .._readable import regular_file
 from ..exceptions import FileFormatError, InputError
 from ._spheroid import AXIS_RATIO, EQUATORIAL_RADIUS_KM, POLAR_RADIUS_KM
+
+if TYPE_CHECKING:  # astropy.coordinates and astropy.time load only when a time or a place is used
+    from astropy.coordinates import EarthLocation
+    from astropy.time import Time
 
 __all__ = [
     "BUILT_IN",
@@ -124,6 +127,8 @@ class Ephemeris:
 
 def parse_time(value: str | Time) -> Time:
     """A UTC time from ISO 8601 text (``2018-05-24T02:49:57``), ``JD2458262.6`` or ``MJD58262.1``."""
+    from astropy.time import Time
+
     if isinstance(value, Time):
         return value
     text = str(value).strip()
@@ -139,6 +144,8 @@ def parse_time(value: str | Time) -> Time:
 
 
 def _time(text: str) -> Time:
+    from astropy.time import Time
+
     if text.upper().startswith("MJD"):
         return Time(float(text[3:]), format="mjd", scale="utc")
     if text.upper().startswith("JD"):
@@ -148,6 +155,8 @@ def _time(text: str) -> Time:
 
 def observatory(site: str | None = None, *, lon=None, lat=None, height=None) -> EarthLocation | None:
     """The observer: None (geocentre), a named site, or longitude (east) / latitude / height."""
+    from astropy.coordinates import EarthLocation
+
     if lon is not None or lat is not None:
         if lon is None or lat is None:
             raise InputError(
@@ -357,6 +366,8 @@ def ephemeris(
 
 def _apparent_jupiter(t: Time, location: EarthLocation | None, jpl: Path | None):
     """Jupiter's apparent place (GCRS) from the built-in ephemeris or a JPL kernel."""
+    from astropy.coordinates import get_body, solar_system_ephemeris
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ErfaWarning)
         if jpl is None:

@@ -1,10 +1,9 @@
 """Fit Jupiter's limb: the disc centre, equatorial radius and pole angle from an image.
 
-The outline of the oblate spheroid is an ellipse with semi-major axis a (the
-equatorial radius) and semi-minor axis q a along the projected pole, q =
-sqrt(sin^2 B + (b/a)^2 cos^2 B) (SCIENCE.md 4.2, item 6). Only limb seen inside
-the frame and away from NaN or masked pixels is used, so a disc cut by the
-frame (a hemisphere image) is fitted from the arc that is seen.
+The outline of the oblate spheroid is an ellipse with semi-major axis a (the equatorial radius)
+and semi-minor axis q a along the projected pole, q = sqrt(sin^2 B + (b/a)^2 cos^2 B) (SCIENCE.md
+4.2, item 6). Only limb seen inside the frame and away from NaN or masked pixels is used, so a
+disc cut by the frame (a hemisphere image) is fitted from the arc that is seen.
 """
 
 from __future__ import annotations
@@ -12,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, optimize
 
 from .._blocks import subsample
+from .._lazy import lazy
 from ..exceptions import InputError
 from ._disc import disc_threshold
 from ._spheroid import AXIS_RATIO, DiscGeometry
 
 __all__ = ["MIN_LIMB_POINTS", "LimbFit", "fit_limb"]
+ndimage, optimize = lazy("scipy.ndimage"), lazy("scipy.optimize")  # loaded when a limb is fitted
 
 #: Fewer limb points than this cannot constrain the fit.
 MIN_LIMB_POINTS = 20

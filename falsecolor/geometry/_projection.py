@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from scipy.ndimage import map_coordinates
 
 from .._memory import require
 from .._messages import option
@@ -270,6 +269,8 @@ def _as_image(array: np.ndarray, name: str) -> np.ndarray:
 
 def _sample(array: np.ndarray, row: np.ndarray, column: np.ndarray) -> np.ndarray:
     """Bilinear samples at in-range positions; NaN where any pixel with weight > 0 is NaN."""
+    from scipy.ndimage import map_coordinates  # loaded when a projection runs
+
     coordinates = np.vstack([row, column])
     valid = np.isfinite(array)
     if valid.all():

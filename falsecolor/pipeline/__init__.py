@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from .. import publish
 from ..filters import catalogue as filter_catalogue
-from ..mapping import CylindricalMap, make_map
 from ..publish import (
     check_outputs,
     palette_catalogue,
@@ -43,8 +43,28 @@ from ..rendering import (
     render,
     resolve_band,
 )
-from ..stacking import Stacked, StackOptions, stack, write_stack
-from ..synthetic import LuckyFrames, synthetic_frames, synthetic_jupiter
+from ..synthetic import synthetic_jupiter
+
+#: Names loaded on first use, so that a render does not import the stacker (scipy's FFT) or the mapper.
+_LAZY = {
+    "CylindricalMap": "..mapping",
+    "make_map": "..mapping",
+    "Stacked": "..stacking",
+    "StackOptions": "..stacking",
+    "stack": "..stacking",
+    "write_stack": "..stacking",
+    "LuckyFrames": "..synthetic",
+    "synthetic_frames": "..synthetic",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "RECIPE_KEY",

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from .. import geometry
 from ..bands import Band
@@ -211,6 +210,8 @@ def rotate_north_up(disc: DiscGeometry, *bands: Band) -> tuple[DiscGeometry, lis
     The output grows to hold the whole turned image; pixels from outside the
     input are NaN. Bilinear, so a pixel next to a NaN one is NaN.
     """
+    from scipy import ndimage
+
     angle = np.radians(disc.pole_angle)
     cos, sin = np.cos(angle), np.sin(angle)
     ny, nx = bands[0].shape
@@ -253,6 +254,8 @@ def shift_onto(
     first. Cubic-spline shift; pixels brought in from outside the frame, or
     next to NaN, become NaN.
     """
+    from scipy import ndimage
+
     own = find_disc(band, site=site, settings=settings).geometry
     dy, dx = (float(t - o) for t, o in zip(target.centre, own.centre, strict=True))
     if abs(dy) < 1e-3 and abs(dx) < 1e-3:
@@ -270,6 +273,8 @@ def shift_onto(
 def shift_image(image: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
     """``image`` moved by ``(dy, dx)`` pixels: cubic spline, NaN where the data came from outside the
     frame or from next to a NaN pixel."""
+    from scipy import ndimage
+
     data = np.asarray(image, dtype=np.float32 if np.asarray(image).dtype.itemsize <= 4 else np.float64)
     missing = ~np.isfinite(data)
     moved = ndimage.shift(np.where(missing, 0, data), shift, order=3, mode="nearest")

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
 
 from .. import geometry
 from .._messages import option
@@ -31,6 +29,9 @@ _SCALE_CARDS = ("ESO INS PFOV", "PIXSCALE", "PIXSCAL", "SECPIX", "PLATE_SC", "PI
 
 def pixel_scale(header) -> float | None:
     """Arcsec per pixel from a celestial WCS (CD/PC/CDELT) or an instrument card, else None."""
+    from astropy.wcs import WCS
+    from astropy.wcs.utils import proj_plane_pixel_scales
+
     if header is None:
         return None
     try:
@@ -50,6 +51,8 @@ def pixel_scale(header) -> float | None:
 
 def north_angle(header) -> float:
     """Angle of celestial north in the image, degrees from up towards the left (0 without a WCS)."""
+    from astropy.wcs import WCS
+
     try:
         wcs = WCS(header, naxis=2, relax=True, fix=False)
         if not wcs.has_celestial:

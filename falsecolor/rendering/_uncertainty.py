@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 from astropy import units as u
-from astropy.stats import sigma_clipped_stats
 
 from .. import planck
 from .._units import WAVELENGTH_RADIANCE
@@ -137,6 +136,8 @@ def _sky_error(band: Band, data: np.ndarray) -> tuple[np.ndarray, str]:
             f"{band.label} has fewer than {MIN_SKY_PIXELS} sky pixels (below {SKY_FRACTION:g} of the mean "
             "flux) to measure the noise: give a fraction (e.g. 5%) or a sigma map"
         )
+    from astropy.stats import sigma_clipped_stats
+
     _, _, sigma = sigma_clipped_stats(data[sky], sigma=3.0)
     shown = f"{sigma:.4g} {band.unit}" if band.unit != u.dimensionless_unscaled else f"{sigma:.4g}"
     note = (

@@ -6,8 +6,13 @@ of short, blurred, drifting, noisy frames (a FITS cube or a SER video).
 Used by ``falsecolor render --demo``, the tests, the benchmarks and the gallery.
 """
 
-from ._frames import LuckyFrames, synthetic_frames
+from importlib import import_module
+from typing import Any
+
 from ._jupiter import LIMB_EXPONENT_5UM, LIMB_EXPONENT_13UM, SyntheticJupiter, synthetic_jupiter
+
+#: Loaded on first use: the frames need scipy's FFT and filters, the demo does not.
+_LAZY = {"LuckyFrames": "._frames", "synthetic_frames": "._frames"}
 
 __all__ = [
     "LIMB_EXPONENT_5UM",
@@ -17,3 +22,11 @@ __all__ = [
     "synthetic_frames",
     "synthetic_jupiter",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,9 @@ def readable_header(header: fits.Header) -> fits.Header:
             repaired = _NON_PRINTABLE.sub(" ", image)
             try:
                 fixed = fits.Card.fromstring(repaired)
+                with warnings.catch_warnings():  # astropy's own repair (a value in "double quotes")
+                    warnings.simplefilter("ignore")
+                    fixed.verify("silentfix")
                 clean.append(
                     fits.Card(
                         fixed.keyword,

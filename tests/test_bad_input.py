@@ -1209,7 +1209,8 @@ OUTPUT_CASES = {
         ["render", "{t}", "{c}", "-o", "{d}/out.png", "--fits-out", "{d}/no/p"],
         "does not exist",
     ),
-    "stack -o in a read-only location": (["stack", "{t}", "-o", "/proc/fc-band.fits", "-q"], "cannot write"),
+    # three frames: a "stack" of one image is warned about, and only the error may be printed here
+    "stack -o in a read-only location": (["stack", "{f}", "-o", "/proc/fc-band.fits", "-q"], "cannot write"),
     "stack -o onto its input": (["stack", "{t}", "-o", "{t}", "-q"], "one of the inputs"),
     "stack --report onto an input": (
         ["stack", "{t}", "-o", "{d}/band.fits", "--report", "{t}", "-q"],
@@ -1229,7 +1230,13 @@ OUTPUT_CASES = {
 @pytest.mark.parametrize("case", list(OUTPUT_CASES))
 def test_unwritable_outputs_everywhere(case, band_files, tmp_path, capsys):
     argv, pattern = OUTPUT_CASES[case]
-    names = {"t": band_files["temperature"], "c": band_files["cloud"], "d": tmp_path}
+    names = {
+        "t": band_files["temperature"],
+        "c": band_files["cloud"],
+        "d": tmp_path,
+        "f": tmp_path / "f.fits",
+    }
+    fits.PrimaryHDU(np.stack([fits.getdata(names["t"])] * 3)).writeto(names["f"])
     argv = [a.format(**names) for a in argv]
     if argv[0] == "render":
         argv[1:3] = ["-t", argv[1], "-c", argv[2]]

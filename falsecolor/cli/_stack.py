@@ -42,6 +42,7 @@ def run_stack(args: argparse.Namespace) -> int:
         box=args.box,
         local_selection=args.local_selection,
         drizzle=args.drizzle,
+        field=args.field,
         clip=args.clip,
         region=args.region,
         dark=args.dark,
@@ -60,6 +61,12 @@ def run_stack(args: argparse.Namespace) -> int:
             f"  {s['kept']} of {s['frames']} frames stacked ({s['usable']} usable), {s['method']}, "
             f"{s['align']} alignment, RMS shift {s['shift_rms_px']} px"
         )
+        print(
+            f"  field {s['field']} (pixels at least {s['min_coverage']} of the {s['kept']} frames cover): "
+            f"{100 * s['finite_fraction']:.1f} % of the frame has data (the COVERAGE extension maps it)"
+        )
+        if s["left_out"]:
+            print(f"  {len(s['left_out'])} selected frames left out: implausible shift (see the warnings)")
         if s["date_obs"]:
             print(f"  mid-time of the kept frames {s['date_obs']}")
     return 0

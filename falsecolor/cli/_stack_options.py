@@ -51,9 +51,10 @@ def add_stack(commands, common) -> None:
     stack.add_argument(
         "--keep",
         type=_keep,
-        default="10%",
+        default=None,
         metavar="N|P%",
-        help="how many of the usable frames to keep: a percentage or a count (default 10%%)",
+        help="how many of the usable frames to keep: a percentage or a count "
+        "(default 10%%, but at least 10 frames, all of a shorter sequence)",
     )
     stack.add_argument(
         "--report",
@@ -104,6 +105,14 @@ def add_stack(commands, common) -> None:
         default=1.0,
         metavar="{1,1.5,2}",
         help="output grid this many times finer (default 1: off)",
+    )
+    group.add_argument(
+        "--field",
+        choices=("supported", "whole", "common"),
+        default="supported",
+        help="which pixels get a value, each from the stacked frames that cover it (the COVERAGE "
+        "extension counts them): supported (default) those at least half the frames cover, whole "
+        "every covered pixel (noisier edges), common only those every frame covers",
     )
     group.add_argument(
         "--clip", type=number, default=3.0, metavar="SIGMA", help="threshold of --method clipped (default 3)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from .._blocks import subsample
 
@@ -11,6 +12,8 @@ __all__ = ["DISC_FRACTION", "disc_threshold", "on_disc_mask", "sky_level"]
 
 #: Pixels brighter than this fraction of the 99.5th percentile count as on the disc.
 DISC_FRACTION = 0.02
+#: In raw counts with a sky, a planet too small to reach the 99.5th percentile is seen at this one.
+TAIL_PERCENTILE = 99.95
 
 
 def disc_threshold(
@@ -24,7 +27,8 @@ def disc_threshold(
         Thermal-band radiance, counts or brightness temperature.
     fraction : float
         The threshold is at least this fraction of the bright level (the
-        99.5th percentile).
+        99.5th percentile; in raw counts whose frame edge shows a sky, the
+        99.95th when the planet is too small to reach the 99.5th).
     sigmas : float
         ... and at least this many robust standard deviations above the sky.
     raw : bool
@@ -55,6 +59,12 @@ def disc_threshold(
     floor = fraction * bright
     cut, threshold = floor, floor
     border = _border_sky(np.asarray(image)) if raw else None
+    if border is not None and not border[0] < 0.5 * bright:
+        # a planet on under half a per cent of the frame (Saturn in a wide field): its level is the tail's
+        tail = float(np.percentile(sample, TAIL_PERCENTILE))
+        if border[0] < 0.5 * tail:
+            bright, floor = tail, fraction * tail
+            cut = threshold = floor
     # a sky or bias well below the disc: under half its brightness, or many sky spreads below it
     # (a bias of 1,200 counts under a disc at 1,900 is still plainly sky)
     if (
@@ -79,19 +89,47 @@ def disc_threshold(
 
 
 def _border_sky(image: np.ndarray) -> tuple[float, float] | None:
-    """Level and spread of the sky on the frame's outer two pixels (their lower quartile, which the
-    sky holds even when the disc crosses part of the edge); None for a small or empty frame."""
+    """Level and spread of the sky on the outer two pixels of the frame's data (their lower quartile,
+    which the sky holds even when the disc crosses part of the edge); None for a small or empty frame.
+
+    Where the frame has a border without data (NaN: a stack's edge no frame covered), the outer
+    two pixels of the finite data stand in for the frame's edge. They are taken as sky only when
+    the pixels a few further in sit at the same level, since a disc with NaN all round (a product
+    masked off the planet) has its limb there, not sky.
+    """
     if image.ndim != 2 or min(image.shape) < 16:
         return None
-    edge = np.concatenate(
-        [image[:2].ravel(), image[-2:].ravel(), image[2:-2, :2].ravel(), image[2:-2, -2:].ravel()]
-    )
+    finite = np.isfinite(image)
+    if finite.all():
+        edge = np.concatenate(
+            [image[:2].ravel(), image[-2:].ravel(), image[2:-2, :2].ravel(), image[2:-2, -2:].ravel()]
+        )
+        return _low_quartile(edge)
+    within_2, within_4, within_8 = (_interior(finite, depth) for depth in (2, 4, 8))
+    found = _low_quartile(image[finite & ~within_2])
+    further = _low_quartile(image[within_4 & ~within_8])
+    if found is None or further is None:
+        return None
+    level, spread = found
+    if further[0] - level > max(3.0 * max(spread, further[1]), 1e-6 * abs(level)):
+        return None  # brighter a few pixels in: a limb, not a sky
+    return found
+
+
+def _interior(finite: np.ndarray, depth: int) -> np.ndarray:
+    """Pixels whose whole neighbourhood ``depth`` pixels around is finite and inside the frame."""
+    share = ndimage.uniform_filter(finite.astype(np.float64), size=2 * depth + 1, mode="constant", cval=0.0)
+    return share > 1.0 - 1e-6
+
+
+def _low_quartile(edge: np.ndarray) -> tuple[float, float] | None:
+    """Lower quartile of some pixels and the spread below it (a lower-quartile MAD, scaled)."""
     edge = edge[np.isfinite(edge)]
     if edge.size < 32:
         return None
     level = float(np.percentile(edge, 25))
     below = level - edge[edge <= level]
-    spread = 1.4826 * float(np.median(below)) * 1.6 if below.size else 0.0  # lower-quartile MAD, scaled
+    spread = 1.4826 * float(np.median(below)) * 1.6 if below.size else 0.0
     return level, spread
 
 

@@ -46,11 +46,17 @@ def parse_keep(keep: str | float | int) -> tuple[str, float]:
     return kind, value
 
 
-def keep_count(keep: tuple[str, float], usable: int) -> int:
-    """How many of ``usable`` frames to keep (at least one)."""
+def keep_count(keep: tuple[str, float], usable: int, *, at_least: int = 0) -> int:
+    """How many of ``usable`` frames to keep: at least one, and at least ``min(usable, at_least)``.
+
+    Examples
+    --------
+    >>> keep_count(("fraction", 0.1), 55), keep_count(("fraction", 0.1), 10, at_least=10)
+    (6, 10)
+    """
     kind, value = keep
     n = round(value * usable) if kind == "fraction" else int(value)
-    return max(1, min(usable, n))
+    return max(1, min(usable, max(n, at_least)))
 
 
 def brightness_outliers(flux: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..bands import band_to_hdu
 from ..exceptions import OutputError
 from ..export import write_atomically
 from ._stack import Stacked
@@ -26,14 +25,19 @@ def quality_plot(result: Stacked) -> bytes:
     index = np.array([f["index"] for f in frames])
     quality = np.array([np.nan if f["quality"] is None else f["quality"] for f in frames])
     kept = np.array([f["kept"] for f in frames])
-    rejected = np.array([f["quality"] is None or f["status"].startswith("much") for f in frames])
+    rejected = np.array(
+        [
+            f["quality"] is None or f["status"].startswith("much") or f["status"].endswith("left out")
+            for f in frames
+        ]
+    )
     figure = Figure(figsize=(11, 3.6), dpi=100, layout="constrained")
     ax1, ax2, ax3 = figure.subplots(1, 3, width_ratios=[2.2, 1.2, 1])
     plain = ~kept & ~rejected
     ax1.plot(index[plain], quality[plain], ".", ms=3, color="0.6", label="not selected")
     ax1.plot(index[kept], quality[kept], ".", ms=4, color="tab:orange", label="kept")
     bad = rejected & np.isfinite(quality)
-    ax1.plot(index[bad], quality[bad], "x", ms=4, color="tab:red", label="rejected")
+    ax1.plot(index[bad], quality[bad], "x", ms=4, color="tab:red", label="rejected or left out")
     for i in index[rejected & ~np.isfinite(quality)]:
         ax1.axvline(i, color="tab:red", lw=0.5, alpha=0.4)
     ax1.set(
@@ -75,10 +79,10 @@ def write_stack(
     output = Path(output)
     if output.suffix.lower() not in (".fits", ".fit", ".fts"):
         raise OutputError(f"{output}: the stacked band is written as FITS; name it .fits")
-    hdu = band_to_hdu(result.band)
+    hdul = result.hdus()
 
     def fits_writer(f: BinaryIO) -> None:
-        hdu.writeto(f, output_verify="silentfix")
+        hdul.writeto(f, output_verify="silentfix")
 
     files: list[tuple[str | Path, Callable[[BinaryIO], object]]] = [(output, fits_writer)]
     if report is not None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from ..bands import band_from_header
+from ._finish import minimum_coverage
 
 __all__ = ["reason_summary", "stack_result"]
 
@@ -58,16 +60,33 @@ def reason_summary(reasons: list[str | None]) -> str:
     return "; ".join(f"{c} {r}" for r, c in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def stack_result(source, options, image, reference, quality, flux, reasons, kept, reading, weights, total):
+def _rounded(value: float, digits: int) -> float | None:
+    return None if not np.isfinite(value) else round(float(value), digits)
+
+
+def _records(source, reasons, quality, flux, kept, reading, weights, total) -> list[dict[str, Any]]:
     n = len(source)
-    shifts = np.full((n, 3), np.nan)
-    shifts[total.indices] = total.shifts
-    local = np.full(n, np.nan)
-    if total.local is not None:
-        local[total.indices] = total.local
+    shifts, coarse = np.full((n, 3), np.nan), np.full((n, 2), np.nan)
+    local, match = np.full(n, np.nan), np.full(n, np.nan)
+    problems: dict[int, str] = {}
+    if total.indices:
+        shifts[total.indices] = np.asarray(total.shifts, float)
+        coarse[total.indices] = np.asarray(total.coarse, float)
+        local[total.indices] = np.asarray(total.local, float)
+        match[total.indices] = np.asarray(total.matches, float)
+        problems = {i: p for i, p in zip(total.indices, total.problems, strict=True) if p is not None}
     records = []
     for i in range(n):
-        status = reasons[i] or ("kept" if kept[i] else "kept in some boxes" if reading[i] else "not selected")
+        status = reasons[i] or (
+            f"{problems[i]}; left out"
+            if i in problems
+            else "kept"
+            if kept[i]
+            else "kept in some boxes"
+            if reading[i]
+            else "not selected"
+        )
+        stacked = bool(reading[i]) and reasons[i] is None and i not in problems
         record = {
             "index": i,
             "name": source.name(i),
@@ -75,30 +94,37 @@ def stack_result(source, options, image, reference, quality, flux, reasons, kept
             "quality": float(quality[i]) if reasons[i] is None else None,
             "flux": float(flux[i]) if reasons[i] is None else None,
             "status": status,
-            "kept": bool(reading[i]),
-            "dy": None if np.isnan(shifts[i, 0]) else round(float(shifts[i, 0]), 4),
-            "dx": None if np.isnan(shifts[i, 1]) else round(float(shifts[i, 1]), 4),
-            "correlation": None if np.isnan(shifts[i, 2]) else round(float(shifts[i, 2]), 5),
-            "weight": round(float(weights[i]), 5),
+            "kept": stacked,
+            "dy": _rounded(shifts[i, 0], 4),
+            "dx": _rounded(shifts[i, 1], 4),
+            "correlation": _rounded(shifts[i, 2], 5),
+            "planet_dy": _rounded(coarse[i, 0], 1),
+            "planet_dx": _rounded(coarse[i, 1], 1),
+            "planet_match": _rounded(match[i], 4),
+            "weight": round(float(weights[i]) if stacked else 0.0, 5),
         }
-        if total.local is not None:
-            record["local_shift_rms"] = None if np.isnan(local[i]) else round(float(local[i]), 4)
+        if total.local_sum is not None:
+            record["local_shift_rms"] = _rounded(local[i], 4)
         records.append(record)
-    used = int(reading.sum())
-    usable = sum(r is None for r in reasons)
-    mid, first, last = _mid_time([source.time(i) for i in np.flatnonzero(reading)])
+    return records
+
+
+def _header(source, options, stacked: int, usable: int, times) -> fits.Header:
+    mid, first, last = _mid_time(times)
     header = fits.Header()
     for card in source.header.cards:
         if card.keyword not in _LAYOUT and not card.keyword.startswith("NAXIS"):
             header.append(card)
-    header["NFRAMES"] = (n, "frames read")
+    header["NFRAMES"] = (len(source), "frames read")
     header["NUSABLE"] = (usable, "frames passing the checks")
-    header["NKEPT"] = (used, "frames stacked")
-    header["KEEPFRAC"] = (round(used / max(usable, 1), 6), "kept fraction of usable frames")
+    header["NKEPT"] = (stacked, "frames stacked")
+    header["KEEPFRAC"] = (round(stacked / max(usable, 1), 6), "kept fraction of usable frames")
     header["STACKMTH"] = (options.method, "how the kept frames were combined")
     header["ALIGN"] = (options.align, "registration: global shift, local warp or none")
     header["QMETRIC"] = (options.metric, "sharpness measure used for selection")
     header["DRIZZLE"] = (options.drizzle, "output pixels per input pixel")
+    header["FIELD"] = (options.field, "which pixels have a value (see MINCOVER)")
+    header["MINCOVER"] = (minimum_coverage(options.field, stacked), "stacked frames that cover each of them")
     if mid:
         header["DATE-OBS"] = (mid, "mid-time of the kept frames")
         header["DATE-BEG"], header["DATE-END"] = first, last
@@ -106,18 +132,37 @@ def stack_result(source, options, image, reference, quality, flux, reasons, kept
         header["COMMENT"] = "DATE-OBS is the first file's: the frames carry no times"
     if source.unit and "BUNIT" not in header:
         header["BUNIT"] = source.unit
+    return header
+
+
+def stack_result(source, options, image, coverage, quality, flux, reasons, kept, reading, weights, total):
+    """The band with its header, the per-frame records and the summary of a finished stack."""
+    stacked = total.stacked
+    usable = sum(r is None for r in reasons)
+    records = _records(source, reasons, quality, flux, kept, reading, weights, total)
+    header = _header(source, options, len(stacked), usable, [source.time(i) for i in stacked])
     name = Path(source.segments[0].path).name if source.segments[0].kind != "array" else None
     band = band_from_header(image, header, source=name)
+    shifts = np.array([s[:2] for s, p in zip(total.shifts, total.problems, strict=True) if p is None])
+    covered = coverage[coverage > 0]
     summary = {
-        "frames": n,
+        "frames": len(source),
         "usable": usable,
-        "kept": used,
+        "selected": int(reading.sum()),
+        "kept": len(stacked),
+        "left_out": [
+            {"index": r["index"], "name": r["name"], "why": r["status"]}
+            for r in records
+            if r["status"].endswith("; left out")
+        ],
         "method": options.method,
         "align": options.align,
-        "shift_rms_px": round(float(np.sqrt(np.nanmean(np.sum(total.shifts[:, :2] ** 2, axis=1)))), 4)
-        if len(total.shifts)
-        else None,
-        "date_obs": mid,
+        "shift_rms_px": round(float(np.sqrt(np.mean(np.sum(shifts**2, axis=1)))), 4) if len(shifts) else None,
+        "field": options.field,
+        "min_coverage": minimum_coverage(options.field, len(stacked)),
+        "finite_fraction": round(float(np.isfinite(image).mean()), 4),
+        "coverage_frames": [int(covered.min()), int(covered.max())] if covered.size else None,
+        "date_obs": header.get("DATE-OBS") if header.get("DATE-BEG") else None,
         "rejected": reason_summary(reasons) or None,
     }
     return band, records, summary

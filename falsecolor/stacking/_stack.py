@@ -17,8 +17,6 @@ same image.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,65 +28,51 @@ from threadpoolctl import threadpool_limits
 from .. import lucky
 from .._messages import option
 from ..bands import Band, FrameSource, open_frames
-from ..exceptions import InputError, warn
+from ..exceptions import InputError
+from ._calibration import Calibration, master_frame
+from ._finish import finish, fitted_boxes, quality_weights, warn_left_out, warn_rejected
+from ._reference import build_reference
+from ._region import first_frame, quality_region
+from ._registration import planet_samples
 from ._result import reason_summary, stack_result
 from ._runner import Runner
-from ._tasks import (
-    Calibration,
-    Context,
-    Partial,
-    StackOptions,
-    accumulate_chunk,
-    build_reference,
-    first_frame,
-    master_frame,
-    measure_chunk,
-    quality_region,
-)
+from ._tasks import Context, Partial, StackOptions, accumulate_chunk, measure_chunk
 
 __all__ = ["StackOptions", "Stacked", "stack"]
 
 Progress = Callable[[int, int, str], None]
-ALIGNMENTS = ("global", "local", "none")
-MAX_FRAME_WARNINGS = 10
-_LAYOUT = {
-    "SIMPLE",
-    "BITPIX",
-    "NAXIS",
-    "NAXIS1",
-    "NAXIS2",
-    "NAXIS3",
-    "EXTEND",
-    "BSCALE",
-    "BZERO",
-    "BLANK",
-    "PCOUNT",
-    "GCOUNT",
-    "XTENSION",
-    "CHECKSUM",
-    "DATASUM",
-    "END",
-    "",
-}
+#: The default keep (``keep=None``): this fraction, but at least this many frames when there are.
+DEFAULT_KEEP, DEFAULT_KEEP_AT_LEAST = "10%", 10
+#: The smallest frame side that can be measured and registered.
+MIN_FRAME = 8
 
 
 @dataclass
 class Stacked:
-    """The result of :func:`stack`: the band image and what happened to every frame.
+    """The result of :func:`stack`: the band image, its coverage, and what happened to every frame.
 
     Attributes
     ----------
     band : Band
         The stacked image (float32; row 0 at the bottom) with header cards
         ``NFRAMES``, ``NUSABLE``, ``NKEPT``, ``KEEPFRAC``, ``STACKMTH``,
-        ``ALIGN``, ``DRIZZLE``, ``QMETRIC`` and the mid-time of the kept frames.
+        ``ALIGN``, ``DRIZZLE``, ``QMETRIC``, ``FIELD`` and the mid-time of the
+        kept frames. NaN where no stacked frame covered the pixel (or, with
+        ``field='common'``, where not every one did).
     frames : list of dict
         Per frame: ``index``, ``name``, ``time``, ``quality``, ``flux``,
-        ``status`` (``kept``, ``not selected`` or the rejection reason),
-        ``kept``, ``dy``, ``dx``, ``correlation``, ``weight``.
+        ``status`` (``kept``, ``not selected``, the rejection reason, or why a
+        selected frame was left out), ``kept`` (stacked), ``dy``, ``dx``,
+        ``correlation``, ``planet_dy``, ``planet_dx`` (the planet's own
+        displacement, which picks and checks the shift), ``planet_match``
+        (how well the aligned frame shows the reference's planet), ``weight``.
     reference : ndarray
         The reference the frames were registered to.
     options : StackOptions
+    summary : dict
+        Counts, the field's finite fraction, the coverage range and the frames left out.
+    coverage : ndarray
+        How many stacked frames cover each pixel of the band (int32, the band's shape).
     """
 
     band: Band
@@ -96,20 +80,33 @@ class Stacked:
     reference: np.ndarray = field(repr=False)
     options: StackOptions
     summary: dict[str, Any] = field(default_factory=dict)
+    coverage: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def data(self) -> np.ndarray:
         return self.band.data
 
-    def to_fits(self, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
-        """Write the band as FITS (atomically; never over one of ``inputs``)."""
+    def hdus(self):
+        """The band as a FITS HDU list: the image, then its coverage map (EXTNAME ``COVERAGE``)."""
+        from astropy.io import fits
+
         from ..bands import band_to_hdu
+
+        hdus = [band_to_hdu(self.band)]
+        if self.coverage is not None:
+            extension = fits.ImageHDU(self.coverage, name="COVERAGE")
+            extension.header["COMMENT"] = "number of stacked frames that covered each pixel of the band"
+            hdus.append(extension)
+        return fits.HDUList(hdus)
+
+    def to_fits(self, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
+        """Write the band and its coverage map as FITS (atomically; never over one of ``inputs``)."""
         from ..export import write_atomically
 
-        hdu = band_to_hdu(self.band)
-        return write_atomically([(path, lambda f: hdu.writeto(f, output_verify="silentfix"))], inputs=inputs)[
-            0
-        ]
+        hdul = self.hdus()
+        return write_atomically(
+            [(path, lambda f: hdul.writeto(f, output_verify="silentfix"))], inputs=inputs
+        )[0]
 
     def report(self) -> dict[str, Any]:
         """The JSON-ready report: options, summary and per-frame records."""
@@ -120,13 +117,14 @@ class Stacked:
 def stack(
     frames: str | Path | Sequence[str | Path] | np.ndarray | FrameSource,
     *,
-    keep: str | float | int = "10%",
+    keep: str | float | int | None = None,
     method: str = "weighted",
     align: str = "global",
     metric: str = "gradient",
     box: int = 64,
     local_selection: bool = False,
     drizzle: float = 1.0,
+    field: str = "supported",
     clip: float = 3.0,
     region: tuple[int, int, int, int] | None = None,
     dark: Any = None,
@@ -146,8 +144,9 @@ def stack(
     frames
         FITS cubes or images, SER videos, PNG/TIFF frames, directories or glob
         patterns of them, an array ``(n, ny, nx)`` or a :class:`FrameSource`.
-    keep : str, float or int
-        ``'10%'`` (default), a fraction ``0.1`` or a number of frames ``200``.
+    keep : str, float or int, optional
+        ``'10%'``, a fraction ``0.1`` or a number of frames ``200``. By default
+        10 %, but at least 10 frames (all of them in a shorter sequence).
     method : str
         ``'weighted'`` (quality-weighted mean, default), ``'mean'``,
         ``'median'`` or ``'clipped'`` (sigma-clipped mean).
@@ -162,6 +161,12 @@ def stack(
         With local alignment, keep the best frames per box rather than globally.
     drizzle : float
         1 (off), 1.5 or 2: output grid this many times finer.
+    field : str
+        Which pixels have a value, each from the frames that cover it (see
+        :attr:`Stacked.coverage`): ``'supported'`` (default) those at least
+        half the stacked frames cover (noise at most ~1.4 times the best
+        covered); ``'whole'`` every pixel some stacked frame covers;
+        ``'common'`` only those every stacked frame covers.
     clip : float
         Threshold of ``method='clipped'`` in robust sigma.
     region : (x0, x1, y0, y1), optional
@@ -192,7 +197,14 @@ def stack(
     Raises
     ------
     InputError
-        No usable frame, or an impossible option.
+        No usable frame, no frame registered plausibly, or an impossible option.
+
+    Notes
+    -----
+    A shift measured by FFT correlation is known modulo the frame size; the
+    planet's position in each frame picks the real one, so a drift of more
+    than half the frame does not wrap. Selected frames whose shift is
+    implausible are left out with a warning and named in the report.
 
     Examples
     --------
@@ -201,7 +213,7 @@ def stack(
     >>> result = falsecolor.stack(lucky.frames, keep="25%")  # doctest: +SKIP
     """
     options = StackOptions(
-        keep,
+        DEFAULT_KEEP if keep is None else keep,
         method,
         align,
         metric,
@@ -214,8 +226,50 @@ def stack(
         region=region,
         channel=channel,
         chunk=chunk,
+        field=field,
+        keep_at_least=DEFAULT_KEEP_AT_LEAST if keep is None else 0,
     )
     options.check()
+    source = _source(frames, channel)
+    options = fitted_boxes(options, source.shape)
+    calibration = _calibration(dark, flat, source.shape)
+    first = first_frame(source, calibration)
+    ctx = Context(source, options, calibration, quality_region(options, source, first))
+    if first is not None and options.region is None and options.align != "local":
+        ctx.region_anchor = lucky.planet_position(first)  # the sharpness region follows the planet
+    if options.align == "local":
+        ctx.boxes = (max(1, source.shape[0] // options.box), max(1, source.shape[1] // options.box))
+    report = progress or (lambda done, total, stage: None)
+    # The registration's small matrix products must not start BLAS threads of their own beside the
+    # chunk threads (on two cores that made stacking 3x slower); a cluster client is closed on failure.
+    with Runner(workers, scheduler) as runner, threadpool_limits(limits=1, user_api="blas"):
+        quality, flux, reasons, box_quality = _measure(runner, ctx, report)
+        usable = np.array([r is None for r in reasons])
+        count = lucky.keep_count(
+            lucky.parse_keep(options.keep), int(usable.sum()), at_least=options.keep_at_least
+        )
+        kept = lucky.select_best(quality, usable, count)
+        box_kept = None
+        if local_selection and box_quality is not None:
+            box_kept = lucky.select_best(box_quality, usable, count)
+        reading = kept | box_kept.any(axis=(1, 2)) if box_kept is not None else kept
+        order = np.argsort(-np.where(kept, quality, -np.inf), kind="stable")
+        reference = _prepare_pass_2(ctx, order[: max(1, min(reference_frames, count))])
+        weights = quality_weights(method, quality, reading)
+        work = [
+            (int(i), float(weights[i]), box_kept[i].astype(np.float32) if box_kept is not None else None)
+            for i in np.flatnonzero(reading)
+        ]
+        total = _accumulate(runner, ctx, work, report)
+    warn_left_out(source, total, int(usable.sum()))
+    image, coverage = finish(total, options, ctx.aligner)
+    band, records, summary = stack_result(
+        source, options, image, coverage, quality, flux, reasons, kept, reading, weights, total
+    )
+    return Stacked(band, records, reference.astype(np.float32), options, summary, coverage)
+
+
+def _source(frames, channel: str) -> FrameSource:
     if isinstance(frames, FrameSource):
         source = frames
     elif isinstance(frames, np.ndarray):
@@ -227,13 +281,15 @@ def stack(
         raise InputError(
             f"the frames are {nx} x {ny} pixels: too small to stack (at least {MIN_FRAME} x {MIN_FRAME})"
         )
-    options = _fitted_boxes(options, source.shape)
-    box = options.box
+    return source
+
+
+def _calibration(dark, flat, shape: tuple[int, int]) -> Calibration:
     calibration = Calibration()
     if dark is not None:
-        calibration.dark = master_frame(dark, source.shape, "dark")
+        calibration.dark = master_frame(dark, shape, "dark")
     if flat is not None:
-        master = master_frame(flat, source.shape, "flat")
+        master = master_frame(flat, shape, "flat")
         if calibration.dark is not None:
             master = master - calibration.dark
         level = float(np.median(master))
@@ -241,156 +297,71 @@ def stack(
             raise InputError(f"the flat frames have no positive level: check {option('flat')}")
         with np.errstate(divide="ignore"):
             calibration.flat_inverse = np.where(master > 0.05 * level, level / master, 0).astype(np.float32)
-    ctx = Context(
-        source, options, calibration, quality_region(options, source, first_frame(source, calibration))
-    )
+    return calibration
+
+
+def _measure(runner: Runner, ctx: Context, report: Progress):
+    """Pass 1: quality, flux and the planet's position of every frame; the unusable ones, and why."""
+    source = ctx.source
+    n = len(source)
+    chunks = [list(range(i, min(n, i + ctx.options.chunk))) for i in range(0, n, ctx.options.chunk)]
+    quality, flux = np.zeros(n), np.zeros(n)
+    ctx.positions = np.full((n, 2), np.nan)
+    reasons: list[str | None] = []
+    box_quality = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
+    done = 0
+    for indices, measured in zip(chunks, runner.map(measure_chunk, ctx, chunks), strict=True):
+        quality[indices], flux[indices] = measured.quality, measured.flux
+        ctx.positions[indices] = measured.positions
+        if box_quality is not None:
+            box_quality[indices] = measured.boxes
+        reasons += measured.reasons
+        done += len(indices)
+        report(done, n, "measuring")
+    usable = np.array([r is None for r in reasons])
+    faint, bright = lucky.brightness_outliers(flux, usable)
+    for index in np.flatnonzero(faint):
+        reasons[index] = "much fainter than the median frame (cloud?)"
+    for index in np.flatnonzero(bright):
+        reasons[index] = "much brighter than the median frame"
+    usable &= ~faint & ~bright
+    found = usable & np.isfinite(ctx.positions).all(axis=1)
+    if 2 * found.sum() >= usable.sum():  # most frames show a planet: one that does not is empty
+        for index in np.flatnonzero(usable & ~found):
+            reasons[index] = "no planet in the frame (empty, noise, or the target drifted out)"
+    warn_rejected(source, reasons)
+    if not any(r is None for r in reasons):
+        raise InputError(f"no usable frame among {n}: {reason_summary(reasons)}")
+    return quality, flux, reasons, box_quality
+
+
+def _prepare_pass_2(ctx: Context, best: np.ndarray) -> np.ndarray:
+    """The reference from the best frames, and what pass 2 registers and combines with."""
+    options, shape = ctx.options, ctx.source.shape
+    reference = build_reference(ctx, best)
+    ctx.anchor, ctx.baseline = reference.anchor, reference.baseline
+    ctx.planet = planet_samples(reference.mask)
+    ctx.registrar = lucky.Registrar(reference.image, options.upsample, options.max_frequency)
     if options.align == "local":
-        ctx.boxes = (max(1, ny // box), max(1, nx // box))
-    report = progress or (lambda done, total, stage: None)
-    # The registration's small matrix products must not start BLAS threads of their own beside the
-    # chunk threads (on two cores that made stacking 3x slower); a cluster client is closed on failure.
-    with Runner(workers, scheduler) as runner, threadpool_limits(limits=1, user_api="blas"):
-        n = len(source)
-        chunks = [list(range(i, min(n, i + chunk))) for i in range(0, n, chunk)]
+        ctx.aligner = lucky.LocalAligner(reference.image, options.box)
+    if options.method in ("clipped", "median"):
+        ctx.pilot = lucky.Pilot.from_frames(reference.aligned)
+        ctx.median_limit = max(1, options.median_memory // (4 * shape[0] * shape[1]))
+    return reference.image
 
-        # pass 1 -----------------------------------------------------------------------------
-        quality, flux = np.zeros(n), np.zeros(n)
-        reasons: list[str | None] = []
-        box_quality = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
-        done = 0
-        for indices, measured in zip(chunks, runner.map(measure_chunk, ctx, chunks), strict=True):
-            quality[indices], flux[indices] = measured.quality, measured.flux
-            if box_quality is not None:
-                box_quality[indices] = measured.boxes
-            reasons += measured.reasons
-            done += len(indices)
-            report(done, n, "measuring")
-        usable = np.array([r is None for r in reasons])
-        faint, bright = lucky.brightness_outliers(flux, usable)
-        for index in np.flatnonzero(faint):
-            reasons[index] = "much fainter than the median frame (cloud?)"
-        for index in np.flatnonzero(bright):
-            reasons[index] = "much brighter than the median frame"
-        usable &= ~faint & ~bright
-        _warn_rejected(source, reasons)
-        if not usable.any():
-            raise InputError(f"no usable frame among {n}: {reason_summary(reasons)}")
 
-        # selection and reference --------------------------------------------------------------
-        count = lucky.keep_count(lucky.parse_keep(keep), int(usable.sum()))
-        kept = lucky.select_best(quality, usable, count)
-        box_kept = None
-        if local_selection and box_quality is not None:
-            box_kept = lucky.select_best(box_quality, usable, count)
-        reading = kept | box_kept.any(axis=(1, 2)) if box_kept is not None else kept
-        order = np.argsort(-np.where(kept, quality, -np.inf), kind="stable")
-        best = order[: max(1, min(reference_frames, count))]
-        reference, aligned_best = build_reference(ctx, best)
-        ctx.registrar = lucky.Registrar(reference, upsample, options.max_frequency)
-        if options.align == "local":
-            ctx.aligner = lucky.LocalAligner(reference, box)
-        if method in ("clipped", "median"):
-            ctx.pilot = lucky.Pilot.from_frames(aligned_best)
-            ctx.median_limit = max(1, options.median_memory // (4 * source.shape[0] * source.shape[1]))
-        del aligned_best
-
-        # pass 2 -----------------------------------------------------------------------------
-        weights = _weights(method, quality, reading)
-        work = [
-            (int(i), float(weights[i]), box_kept[i].astype(np.float32) if box_kept is not None else None)
-            for i in np.flatnonzero(reading)
-        ]
-        work_chunks = [work[i : i + chunk] for i in range(0, len(work), chunk)]
-        total: Partial | None = None
-        done = 0
-        for part in runner.map(accumulate_chunk, ctx, work_chunks):
-            if total is None:
-                total = part
-            else:
-                total.merge(part)
-            done += len(part.indices)
-            report(done, len(work), "stacking")
+def _accumulate(runner: Runner, ctx: Context, work: list, report: Progress) -> Partial:
+    """Pass 2: register and add the kept frames, chunk by chunk, merged in chunk order."""
+    chunk = ctx.options.chunk
+    work_chunks = [work[i : i + chunk] for i in range(0, len(work), chunk)]
+    total: Partial | None = None
+    done = 0
+    for part in runner.map(accumulate_chunk, ctx, work_chunks):
+        if total is None:
+            total = part
+        else:
+            total.merge(part)
+        done += len(part.indices)
+        report(done, len(work), "stacking")
     assert total is not None, "a usable frame was kept"
-    image = _finish(total, options, source.shape, ctx.aligner)
-    band, records, summary = stack_result(
-        source, options, image, reference, quality, flux, reasons, kept, reading, weights, total
-    )
-    return Stacked(band, records, reference.astype(np.float32), options, summary)
-
-
-#: The smallest frame side that can be measured and registered.
-MIN_FRAME = 8
-#: Local alignment needs this many boxes across the frame, each at least MIN_BOX pixels.
-MIN_BOXES, MIN_BOX = 3, 16
-
-
-def _fitted_boxes(options: StackOptions, shape: tuple[int, int]) -> StackOptions:
-    """Local alignment's boxes made to fit the frames (at least three across), or a clear refusal."""
-    if options.align != "local":
-        return options
-    side = min(shape)
-    if side // options.box >= MIN_BOXES:
-        return options
-    box = side // MIN_BOXES
-    if box < MIN_BOX:
-        raise InputError(
-            f"the frames are {shape[1]} x {shape[0]} pixels: too small for local alignment (it needs "
-            f"{MIN_BOXES} boxes of {MIN_BOX} px across); use {option('align', 'global')}"
-        )
-    warn(
-        f"{option('box', options.box)} gives fewer than {MIN_BOXES} boxes across {side}-pixel frames: "
-        f"using {box}-pixel boxes"
-    )
-    return dataclasses.replace(options, box=box)
-
-
-def _weights(method: str, quality: np.ndarray, reading: np.ndarray) -> np.ndarray:
-    weights = np.where(reading, 1.0, 0.0)
-    if method == "weighted" and reading.any():
-        weights = np.where(reading, quality / np.mean(quality[reading]), 0.0)
-    return weights
-
-
-def _finish(total: Partial, options: StackOptions, shape: tuple[int, int], aligner) -> np.ndarray:
-    if total.spectral is not None:
-        image = total.spectral.result()
-    elif total.median is not None:
-        image = total.median.result()
-    else:
-        assert total.sums is not None
-        image = total.sums.result()
-    if aligner is not None and total.local is not None and total.local_sum is not None and len(total.local):
-        # Frames were warped onto the reference, which carries the mean distortion of the few
-        # frames it was made from; the mean local shift of all frames is minus that distortion.
-        image = _undistort(image, aligner, total.local_sum / len(total.local))
-    if options.align != "none" and len(total.shifts):
-        ny, nx = shape
-        dy, dx = total.shifts[:, 0], total.shifts[:, 1]
-        top, bottom = math.ceil(max(0.0, dy.max())), math.ceil(max(0.0, -dy.min()))
-        right, left = math.ceil(max(0.0, dx.max())), math.ceil(max(0.0, -dx.min()))
-        image = image.copy()
-        # pixels some frame did not cover (its content wrapped round in the Fourier shift)
-        if top:
-            image[ny - top :] = np.nan
-        if right:
-            image[:, nx - right :] = np.nan
-        image[:bottom] = np.nan
-        image[:, :left] = np.nan
-    if total.drizzle is not None:
-        image = total.drizzle.result(image)
-    return image
-
-
-def _undistort(image: np.ndarray, aligner, mean_shifts: np.ndarray) -> np.ndarray:
-    missing = ~np.isfinite(image)
-    corrected = aligner.warp(np.where(missing, np.nanmedian(image), image).astype(np.float32), -mean_shifts)
-    corrected[missing] = np.nan
-    return corrected
-
-
-def _warn_rejected(source: FrameSource, reasons: list[str | None]) -> None:
-    rejected = [(i, r) for i, r in enumerate(reasons) if r is not None]
-    for index, reason in rejected[:MAX_FRAME_WARNINGS]:
-        warn(f"frame {source.name(index)}: {reason}; skipped", stacklevel=4)
-    if len(rejected) > MAX_FRAME_WARNINGS:
-        warn(f"{len(rejected) - MAX_FRAME_WARNINGS} more frames were skipped (see the report)", stacklevel=4)
+    return total

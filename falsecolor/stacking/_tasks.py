@@ -7,33 +7,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.fft
-from scipy import ndimage
 
 from .. import lucky
 from .._messages import option
-from ..bands import FrameSource, open_frames
+from ..bands import FrameSource
 from ..exceptions import InputError
+from ._calibration import Calibration
+from ._region import tracked_region
+from ._registration import displacement, judge_match, register
 
-__all__ = [
-    "ALIGNMENTS",
-    "Calibration",
-    "Context",
-    "Partial",
-    "StackOptions",
-    "accumulate_chunk",
-    "build_reference",
-    "first_frame",
-    "master_frame",
-    "measure_chunk",
-    "quality_region",
-]
+__all__ = ["ALIGNMENTS", "FIELDS", "Context", "Partial", "StackOptions", "accumulate_chunk", "measure_chunk"]
 
 
 ALIGNMENTS = ("global", "local", "none")
+#: supported: pixels at least half the stacked frames cover; whole: every pixel some stacked frame
+#: covers; common: only those every stacked frame covers.
+FIELDS = ("supported", "whole", "common")
 
 
 @dataclass(frozen=True)
@@ -55,6 +48,8 @@ class StackOptions:
     region: tuple[int, int, int, int] | None = None  # x0, x1, y0, y1 (FITS orientation, 0-based)
     channel: str = "luminance"
     chunk: int = 64
+    field: str = "supported"
+    keep_at_least: int = 0  # the default keep stacks at least this many frames (when there are)
 
     def check(self) -> None:
         lucky.parse_keep(self.keep)
@@ -64,6 +59,8 @@ class StackOptions:
             raise InputError(f"unknown alignment {self.align!r}: choose {', '.join(ALIGNMENTS)}")
         if self.metric not in lucky.METRICS:
             raise InputError(f"unknown sharpness metric {self.metric!r}: choose {', '.join(lucky.METRICS)}")
+        if self.field not in FIELDS:
+            raise InputError(f"{option('field', self.field)}: choose {', '.join(FIELDS)}")
         if self.drizzle not in (1.0, 1.5, 2.0):
             raise InputError(f"{option('drizzle', self.drizzle)}: choose 1 (off), 1.5 or 2")
         if not 8 <= self.box <= 1024:
@@ -74,32 +71,6 @@ class StackOptions:
             raise InputError(f"{option('clip', self.clip)}: the clipping threshold must be positive (sigma)")
 
 
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Calibration:
-    """Dark, flat and bad-pixel repair, applied in place to each frame."""
-
-    dark: np.ndarray | None = None
-    flat_inverse: np.ndarray | None = None
-    bad: np.ndarray | None = None  # flat indices of bad pixels
-    neighbours: np.ndarray | None = None  # (nbad, 4) flat indices
-    neighbour_weights: np.ndarray | None = None  # (nbad, 4)
-
-    def apply(self, frame: np.ndarray) -> None:
-        if self.dark is not None:
-            frame -= self.dark
-        if self.flat_inverse is not None:
-            frame *= self.flat_inverse
-
-    def repair(self, frame: np.ndarray) -> None:
-        if self.bad is None or not len(self.bad):
-            return
-        flat = frame.reshape(-1)
-        flat[self.bad] = np.sum(flat[self.neighbours] * self.neighbour_weights, axis=1)
-
-
 @dataclass
 class Context:
     """What a chunk task needs (pickled once per task on a cluster)."""
@@ -108,7 +79,12 @@ class Context:
     options: StackOptions
     calibration: Calibration
     region: tuple[slice, slice]
+    region_anchor: tuple[float, float] | None = None  # the planet's position where region was found
     boxes: tuple[int, int] | None = None
+    positions: np.ndarray | None = None  # (n, 2): the planet in each frame (pass 1)
+    anchor: int = 0  # the frame the reference is aligned to
+    planet: tuple[np.ndarray, np.ndarray] | None = None  # sampled pixels around the reference's planet
+    baseline: float = math.nan  # how well the reference frames show that planet (median disc match)
     registrar: lucky.Registrar | None = None
     aligner: lucky.LocalAligner | None = None
     pilot: lucky.Pilot | None = None
@@ -121,6 +97,7 @@ class Measured:
     flux: np.ndarray
     reasons: list[str | None]
     boxes: np.ndarray | None
+    positions: np.ndarray
 
 
 def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
@@ -131,6 +108,7 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
         (rows.stop - rows.start, cols.stop - cols.start), ctx.options.metric, ctx.boxes
     )
     quality, flux = np.zeros(n), np.zeros(n)
+    positions = np.full((n, 2), np.nan)
     boxes = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
     reasons: list[str | None] = []
     for k, index in enumerate(indices):
@@ -144,7 +122,9 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
                 reason = "saturated (more than 0.1 % of pixels at the maximum)"
         if reason is None:
             ctx.calibration.apply(frame)
-            q, f, per_box = meter(frame[rows, cols])
+            positions[k] = lucky.planet_position(frame)
+            where = tracked_region(ctx.region, ctx.region_anchor, tuple(positions[k]), source.shape)
+            q, f, per_box = meter(frame[where])
             if q <= 0 or f <= 0:
                 reason = "blank (no signal or constant)"
             else:
@@ -152,204 +132,147 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
                 if boxes is not None:
                     boxes[k] = per_box
         reasons.append(reason)
-    return Measured(quality, flux, reasons, boxes)
+    return Measured(quality, flux, reasons, boxes, positions)
 
 
 @dataclass
 class Partial:
-    indices: list[int]
-    shifts: np.ndarray  # (n, 3): dy, dx, correlation
-    spectral: lucky.SpectralSum | None = None
+    indices: list[int] = field(default_factory=list)
+    shifts: list[tuple[float, float, float]] = field(default_factory=list)  # dy, dx, correlation
+    coarse: list[tuple[float, float]] = field(default_factory=list)  # the planet's displacement
+    problems: list[str | None] = field(default_factory=list)  # why a frame was left out
+    matches: list[float] = field(default_factory=list)  # how well each shows the reference's planet
+    coverage: lucky.Coverage | None = None
     sums: lucky.SumAccumulator | None = None
     median: lucky.HistogramMedian | None = None
     drizzle: lucky.Drizzle | None = None
-    local: np.ndarray | None = None  # (n,) RMS local shift
+    drizzle_coverage: lucky.Coverage | None = None
+    local: list[float] = field(default_factory=list)  # RMS local shift (NaN: not locally aligned)
     local_sum: np.ndarray | None = None  # sum of the box-shift grids (the reference's own distortion)
 
     def merge(self, other: Partial) -> None:
-        self.indices += other.indices
-        self.shifts = np.concatenate([self.shifts, other.shifts])
-        if self.local is not None and other.local is not None:
-            assert self.local_sum is not None and other.local_sum is not None
-            self.local = np.concatenate([self.local, other.local])
+        for name in ("indices", "shifts", "coarse", "problems", "matches", "local"):
+            getattr(self, name).extend(getattr(other, name))
+        if self.local_sum is not None and other.local_sum is not None:
             self.local_sum += other.local_sum
-        for name in ("spectral", "sums", "median", "drizzle"):
+        for name in ("coverage", "sums", "median", "drizzle", "drizzle_coverage"):
             mine = getattr(self, name)
             if mine is not None:
                 mine.merge(getattr(other, name))
 
+    @property
+    def stacked(self) -> list[int]:
+        return [i for i, problem in zip(self.indices, self.problems, strict=True) if problem is None]
 
-def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray | None]]) -> Partial:
-    """Register and accumulate ``(index, weight, box_weights)`` frames."""
-    source, options, registrar = ctx.source, ctx.options, ctx.registrar
-    assert registrar is not None, "the reference is built before pass 2"
-    shape = source.shape
-    frame = np.empty(shape, np.float32)
-    real_space = options.method in ("median", "clipped") or options.align == "local"
-    per_pixel = options.local_selection
-    partial = Partial([], np.zeros((len(work), 3)))
+
+def _partial(ctx: Context) -> Partial:
+    shape, options = ctx.source.shape, ctx.options
+    partial = Partial(coverage=lucky.Coverage(shape))
     if options.method == "median":
         assert ctx.pilot is not None
         partial.median = lucky.HistogramMedian(shape, ctx.pilot, ctx.median_limit)
-    elif real_space or per_pixel:
+    else:
         partial.sums = lucky.SumAccumulator(
             shape, ctx.pilot if options.method == "clipped" else None, options.clip
         )
-    else:
-        partial.spectral = lucky.SpectralSum(shape)
     if options.drizzle != 1.0:
         partial.drizzle = lucky.Drizzle(shape, options.drizzle)
+        partial.drizzle_coverage = lucky.Coverage(shape, options.drizzle)
     if ctx.aligner is not None:
-        partial.local = np.zeros(len(work))
         partial.local_sum = np.zeros((*ctx.aligner.grid, 2))
-    aligned = np.empty(shape, np.float32) if real_space or per_pixel else None
-    for k, (index, weight, box_weights) in enumerate(work):
+    return partial
+
+
+def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray | None]]) -> Partial:
+    """Register and accumulate ``(index, weight, box_weights)`` frames; implausible ones are left out."""
+    source = ctx.source
+    assert ctx.registrar is not None and ctx.positions is not None, "the reference is built before pass 2"
+    frame = np.empty(source.shape, np.float32)
+    partial = _partial(ctx)
+    for index, weight, box_weights in work:
         if source.read(index, frame) is not None:  # readable in pass 1: the file changed since
             raise InputError(f"frame {source.name(index)} can no longer be read: did the input change?")
         ctx.calibration.apply(frame)
         ctx.calibration.repair(frame)
-        spectrum = registrar.spectrum(frame)
-        if options.align == "none":
-            dy = dx = corr = 0.0
-        else:
-            dy, dx, corr = registrar.shift(spectrum)
-            lucky.shift_spectrum(spectrum, shape, -dy, -dx)
-        partial.indices.append(index)
-        partial.shifts[k] = dy, dx, corr
-        local_y: float | np.ndarray = 0.0
-        local_x: float | np.ndarray = 0.0
-        if aligned is None:
-            assert partial.spectral is not None
-            partial.spectral.add(spectrum, weight)
-        else:
-            aligned[...] = scipy.fft.irfft2(spectrum, s=shape, workers=1)
-            if ctx.aligner is not None:
-                assert partial.local is not None and partial.local_sum is not None
-                box_shifts = ctx.aligner.shifts(aligned)
-                partial.local[k] = float(np.sqrt(np.mean(np.sum(box_shifts**2, axis=-1))))
-                partial.local_sum += box_shifts
-                warped = ctx.aligner.warp(aligned, box_shifts)
-                aligned[...] = warped
-                if partial.drizzle is not None:
-                    local_y = ctx.aligner.field(box_shifts[..., 0])
-                    local_x = ctx.aligner.field(box_shifts[..., 1])
-            w: float | np.ndarray = weight
-            if per_pixel:
-                assert ctx.aligner is not None and box_weights is not None
-                w = ctx.aligner.pixel_weights(box_weights) * weight
-            if partial.median is not None:
-                partial.median.add(aligned, index)
-            else:
-                assert partial.sums is not None
-                partial.sums.add(aligned, w)
-        if partial.drizzle is not None:
-            partial.drizzle.add(frame, dy + local_y, dx + local_x, weight)
+        aligned = _registered(ctx, partial, frame, index)
+        if aligned is not None:
+            _add(ctx, partial, frame, aligned, index, weight, box_weights)
     return partial
 
 
-def _bad_pixels(mean: np.ndarray) -> np.ndarray:
-    """Hot and dead pixels: far from their 3x3 median in the unregistered mean of the best frames."""
-    median = ndimage.median_filter(mean, 3, mode="nearest")
-    difference = mean - median
-    noise = 1.4826 * float(np.median(np.abs(difference - np.median(difference))))
-    local = np.abs(ndimage.median_filter(mean, 5, mode="nearest"))
-    return np.abs(difference) > np.maximum(10 * noise, 0.5 * local) + 1e-12
-
-
-def _repair_plan(bad: np.ndarray, calibration: Calibration) -> None:
-    ny, nx = bad.shape
-    ys, xs = np.nonzero(bad)
-    neighbours = np.zeros((len(ys), 4), np.intp)
-    weights = np.zeros((len(ys), 4), np.float32)
-    for j, (oy, ox) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):
-        y, x = np.clip(ys + oy, 0, ny - 1), np.clip(xs + ox, 0, nx - 1)
-        good = ~bad[y, x]
-        neighbours[:, j] = y * nx + x
-        weights[:, j] = good
-    total = weights.sum(axis=1, keepdims=True)
-    weights = np.where(total > 0, weights / np.maximum(total, 1), 0.25)
-    calibration.bad = ys * nx + xs
-    calibration.neighbours = neighbours
-    calibration.neighbour_weights = weights.astype(np.float32)
-
-
-def build_reference(ctx: Context, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reference image from the best frames, and those frames aligned to it (for the pilot)."""
-    source = ctx.source
-    frames = np.empty((len(best), *source.shape), np.float32)
-    for k, index in enumerate(best):
-        source.read(int(index), frames[k])
-        ctx.calibration.apply(frames[k])
-    _repair_plan(_bad_pixels(frames.mean(axis=0)), ctx.calibration)
-    for k in range(len(frames)):
-        ctx.calibration.repair(frames[k])
-    registrar = lucky.Registrar(frames[0], ctx.options.upsample, ctx.options.max_frequency)
-    for k in range(1, len(frames)):
-        if ctx.options.align != "none":
-            spectrum = registrar.spectrum(frames[k])
-            dy, dx, _ = registrar.shift(spectrum)
-            lucky.shift_spectrum(spectrum, source.shape, -dy, -dx)
-            frames[k] = scipy.fft.irfft2(spectrum, s=source.shape)
-    return frames.mean(axis=0), frames
-
-
-def master_frame(inputs, shape: tuple[int, int], what: str) -> np.ndarray:
-    """Mean of calibration frames (a path, list of paths or an array)."""
-    if isinstance(inputs, np.ndarray):
-        frames = FrameSource.from_array(inputs[None] if inputs.ndim == 2 else inputs)
+def _registered(ctx: Context, partial: Partial, frame: np.ndarray, index: int) -> np.ndarray | None:
+    """The frame aligned on the reference, its shift and checks recorded; None when implausible."""
+    registrar, shape = ctx.registrar, ctx.source.shape
+    assert registrar is not None and ctx.positions is not None and partial.coverage is not None
+    coarse = displacement(ctx.positions, index, ctx.anchor)
+    match, problem = math.nan, None
+    if ctx.options.align == "none":
+        aligned, dy, dx, corr = frame, 0.0, 0.0, 0.0
     else:
-        frames = open_frames(inputs)
-    if frames.shape != shape:
-        raise InputError(f"the {what} frames are {frames.shape}, the frames {shape}: they must match")
-    total = np.zeros(shape, np.float64)
-    buffer = np.empty(shape, np.float32)
-    count = 0
-    for i in range(len(frames)):
-        if frames.read(i, buffer) is None and np.isfinite(buffer).all():
-            total += buffer
-            count += 1
-    if not count:
-        raise InputError(f"no usable {what} frame")
-    return (total / count).astype(np.float32)
+        spectrum = registrar.spectrum(frame)
+        result = register(registrar, spectrum, coarse)
+        dy, dx, corr, problem = result.dy, result.dx, result.correlation, result.problem
+        lucky.shift_spectrum(spectrum, shape, -dy, -dx)
+        aligned = scipy.fft.irfft2(spectrum, s=shape, workers=1)
+        window = partial.coverage.window(dy, dx)
+        if problem is None and window is not None and ctx.planet is not None:
+            match, problem = judge_match(aligned, registrar.reference, ctx.planet, window, ctx.baseline)
+    partial.indices.append(index)
+    partial.coarse.append(coarse)
+    partial.shifts.append((dy, dx, corr))
+    partial.matches.append(match)
+    partial.problems.append(problem)
+    partial.local.append(math.nan)
+    return aligned if problem is None else None
 
 
-def quality_region(
-    options: StackOptions, source: FrameSource, first: np.ndarray | None
-) -> tuple[slice, slice]:
-    ny, nx = source.shape
-    if options.region is not None:
-        x0, x1, y0, y1 = options.region
-        if not (0 <= x0 < x1 <= nx and 0 <= y0 < y1 <= ny and x1 - x0 >= 8 and y1 - y0 >= 8):
-            raise InputError(
-                f"{option('region', f'{x0}:{x1},{y0}:{y1}')} is not inside the {nx} x {ny} frames "
-                "(or under 8 pixels)"
-            )
-        return slice(y0, y1), slice(x0, x1)
-    if options.align == "local":  # the alignment boxes' tiling, so box sharpness matches the boxes
-        b = options.box
-        nby, nbx = max(1, ny // b), max(1, nx // b)
-        oy, ox = (ny - nby * b) // 2, (nx - nbx * b) // 2
-        return slice(oy, oy + min(ny, nby * b)), slice(ox, ox + min(nx, nbx * b))
-    if first is None:
-        return slice(0, ny), slice(0, nx)
-    smooth = ndimage.uniform_filter(np.nan_to_num(first), 5)
-    top = np.percentile(smooth, 99.5)
-    on = smooth > 0.2 * top if top > 0 else np.ones_like(smooth, bool)
-    if not on.any():
-        return slice(0, ny), slice(0, nx)
-    rows, cols = np.flatnonzero(on.any(axis=1)), np.flatnonzero(on.any(axis=0))
-    margin = max(8, int(0.05 * max(ny, nx)))
-    y0, y1 = max(0, rows[0] - margin), min(ny, rows[-1] + 1 + margin)
-    x0, x1 = max(0, cols[0] - margin), min(nx, cols[-1] + 1 + margin)
-    if y1 - y0 < 16 or x1 - x0 < 16:
-        return slice(0, ny), slice(0, nx)
-    return slice(y0, y1), slice(x0, x1)
+def _add(
+    ctx: Context,
+    partial: Partial,
+    frame: np.ndarray,
+    aligned: np.ndarray,
+    index: int,
+    weight: float,
+    box_weights: np.ndarray | None,
+) -> None:
+    """Add an aligned frame (locally warped first, if asked) inside the window it covers."""
+    dy, dx, _ = partial.shifts[-1]
+    local_y: float | np.ndarray = 0.0
+    local_x: float | np.ndarray = 0.0
+    margin = (0.0, 0.0)
+    if ctx.aligner is not None:
+        assert partial.local_sum is not None
+        box_shifts = ctx.aligner.shifts(aligned)
+        partial.local[-1] = float(np.sqrt(np.mean(np.sum(box_shifts**2, axis=-1))))
+        partial.local_sum += box_shifts
+        aligned = ctx.aligner.warp(aligned, box_shifts)
+        # the warp pulls pixels from up to this far: keep the wrapped-round edge out of the window
+        margin = (_reach(box_shifts[..., 0]), _reach(box_shifts[..., 1]))
+        if partial.drizzle is not None:
+            local_y = ctx.aligner.field(box_shifts[..., 0])
+            local_x = ctx.aligner.field(box_shifts[..., 1])
+    assert partial.coverage is not None
+    window = partial.coverage.window(dy, dx, margin)
+    if window is None:  # the local warp's margin took the last of a sliver
+        partial.problems[-1] = f"implausible shift: ({dy:+.0f}, {dx:+.0f}) px leaves no overlap"
+        return
+    partial.coverage.add(window)
+    w: float | np.ndarray = weight
+    if ctx.options.local_selection:
+        assert ctx.aligner is not None and box_weights is not None
+        w = ctx.aligner.pixel_weights(box_weights) * weight
+    if partial.median is not None:
+        partial.median.add(aligned, index, window)
+    else:
+        assert partial.sums is not None
+        partial.sums.add(aligned, w, window)
+    if partial.drizzle is not None and partial.drizzle_coverage is not None:
+        partial.drizzle.add(frame, dy + local_y, dx + local_x, weight)
+        drizzled = partial.drizzle_coverage.window(dy, dx, (margin[0] - 0.5, margin[1] - 0.5))
+        if drizzled is not None:
+            partial.drizzle_coverage.add(drizzled)
 
 
-def first_frame(source: FrameSource, calibration: Calibration) -> np.ndarray | None:
-    frame = np.empty(source.shape, np.float32)
-    for i in range(min(len(source), 50)):
-        if source.read(i, frame) is None and np.isfinite(frame).all():
-            calibration.apply(frame)
-            return frame
-    return None
+def _reach(shifts: np.ndarray) -> float:
+    """How far (whole pixels) a warp by these shifts reaches."""
+    return float(math.ceil(float(np.abs(shifts).max())))

@@ -230,3 +230,36 @@ def test_filter_curves(name, data_dir, band_files, tmp_path, capsys):
     header = fits.getheader(tmp_path / "p_temperature.fits")
     assert "/" not in header["FILTER"] and header["FILTER"].startswith(Path(name).stem[:20])
     _no_paths(out, data_dir)
+
+
+# --- frame sequences: stacked, the planet inside the usable field -----------------------------------------
+
+
+@pytest.mark.parametrize("target", ["jupiter", "saturn", "moon"])
+def test_frame_sequences(target, data_dir, tmp_path, capsys):
+    from falsecolor.geometry import on_disc_mask
+
+    out = tmp_path / "s.fits"
+    code, stdout, err = _cli(
+        capsys, "stack", data_dir / "frames" / target, "-o", out, "--report", tmp_path / "r.json"
+    )
+    assert code == 0, err
+    assert "10 of 10 frames stacked" in stdout
+    with fits.open(out) as hdul:
+        data = hdul[0].data.astype(float)
+        coverage = hdul["COVERAGE"].data
+    finite = np.isfinite(data)
+    assert finite.mean() > 0.6 and np.all(coverage[finite] >= 5)  # supported field: half the frames or more
+    planet = on_disc_mask(data, raw=True)
+    assert 0.003 < planet.mean() < 0.3
+    from scipy.ndimage import binary_dilation, label
+
+    labels, _ = label(planet)
+    largest = labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1  # the planet, not a speck
+    halo = binary_dilation(largest, iterations=3)  # the planet and 3 px around it
+    assert finite[halo].all()  # the whole planet lies inside the usable field, with a margin
+    report = _info(capsys, out)
+    if target == "jupiter":
+        assert 28 < report["equatorial_radius_px"] < 42  # the planet's own limb, not the field's edge
+    if target == "saturn":
+        assert "equatorial_radius_px" not in report and any("not plausible" in n for n in report["notes"])

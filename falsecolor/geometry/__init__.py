@@ -19,7 +19,7 @@ from ._ephemeris import (
 from ._limbfit import MIN_LIMB_POINTS, LimbFit, fit_limb
 from ._mapgrid import MapGrid
 from ._maps import MapRecognition, recognise_map
-from ._plausible import RADIUS_TOLERANCE, implausible_fit
+from ._plausible import RADIUS_TOLERANCE, filled_fraction, implausible_fit
 from ._projection import (
     PixelCoordinates,
     check_map_memory,
@@ -70,6 +70,7 @@ __all__ = [
     "check_map_memory",
     "disc_threshold",
     "ephemeris",
+    "filled_fraction",
     "fit_limb",
     "graphic_to_centric",
     "implausible_fit",

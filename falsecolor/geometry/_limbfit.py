@@ -16,6 +16,7 @@ from .._blocks import subsample
 from .._lazy import lazy
 from ..exceptions import InputError
 from ._disc import disc_threshold
+from ._limbprofile import half_level_crossings, limb_shift
 from ._spheroid import AXIS_RATIO, DiscGeometry
 
 __all__ = ["MIN_LIMB_POINTS", "LimbFit", "fit_limb"]
@@ -32,7 +33,6 @@ _SOFT_SCALE = 0.5  # px: residuals beyond this are down-weighted (soft L1 loss)
 _REFINEMENTS = 3  # rounds of ray sampling around the latest fit
 _MAX_RADIUS_FACTOR = 100.0  # a radius beyond this many frame sizes means the fit diverged
 _WHOLE_COVERAGE = 0.95  # fraction of the outline that must be seen for a whole disc
-_DEPTH_STEP = 0.05  # px, integration step of the limb-profile model
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,8 @@ def fit_limb(
     latitude = np.radians(sub_observer_latitude)
     q = float(np.hypot(np.sin(latitude), AXIS_RATIO * np.cos(latitude)))  # minor / major axis
     params = _edge_fit(work, valid, q, seed, fit_angle)
-    for _ in range(_REFINEMENTS):
-        ys, xs = _limb_crossings(_sample_rays(work, params, q))
+    for round_ in range(_REFINEMENTS):  # the first round searches the whole ray (a blurred limb)
+        ys, xs = _limb_crossings(_sample_rays(work, params, q), wide=round_ == 0)
         params = _fit_outline(ys, xs, params, q, fit_angle=fit_angle, scale=_SOFT_SCALE)[0]
         _check(params, work.shape)
     residuals = _radial_residuals(params, ys, xs, q)
@@ -147,7 +147,7 @@ def fit_limb(
     _check(params, work.shape)
     residuals = _radial_residuals(params, ys[keep], xs[keep], q)
     rays = _sample_rays(work, params, q)
-    params[2] += _limb_shift(rays, params[2], _inlier_limit(residuals))
+    params[2] += limb_shift(rays.profiles, rays.offsets, rays.gap, params[2], _inlier_limit(residuals))
     reference = seed.pole_angle if seed is not None else 0.0
     return LimbFit(
         centre=(float(params[0]), float(params[1])),
@@ -330,59 +330,14 @@ def _inside_frame(points: np.ndarray, shape: tuple[int, int], margin: float) -> 
     return np.all((points >= margin) & (points <= np.array(shape)[:, None] - 1 - margin), axis=0)
 
 
-def _limb_crossings(rays: _Rays) -> tuple[np.ndarray, np.ndarray]:
+def _limb_crossings(rays: _Rays, *, wide: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Sub-pixel half-level limb positions ``(ys, xs)``, one per ray that finds the limb."""
-    offset = _half_level_crossings(rays.profiles, rays.offsets, rays.gap)[0]
+    window = rays.offsets[-1] - 1.0 if wide else rays.gap
+    offset = half_level_crossings(rays.profiles, rays.offsets, rays.gap, window)[0]
     found = np.isfinite(offset)
     _require_points(int(found.sum()), "limb crossings are found along rays normal to the outline")
     limb = rays.points[:, found] + rays.normals[:, found] * offset[found]
     return limb[0], limb[1]
-
-
-def _half_level_crossings(profiles: np.ndarray, offsets: np.ndarray, gap: float):
-    """Where each profile falls through half-way between its inner and outer levels (medians more
-    than ``gap`` inside and outside the outline), nearest the outline; NaN where there is no such
-    fall within ``gap`` or the step is under half the median step. Returns it and the levels."""
-    inner = np.median(profiles[:, offsets <= -gap], axis=1)
-    outer = np.median(profiles[:, offsets >= gap], axis=1)
-    if profiles.shape[0] == 0:
-        return inner, inner, outer
-    half = 0.5 * (inner + outer)[:, None]
-    above = profiles >= half
-    middle = 0.5 * (offsets[:-1] + offsets[1:])
-    falls = above[:, :-1] & ~above[:, 1:] & (np.abs(middle) < gap)
-    distance = np.where(falls, np.abs(middle), np.inf)
-    step = np.argmin(distance, axis=1)
-    rays = np.arange(profiles.shape[0])
-    before, after = profiles[rays, step], profiles[rays, step + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        offset = offsets[step] + (offsets[1] - offsets[0]) * (before - half[:, 0]) / (before - after)
-    contrast = inner - outer
-    found = np.isfinite(distance[rays, step]) & (contrast > 0)
-    if found.any():
-        found &= contrast > 0.5 * np.median(contrast[found])
-    return np.where(found, offset, np.nan), inner, outer
-
-
-def _limb_shift(rays: _Rays, radius: float, limit: float) -> float:
-    """How far outside the half-level outline the limb is (pixels), from a model of the mean
-    normalised limb profile: I0 mu^k (mu of a sphere of the disc's radius) blurred by a Gaussian."""
-    offsets, gap = rays.offsets, rays.gap
-    offset, inner, outer = _half_level_crossings(rays.profiles, offsets, gap)
-    near = np.abs(offset) <= limit  # NaN compares False
-    if near.sum() < MIN_LIMB_POINTS:
-        return 0.0
-    mean = np.mean((rays.profiles[near] - outer[near, None]) / (inner - outer)[near, None], axis=0)
-    depth = (np.arange(int(min(2.0 * radius, offsets[-1] + 30.0) / _DEPTH_STEP)) + 0.5) * _DEPTH_STEP
-    mu = np.sqrt(np.clip(depth * (2.0 - depth / radius) / radius, 1e-9, None))
-
-    def model(p):  # shift, Gaussian sigma, amplitude, exponent, sky
-        kernel = np.exp(-0.5 * ((offsets[:, None] - p[0] + depth) / p[1]) ** 2)
-        return p[4] + p[2] * _DEPTH_STEP / (np.sqrt(2.0 * np.pi) * p[1]) * (kernel @ mu ** p[3])
-
-    start, lower, upper = [0.0, 1.0, 1.0, 0.3, 0.0], [-gap, 0.05, 0.1, -1.0, -1.0], [gap, 5.0, 10.0, 2.0, 1.0]
-    shift = optimize.least_squares(lambda p: model(p) - mean, start, bounds=(lower, upper)).x[0]
-    return float(shift) if abs(shift) < 0.99 * gap else 0.0  # at the bound: the model does not fit
 
 
 def _inlier_limit(residuals: np.ndarray) -> float:

@@ -9,18 +9,28 @@ star-like blob, a polar projection's rim. The checks, each with its reason:
 - the limb points lie on the outline: their RMS distance is at most 5 % of the
   radius (and never needs to be under 1.5 px, a blurred limb's width);
 - with a known ephemeris and pixel scale, the radius is within 20 % of the
-  one they give (a wrong pixel scale, or another body).
+  one they give (a wrong pixel scale, or another body);
+- the outline is filled: at least half of the pixels inside it, on the frame,
+  are bright (on the disc). An outline fitted to the edge of a stack's field
+  around a small planet holds mostly sky.
 """
 
 from __future__ import annotations
 
-__all__ = ["RADIUS_TOLERANCE", "implausible_fit"]
+import numpy as np
+
+from ._disc import on_disc_mask
+from ._spheroid import AXIS_RATIO, DiscGeometry
+
+__all__ = ["RADIUS_TOLERANCE", "filled_fraction", "implausible_fit"]
 
 #: Largest relative difference between the fitted radius and the ephemeris's.
 RADIUS_TOLERANCE = 0.2
 _MIN_RADIUS = 4.0
 _CENTRE_MARGIN = 0.25
 _RMS_FRACTION, _RMS_FLOOR = 0.05, 1.5
+#: Least share of bright pixels inside a plausible outline.
+_FILLED = 0.5
 
 
 def implausible_fit(
@@ -30,6 +40,7 @@ def implausible_fit(
     shape: tuple[int, int],
     *,
     expected_radius: float | None = None,
+    filled: float | None = None,
 ) -> str | None:
     """Why a fitted disc cannot be right (one phrase), or None when it is plausible.
 
@@ -54,6 +65,10 @@ def implausible_fit(
         return f"its centre (x {cx:.1f}, y {cy:.1f}) is {off:.0f} px off the {columns} x {rows} frame"
     if rms > max(_RMS_FLOOR, _RMS_FRACTION * radius):
         return f"the limb points lie {rms:.1f} px (RMS) from the outline: no clean limb"
+    if filled is not None and filled < _FILLED:
+        return (
+            f"only {100 * filled:.0f} % of the pixels inside its outline are bright: it is not the planet's"
+        )
     if expected_radius is not None and expected_radius > 0:
         error = radius / expected_radius - 1.0
         if abs(error) > RADIUS_TOLERANCE:
@@ -62,3 +77,26 @@ def implausible_fit(
                 f"pixel scale give ({100 * abs(error):.0f} % off)"
             )
     return None
+
+
+def filled_fraction(image: np.ndarray, geometry: DiscGeometry, *, raw: bool = False) -> float:
+    """The share of the pixels inside the disc's outline (on the frame) that are on the disc.
+
+    Evaluated on a grid of at most ~512 x 512 pixels, so it is cheap at any size.
+    """
+    data = np.asarray(image)
+    step = max(1, max(data.shape) // 512)
+    rows, columns = np.mgrid[0 : data.shape[0] : step, 0 : data.shape[1] : step]
+    angle = np.radians(geometry.pole_angle)
+    dy, dx = rows - geometry.centre[0], columns - geometry.centre[1]
+    along = dy * np.cos(angle) - dx * np.sin(angle)  # towards the projected pole
+    across = dy * np.sin(angle) + dx * np.cos(angle)
+    latitude = np.radians(geometry.sub_observer_latitude)
+    minor = np.sqrt(np.sin(latitude) ** 2 + (AXIS_RATIO * np.cos(latitude)) ** 2)
+    inside = (across / geometry.equatorial_radius) ** 2 + (
+        along / (minor * geometry.equatorial_radius)
+    ) ** 2 <= 1
+    if not inside.any():
+        return 0.0
+    bright = on_disc_mask(data[::step, ::step], raw=raw)
+    return float(bright[inside].mean())

@@ -170,6 +170,7 @@ def find_disc(band: Band, *, site: str | None = None, settings: Any = None) -> D
         fit.rms,
         (band.shape[0], band.shape[1]),
         expected_radius=expected,
+        filled=geometry.filled_fraction(band.data, found, raw=band.kind == "counts"),
     )
     if implausible is not None:
         raise NoDisc(f"the limb fit of {band.label} is not plausible: {implausible}")

@@ -261,6 +261,16 @@ def test_a_save_never_writes_over_an_input(tmp_path, band_files):
             status, _, body = _request(server, "POST", "/api/save", body={**request, "replace": True})
             assert status == 422 and "input" in json.loads(body)["error"], body
         assert temperature.read_bytes() == before and not (tmp_path / "x.png").exists()
+        # the saved recipe names the inputs as they were given (absolute here) and makes the same picture
+        out = tmp_path / "out"
+        out.mkdir()
+        status, _, body = _request(
+            server, "POST", "/api/save", body={"files": [str(out / "a.png")], "recipe": str(out / "a.toml")}
+        )
+        assert status == 200, body
+        assert f'temperature = "{temperature}"' in (out / "a.toml").read_text(encoding="utf-8")
+        assert main(["render", str(out / "a.toml"), "-o", str(out / "b.png"), "--quiet"]) == 0
+        assert (out / "b.png").read_bytes() == (out / "a.png").read_bytes()
     finally:
         server.stop()
 
@@ -397,3 +407,50 @@ def test_the_pages_files_ship_inside_the_package():
         text = folder.joinpath(name).read_text(encoding="utf-8")
         for imported in re.findall(r'from "\./([^"]+)"', text):
             assert imported in STATIC_FILES, (name, imported)
+
+
+def test_a_missing_input_is_one_line_before_the_server_starts(tmp_path, capsys, band_files):
+    missing = tmp_path / "missing.fits"
+    assert main(["studio", "-t", str(missing), "-c", str(band_files["cloud"]), "--no-browser"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no address: nothing is served
+    assert captured.err.strip() == f"falsecolor: error: file {missing} does not exist: check the path"
+
+
+def test_studio_of_a_recipe_proposes_its_files_and_may_save_over_it(tmp_path):
+    recipe = tmp_path / "press.toml"
+    recipe.write_text(
+        'version = 1\n\n[inputs]\ndemo = 64\n\n[output]\nfiles = ["press.png"]\n', encoding="utf-8"
+    )
+    process = _start(str(recipe), "--no-browser", cwd=tmp_path)
+    try:
+        match = URL.match(process.stdout.readline().strip())
+        assert match
+        port, token = int(match.group(1)), match.group(2)
+
+        def call(method, path, body=None):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {"X-Falsecolor-Token": token, "Content-Type": "application/json"}
+            connection.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+            answer = connection.getresponse()
+            try:
+                return answer.status, json.loads(answer.read())
+            finally:
+                connection.close()
+
+        status, state = call("GET", "/api/state")
+        assert state["save"] == {"files": [str(tmp_path / "press.png")], "fits": None, "recipe": str(recipe)}
+        assert call("POST", "/api/change", {"changes": {"t_limits": [120, 135], "title": "tuned"}})[0] == 200
+        request = {"files": ["press.png"], "recipe": "press.toml"}  # relative to where the studio started
+        assert call("POST", "/api/save", request)[1]["replace"] == [str(recipe)]
+        status, written = call("POST", "/api/save", {**request, "replace": True})
+        assert status == 200 and written["command"] == f"falsecolor render {recipe}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    text = recipe.read_text(encoding="utf-8")
+    assert "t_limits = [\n    120.0,\n    135.0,\n]" in text and 'title = "tuned"' in text
+    saved = (tmp_path / "press.png").read_bytes()
+    (tmp_path / "press.png").unlink()
+    assert main(["render", str(recipe), "--quiet"]) == 0
+    assert (tmp_path / "press.png").read_bytes() == saved

@@ -25,6 +25,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from .._messages import Speller
+from .._readable import regular_file
 from ..exceptions import InputError
 from ..recipe import Recipe
 from ._session import BandsFor, Session
@@ -58,6 +59,8 @@ def studio_for(
     ------
     InputError
         The extra ``studio`` is not installed, or the port cannot be had.
+    FileFormatError
+        A file the recipe reads is missing or is not a regular file.
     """
     absent = missing()
     if absent:
@@ -67,5 +70,7 @@ def studio_for(
         )
     from ._server import Studio
 
+    for path in recipe.files_read():  # a missing or unreadable input is one line now, not a page later
+        regular_file(path, "file")
     session = Session(recipe, bands_for=bands_for, speller=speller, save=save)
     return Studio(session, port=port, framed=framed)

@@ -59,7 +59,7 @@ def _describe(declaration: Option) -> dict[str, Any]:
         "metavar": declaration.metavar,
         "default": value_for_page(declaration.default),
         "prepare": declaration.name in PREPARE_OPTIONS,
-        "editable": kind_name not in _FILE_KINDS and declaration.name != "demo",
+        "editable": kind_name not in _FILE_KINDS,
     }
     for bound in ("low", "high", "above"):
         if hasattr(kind, bound):

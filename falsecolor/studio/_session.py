@@ -146,6 +146,8 @@ class Session:
         self.events.send({"type": "ready", "version": self.version})
 
     def _failed(self, message: str) -> None:
+        if self._worker.superseded():
+            return  # a newer change is being prepared: it decides what is shown
         with self._lock:
             if self.composite is not None and self.composite.recipe is not None:  # back to what is shown
                 self.recipe = self.recipe.replace(**self._data_options(self.composite.recipe))
@@ -183,8 +185,8 @@ class Session:
             needs_prepare = self._data_options(candidate) != self._data_options(self.recipe)
             self.recipe = candidate
         if needs_prepare:
+            self._stage(0)  # before the worker can be done and say so
             self._worker.submit(candidate)
-            self._stage(0)
         return self.state()
 
     def _as_given(self, path: str) -> str:

@@ -13,12 +13,16 @@ const $ = (selector) => document.querySelector(selector);
 // What the page holds; window.studio lets the tests and the benchmark look.
 const studio = { state: null, planes: null, palette: null, limits: null, version: null, timings: [], renders: 0 };
 window.studio = studio;
-// The whole composite as drawn (RGBA, top row first), base64: for the tests.
-studio.pixels = () => {
-  const bytes = new Uint8Array(view.image.data.data.buffer);
+// For the tests: the whole composite as drawn in its canvas, and what the screen shows (base64 RGBA).
+const base64 = (bytes) => {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
+};
+studio.pixels = () => base64(view.image.context.getImageData(0, 0, view.image.width, view.image.height).data);
+studio.screen = () => {
+  const shown = view.screen();
+  return { data: base64(shown.data.data), width: shown.data.width, height: shown.data.height, x: shown.x, y: shown.y, scale: shown.scale };
 };
 
 const statusBox = $("#status");
@@ -38,6 +42,7 @@ const saver = new SavePanel($("#save-panel"), $("#save-open"));
 
 function setStatus(status) {
   statusBox.classList.toggle("busy", status.state === "preparing");
+  $("#view").classList.toggle("stale", status.state === "preparing");
   statusBox.classList.toggle("error", status.state === "error");
   const bar = $("#progress div");
   if (status.state === "preparing") {
@@ -237,6 +242,7 @@ for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
     const preview = tab.dataset.tab === "preview";
     $("#preview").hidden = !preview;
     $("#view").hidden = preview;
+    for (const id of ["#zoom-fit", "#zoom-one", "#zoom-text"]) $(id).hidden = preview;
     if (preview) schedulePreview();
     else view.resize();
   });

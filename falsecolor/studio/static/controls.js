@@ -136,7 +136,7 @@ export class Controls {
       const details = element("details", { open: title === "colour axes" || title === "picture" }, [element("summary", { textContent: title })]);
       for (const option of options) {
         const made = row(option, (name, value) => this.send({ [name]: value }, name), () => this.palettes);
-        if (option.kind === "BandRef") made.root.querySelector(".help").append(` (${FILE_NOTE})`);
+        if (!option.editable && option.name !== "demo") made.root.querySelector(".help").append(` (${FILE_NOTE})`);
         this.rows.set(option.name, made);
         details.append(made.root);
         if (option.kind === "BandRef") details.append(this.bandGroup(option.name, described.band_options));

@@ -113,6 +113,15 @@ export class ImageView {
   oneToOne() {
     const { width, height } = this.box.getBoundingClientRect();
     this.zoomAt(1 / (window.devicePixelRatio || 1) / this.scale, width / 2, height / 2);
+    this.offset = this.offset.map(Math.round); // whole pixels: the screen shows the data's own
+    this.draw();
+  }
+
+  // What the screen shows (RGBA bytes of the visible canvas) and where the image's corner is on it.
+  screen() {
+    const ratio = window.devicePixelRatio || 1;
+    const data = this.context.getImageData(0, 0, this.canvas.width, this.canvas.height);
+    return { data, x: Math.round(this.offset[0] * ratio), y: Math.round(this.offset[1] * ratio), scale: this.scale * ratio };
   }
 
   draw() {
@@ -127,7 +136,8 @@ export class ImageView {
     if (!this.image) return;
     context.setTransform(ratio * this.scale, 0, 0, ratio * this.scale, ratio * this.offset[0], ratio * this.offset[1]);
     const c = this.coarse;
-    context.imageSmoothingEnabled = this.scale * ratio * (c ? c.step : 1) < 1;
+    const shown = this.scale * ratio * (c ? c.step : 1);
+    context.imageSmoothingEnabled = shown < 2 && shown !== 1; // pixels shown as squares from 2x
     context.imageSmoothingQuality = "high";
     if (c) context.drawImage(c.canvas, 0, 0, c.width, c.height, c.x, c.y, c.width * c.step, c.height * c.step);
     else context.drawImage(this.image.canvas, 0, 0);

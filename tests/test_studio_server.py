@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("starlette", reason="the studio's extra is not installed")
 
@@ -28,6 +29,7 @@ import falsecolor
 from falsecolor import Recipe, pipeline
 from falsecolor.cli import main
 from falsecolor.cli._options import cli_spelling
+from falsecolor.palette import get_palette
 from falsecolor.studio import _guard
 from falsecolor.studio._app import STATIC_FILES
 from falsecolor.studio._controls import controls
@@ -212,6 +214,13 @@ def test_the_page_reads_only_files_named_on_the_command_line(studio, tmp_path):
     status, _, body = _request(studio, "POST", "/api/change", body={"changes": {"palette": str(palette)}})
     assert status == 422 and "mine.toml" in json.loads(body)["error"]
     assert studio.session.recipe.palette == "visir"
+    table = tmp_path / "table.png"
+    Image.fromarray(get_palette("peak").lut_image()).save(table)
+    status, _, body = _request(studio, "POST", "/api/change", body={"changes": {"palette": str(table)}})
+    assert status == 200 and json.loads(body)["palette"]["name"] == "table"
+    _, _, packed = _request(studio, "GET", "/api/palette")
+    assert packed[4:] == get_palette("peak").lut8.tobytes()  # the bad colour, then the table
+    assert _request(studio, "POST", "/api/change", body={"changes": {"palette": "visir"}})[0] == 200
 
 
 def test_save_writes_through_renders_checks(studio, tmp_path):
@@ -329,9 +338,11 @@ def _start(*arguments, cwd=None):
     )
 
 
-@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
-def test_ctrl_c_stops_the_server_in_a_second_or_two(tmp_path, number):
-    process = _start("--demo", "--demo-size", "64", "--no-browser", cwd=tmp_path)
+@pytest.mark.parametrize(
+    ("number", "preparing"), [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)]
+)
+def test_ctrl_c_stops_the_server_in_a_second_or_two(tmp_path, number, preparing):
+    process = _start("--demo", "--demo-size", "1024" if preparing else "64", "--no-browser", cwd=tmp_path)
     try:
         first = process.stdout.readline().strip()
         match = URL.match(first)
@@ -347,6 +358,12 @@ def test_ctrl_c_stops_the_server_in_a_second_or_two(tmp_path, number):
                 break
             time.sleep(0.1)
         assert state["status"]["state"] == "ready"
+        if preparing:  # a limb fit of a 1024² image takes about a second: the stop does not wait for it
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            body = json.dumps({"changes": {"limb_correction": "fit"}})
+            connection.request("POST", f"/api/change?token={token}", body=body)
+            assert json.loads(connection.getresponse().read())["status"]["state"] == "preparing"
+            connection.close()
         # a page's WebSocket stays open: the stop must not wait for it
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(

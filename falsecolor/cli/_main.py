@@ -38,6 +38,7 @@ from ._options import cli_spelling
 from ._parser import PROG, build_parser
 from ._render import run_render
 from ._stack import run_stack
+from ._studio import run_studio
 
 __all__ = ["Stopped", "console_main", "main", "terminal_safe"]
 
@@ -49,6 +50,7 @@ _COMMANDS: dict[str, Callable] = {
     "filters": run_filters,
     "ephemeris": run_ephemeris,
     "map": run_map,
+    "studio": run_studio,
 }
 #: Signals that stop a run the way Ctrl-C does: cleanly, with status 128 + the signal's number.
 _STOPPING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -137,7 +139,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser, subcommands = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
-        parser.error("choose a command: render, stack, info, ephemeris, map, palettes or filters")
+        parser.error("choose a command: render, stack, info, ephemeris, map, studio, palettes or filters")
     if extra:
         before_command = argv.index(args.command) > argv.index(extra[0]) if extra[0] in argv else False
         (parser if before_command else subcommands[args.command]).error(

@@ -10,6 +10,7 @@ from ..recipe import Corrections, declared
 from ._geometry import OBSERVATION, add_ephemeris, add_map
 from ._options import Once, add_band_options, add_option, add_render_options
 from ._stack_options import add_stack
+from ._studio import add_studio
 
 PROG = "falsecolor"
 
@@ -125,6 +126,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_info(commands, common)
     add_ephemeris(commands, common)
     add_map(commands, common)
+    add_studio(commands, common)
     palettes = commands.add_parser(
         "palettes",
         parents=[common],

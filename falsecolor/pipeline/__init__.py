@@ -11,12 +11,13 @@ alone: give a recipe that asks for the built-in demo its synthetic bands.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import publish
+from ..exceptions import RecipeError
 from ..filters import catalogue as filter_catalogue
 from ..publish import (
     check_outputs,
@@ -33,6 +34,7 @@ from ..publish import (
 from ..recipe import DEFAULT_DEMO_SIZE, BandInput, Corrections, Look, Recipe, load_recipe, names_file
 from ..rendering import (
     RECIPE_KEY,
+    STUDIO,
     Composite,
     Prepared,
     cloud_opacity,
@@ -65,6 +67,9 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
+
+if TYPE_CHECKING:
+    from ..studio._server import Studio
 
 __all__ = [
     "RECIPE_KEY",
@@ -102,6 +107,8 @@ __all__ = [
     "render_recipe",
     "resolve_band",
     "stack",
+    "studio",
+    "studio_for",
     "synthetic_frames",
     "write_recipe",
     "write_stack",
@@ -147,3 +154,69 @@ def render_recipe(
     """
     chosen = publish.as_recipe(recipe)
     return publish.render_recipe(chosen, files=files, fits=fits, also=also, bands=_bands(chosen))
+
+
+def studio_for(recipe: Recipe, **options: Any) -> Studio:
+    """A studio server for a recipe, not yet serving (the command line runs it): see
+    :func:`falsecolor.studio.studio_for`; a recipe asking for the demo gets the synthetic Jupiter."""
+    from .. import studio as studio_package
+
+    return studio_package.studio_for(recipe, bands_for=_bands, **options)
+
+
+def studio(
+    source: Recipe | str | Path | Composite | None = None,
+    *,
+    bands: Mapping[str, Any] | None = None,
+    port: int = 0,
+    browser: bool = False,
+    **options: Any,
+) -> Studio:
+    """Tune a composite live in the studio page, served from a background thread (a notebook shows it).
+
+    Parameters
+    ----------
+    source : Recipe, recipe file, Composite or None
+        What to start from: a recipe, a composite (the recipe that made it), or
+        nothing for the built-in synthetic Jupiter.
+    bands : mapping, optional
+        Band objects by role (``temperature``, ``cloud``, ...) instead of files.
+    port : int
+        Port on 127.0.0.1 (0: a free one).
+    browser : bool
+        Also open the page in the web browser.
+    **options
+        Render options to change first (``palette="visir-cvd"``, ...).
+
+    Returns
+    -------
+    Studio
+        Shows the page in an IFrame in a notebook; ``.url``; ``.stop()``.
+    """
+    if isinstance(source, Composite):
+        recipe = source.recipe if source.recipe is not None else Recipe(base=Path.cwd())
+        if bands is None and recipe.demo is None and recipe.temperature is None:
+            raise RecipeError(
+                "this composite was made from Band objects, which a recipe cannot name: give them, "
+                "falsecolor.pipeline.studio(bands={'temperature': ..., 'cloud': ...})"
+            )
+    elif source is None:
+        recipe = Recipe(base=Path.cwd()) if bands else Recipe(demo=DEFAULT_DEMO_SIZE, base=Path.cwd())
+    else:
+        recipe = publish.as_recipe(source)
+    if options:
+        recipe = recipe.replace(**options)
+    from .. import studio as studio_package
+
+    given = dict(bands) if bands else None
+    opened = studio_package.studio_for(
+        recipe, bands_for=(lambda _: given) if given else _bands, port=port, framed=True
+    ).start()
+    if browser:
+        import webbrowser
+
+        webbrowser.open(opened.url)
+    return opened
+
+
+STUDIO[:] = [studio]

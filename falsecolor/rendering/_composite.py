@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,15 @@ from ._picture import background_of, check_look, picture
 from ._products import fits_writers
 from ._provenance import AxisQuantity, Provenance
 
-__all__ = ["RECIPE_KEY", "Composite", "check_page_memory"]
+__all__ = ["RECIPE_KEY", "STUDIO", "Composite", "check_page_memory"]
 
 #: PNG iTXt keyword holding the recipe that made the image.
 RECIPE_KEY = "falsecolor:recipe"
 #: Options of a recipe that name where a run writes: never embedded in a picture.
 _OUTPUT_NAMES = {"files": (), "fits": None, "strip": None}
+#: What opens the studio on a composite: set by :mod:`falsecolor.pipeline` (the studio is a workflow
+#: built on this one, which therefore may not import it).
+STUDIO: list[Callable[..., Any]] = []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,6 +277,18 @@ class Composite:
     def to_fits(self, prefix: str | Path) -> list[Path]:
         """Write ``<prefix>_temperature.fits`` and ``<prefix>_opacity.fits`` atomically."""
         return write_atomically(fits_writers(self, prefix), inputs=self.inputs)
+
+    def studio(self, **options: Any) -> Any:
+        """Tune this composite live in the studio page; in a notebook the page shows inline.
+
+        Needs the extra ``studio``. ``options`` are those of :func:`falsecolor.pipeline.studio`
+        (``port``, ``browser``, and render options to start from).
+        """
+        if not STUDIO:
+            raise RuntimeError(
+                "the studio opens through falsecolor.pipeline: import falsecolor.pipeline first"
+            )
+        return STUDIO[0](self, **options)
 
     def _repr_png_(self) -> bytes:
         return encode_png(self.image(key=True))

@@ -8,20 +8,17 @@ outside them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from astropy.visualization import (
-    AsinhStretch,
-    AsymmetricPercentileInterval,
-    BaseStretch,
-    LogStretch,
-    ManualInterval,
-    SqrtStretch,
-)
 
 from ._blocks import subsample
 from .exceptions import InputError, warn
+
+if TYPE_CHECKING:
+    from astropy.visualization import BaseStretch
 
 __all__ = [
     "DEFAULT_PERCENTILES",
@@ -40,13 +37,42 @@ GREY_PERCENTILES = (0.5, 99.5)
 #: On-disc percentiles used for an axis when no limits are given (SCIENCE.md section 7).
 DEFAULT_PERCENTILES = (2.0, 98.0)
 
-#: Stretches of an axis between its limits (astropy.visualization), by name; linear is none.
-STRETCHES = {
+#: The astropy.visualization stretch of each name, and its parameters; linear is none.
+_STRETCH_CLASSES: dict[str, tuple[str, dict[str, float]] | None] = {
     "linear": None,
-    "sqrt": SqrtStretch(),
-    "asinh": AsinhStretch(a=0.1),
-    "log": LogStretch(a=1000.0),
+    "sqrt": ("SqrtStretch", {}),
+    "asinh": ("AsinhStretch", {"a": 0.1}),
+    "log": ("LogStretch", {"a": 1000.0}),
 }
+
+
+class _Stretches(Mapping[str, "BaseStretch | None"]):
+    """The stretches by name, each made on first use: astropy.visualization imports matplotlib,
+    which a command that draws nothing (``info``) should not load."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> BaseStretch | None:
+        if name not in self._made:
+            made = _STRETCH_CLASSES[name]
+            if made is None:
+                self._made[name] = None
+            else:
+                from astropy import visualization
+
+                self._made[name] = getattr(visualization, made[0])(**made[1])
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_STRETCH_CLASSES)
+
+    def __len__(self) -> int:
+        return len(_STRETCH_CLASSES)
+
+
+#: Stretches of an axis between its limits (astropy.visualization), by name; linear is none.
+STRETCHES: Mapping[str, BaseStretch | None] = _Stretches()
 
 
 def stretch_of(name: str) -> BaseStretch | None:
@@ -141,7 +167,6 @@ def axis_limits(
                 f"{name} limits must be two finite numbers, low then high (the palette's cold/clear "
                 f"edge first), got {low:g} {high:g}"
             )
-        interval = ManualInterval(low, high)
         source = "given"
     else:
         lower, upper = percentiles
@@ -149,9 +174,11 @@ def axis_limits(
             raise InputError(f"{name} percentiles must satisfy 0 <= low < high <= 100, got {percentiles}")
         if sample.size == 0:
             raise InputError(f"no finite {name} on the disc: nothing to render")
-        interval = AsymmetricPercentileInterval(lower, upper)
+        # the percentiles of astropy.visualization's AsymmetricPercentileInterval, in numpy: importing
+        # astropy.visualization loads matplotlib, which a command that draws nothing does not need
+        finite = sample[np.isfinite(sample)]
+        low, high = (float(v) for v in np.percentile(finite if finite.size else np.zeros(1), (lower, upper)))
         source = f"percentiles {lower:g}-{upper:g} of on-disc pixels"
-    low, high = (float(v) for v in interval.get_limits(sample if sample.size else np.zeros(1)))
     if limits is None and high - low < minimum_span:
         centre = 0.5 * (low + high)
         low = centre - 0.5 * minimum_span if floor is None else max(floor, centre - 0.5 * minimum_span)

@@ -37,6 +37,7 @@ PACKAGE = Path(falsecolor.__file__).resolve().parent
 
 BASE = {
     "exceptions",
+    "_hooks",
     "_blocks",
     "_units",
     "_colour",

@@ -323,3 +323,35 @@ def test_worked_example_frames_to_composite(tmp_path):
     assert "coalign" in composite.notes
     with pytest.raises(InputError, match="band 'q'"):
         synthetic_frames(2, (32, 32), band="q")
+
+
+def test_noise_aware_weights_lower_the_noise_of_frames_with_uneven_noise(frames):
+    """Every other frame three times noisier (thin cloud, a bright sky): --weights snr gives them less
+    weight than the quality weights do, so the stack is closer to that of the clean frames."""
+    noisy = frames.frames.astype(np.float32)
+    rng = np.random.default_rng(5)
+    sigma = float(np.std(noisy[0][:8, :8]))  # the sky's own noise in a corner
+    noisy[1::2] += rng.normal(0, 3 * sigma, noisy[1::2].shape).astype(np.float32)
+    clean = falsecolor.stack(frames.frames, keep="100%", workers=1).data
+    residual = {}
+    for weights in ("quality", "snr"):
+        result = falsecolor.stack(noisy, keep="100%", weights=weights, workers=1)
+        difference = (result.data - clean)[np.isfinite(result.data) & np.isfinite(clean)]
+        # robust: a sharp feature a fraction of a pixel off (another anchor) is not noise
+        residual[weights] = 1.4826 * float(np.median(np.abs(difference - np.median(difference))))
+        used = {f["index"]: f["weight"] for f in result.frames if f["kept"]}
+        if weights == "snr":  # the noisy frames weigh about a tenth of the others (1/3**2)
+            odd = np.mean([w for i, w in used.items() if i % 2])
+            even = np.mean([w for i, w in used.items() if not i % 2])
+            assert odd < 0.5 * even
+            assert result.band.header["WEIGHTS"] == "snr"
+    assert residual["snr"] < 0.75 * residual["quality"], residual
+
+
+def test_noise_aware_weights_need_the_weighted_mean_of_registered_frames(tmp_path, capsys):
+    path = tmp_path / "f.fits"
+    fits.writeto(path, synthetic_frames(12, (48, 48), seed=2).frames)
+    for extra in (["--method", "mean"], ["--align", "none"]):
+        assert main(["stack", str(path), "-o", str(tmp_path / "s.fits"), "--weights", "snr", *extra]) == 2
+        assert "--weights snr" in capsys.readouterr().err
+    assert not (tmp_path / "s.fits").exists()

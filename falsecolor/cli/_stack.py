@@ -44,6 +44,7 @@ def run_stack(args: argparse.Namespace) -> int:
         drizzle=args.drizzle,
         field=args.field,
         clip=args.clip,
+        weights=args.weights,
         region=args.region,
         dark=args.dark,
         flat=args.flat,

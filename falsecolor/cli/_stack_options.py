@@ -115,6 +115,14 @@ def add_stack(commands, common) -> None:
         "every covered pixel (noisier edges), common only those every frame covers",
     )
     group.add_argument(
+        "--weights",
+        choices=("quality", "snr"),
+        default="quality",
+        help="frame weights of --method weighted: quality (sharpness, default) or snr (noise-aware: "
+        "each frame's brightness against the reference over its squared noise about it; a lower-noise "
+        "stack of the same frames)",
+    )
+    group.add_argument(
         "--clip", type=number, default=3.0, metavar="SIGMA", help="threshold of --method clipped (default 3)"
     )
     group.add_argument(

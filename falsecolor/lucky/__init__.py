@@ -20,6 +20,7 @@ them on one machine or on a dask cluster.
 """
 
 from ._coarse import (
+    disc_fit,
     disc_match,
     planet_mask,
     planet_position,
@@ -58,6 +59,7 @@ __all__ = [
     "Window",
     "brightness_outliers",
     "covered_window",
+    "disc_fit",
     "disc_match",
     "fourier_shift",
     "frame_quality",

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 __all__ = [
+    "disc_fit",
     "disc_match",
     "planet_mask",
     "planet_position",
@@ -165,7 +166,7 @@ def planet_region(image: np.ndarray, *, margin: float = 0.25) -> np.ndarray:
 
 #: A pixel this many robust sigmas off the linear fit is left out of :func:`disc_match`, which looks
 #: at an even sample of at most about this many pixels.
-MATCH_CLIP, MATCH_SAMPLE = 5.0, 16384
+MATCH_CLIP, MATCH_SAMPLE = 5.0, 4096
 
 
 def disc_match(
@@ -190,24 +191,36 @@ def disc_match(
     >>> [round(disc_match(f, planet, mask), 2) for f in (noisy, trail, planet.T)]
     [1.0, 1.0, 0.38]
     """
+    return disc_fit(frame, reference, mask)[0]
+
+
+def disc_fit(
+    frame: np.ndarray, reference: np.ndarray, mask: np.ndarray | tuple[np.ndarray, np.ndarray]
+) -> tuple[float, float, float]:
+    """:func:`disc_match`'s correlation, with the fit's slope ``a`` (the frame's brightness against the
+    reference's: its transparency) and the robust spread of the frame about ``a * reference + b``
+    (its noise, and whatever of the reference it does not show). NaN for each it cannot measure.
+    """
+    nothing = (math.nan, math.nan, math.nan)
     values = np.asarray(frame, np.float32)[mask]
     model = np.asarray(reference, np.float32)[mask]
     stride = max(1, values.size // MATCH_SAMPLE)  # an even sample is as good and keeps it cheap
     values, model = values[::stride].astype(np.float64), model[::stride].astype(np.float64)
     if values.size < 16:
-        return math.nan
+        return nothing
     fitted = _fit(values, model)
     if fitted is None:
-        return math.nan
+        return nothing
     residual = values - fitted
     centre = float(np.median(residual))
     spread = 1.4826 * float(np.median(np.abs(residual - centre)))
     keep = np.abs(residual - centre) <= MATCH_CLIP * spread if spread > 0 else np.ones(values.size, bool)
     if keep.sum() < 16:
-        return math.nan
+        return nothing
     values, model = values[keep] - values[keep].mean(), model[keep] - model[keep].mean()
     norm = math.sqrt(float(values @ values) * float(model @ model))
-    return float(values @ model) / norm if norm > 0 else math.nan
+    slope = float(values @ model) / float(model @ model) if float(model @ model) > 0 else math.nan
+    return (float(values @ model) / norm if norm > 0 else math.nan), slope, spread
 
 
 def _fit(values: np.ndarray, model: np.ndarray) -> np.ndarray | None:

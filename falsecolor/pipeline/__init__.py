@@ -16,39 +16,44 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import publish
+from .._hooks import STUDIO
 from ..exceptions import RecipeError
-from ..filters import catalogue as filter_catalogue
-from ..publish import (
-    check_outputs,
-    palette_catalogue,
-    palette_previews,
-    palette_report,
-    plan_render,
-    plan_series,
-    recipe_from_image,
-    recipe_writer,
-    render_batch,
-    write_recipe,
-)
 from ..recipe import DEFAULT_DEMO_SIZE, BandInput, Corrections, Look, Recipe, load_recipe, names_file
-from ..rendering import (
-    RECIPE_KEY,
-    STUDIO,
-    Composite,
-    Prepared,
-    cloud_opacity,
-    compose,
-    describe,
-    jupiter_ephemeris,
-    prepare,
-    render,
-    resolve_band,
-)
-from ..synthetic import synthetic_jupiter
 
-#: Names loaded on first use, so that a render does not import the stacker (scipy's FFT) or the mapper.
+#: Names loaded on first use, by the module that holds them: a stack loads neither the renderer nor
+#: matplotlib, a render neither the stacker (scipy's FFT) nor the mapper.
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "check_outputs",
+            "palette_catalogue",
+            "palette_previews",
+            "palette_report",
+            "plan_render",
+            "plan_series",
+            "recipe_from_image",
+            "recipe_writer",
+            "render_batch",
+            "write_recipe",
+        ),
+        "..publish",
+    ),
+    **dict.fromkeys(
+        (
+            "RECIPE_KEY",
+            "Composite",
+            "Prepared",
+            "cloud_opacity",
+            "compose",
+            "describe",
+            "jupiter_ephemeris",
+            "prepare",
+            "render",
+            "resolve_band",
+        ),
+        "..rendering",
+    ),
+    "filter_catalogue": "..filters",
     "CylindricalMap": "..mapping",
     "make_map": "..mapping",
     "Stacked": "..stacking",
@@ -57,18 +62,46 @@ _LAZY = {
     "write_stack": "..stacking",
     "LuckyFrames": "..synthetic",
     "synthetic_frames": "..synthetic",
+    "synthetic_jupiter": "..synthetic",
 }
+#: Where a lazy name is found under another name.
+_RENAMED = {"filter_catalogue": "catalogue"}
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name], __name__), name)
+    value = getattr(import_module(_LAZY[name], __name__), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
 
 if TYPE_CHECKING:
+    from ..publish import (
+        check_outputs,
+        palette_catalogue,
+        palette_previews,
+        palette_report,
+        plan_render,
+        plan_series,
+        recipe_from_image,
+        recipe_writer,
+        render_batch,
+        write_recipe,
+    )
+    from ..rendering import (
+        RECIPE_KEY,
+        Composite,
+        Prepared,
+        cloud_opacity,
+        compose,
+        describe,
+        jupiter_ephemeris,
+        prepare,
+        render,
+        resolve_band,
+    )
+    from ..stacking import Stacked, StackOptions, stack, write_stack
     from ..studio._server import Studio
 
 __all__ = [
@@ -117,6 +150,8 @@ __all__ = [
 
 def demo_bands(size: int) -> dict[str, Any]:
     """The built-in synthetic Jupiter's two bands (``size`` x ``size`` pixels), by role."""
+    from ..synthetic import synthetic_jupiter
+
     jupiter = synthetic_jupiter((size, size))
     return {"temperature": jupiter.temperature_band, "cloud": jupiter.cloud_band}
 
@@ -127,6 +162,8 @@ def _bands(recipe: Recipe) -> dict[str, Any] | None:
 
 def render_demo(size: int = DEFAULT_DEMO_SIZE, **options: Any) -> Composite:
     """Render the built-in synthetic Jupiter (``size`` x ``size`` pixels) with :func:`render` options."""
+    from ..rendering import render
+
     recipe = Recipe(demo=size)  # checks the size
     bands = demo_bands(size)
     composite = render(bands["temperature"], bands["cloud"], **options)
@@ -136,6 +173,8 @@ def render_demo(size: int = DEFAULT_DEMO_SIZE, **options: Any) -> Composite:
 
 def composite_of(recipe: Recipe | str | Path) -> Composite:
     """The composite a recipe (a :class:`Recipe` or a TOML file) describes, without writing anything."""
+    from .. import publish
+
     chosen = publish.as_recipe(recipe)
     return publish.composite_of(chosen, bands=_bands(chosen))
 
@@ -152,6 +191,8 @@ def render_recipe(
     See :func:`falsecolor.publish.render_recipe`; a recipe asking for the demo
     gets the built-in synthetic Jupiter.
     """
+    from .. import publish
+
     chosen = publish.as_recipe(recipe)
     return publish.render_recipe(chosen, files=files, fits=fits, also=also, bands=_bands(chosen))
 
@@ -193,6 +234,9 @@ def studio(
     Studio
         Shows the page in an IFrame in a notebook; ``.url``; ``.stop()``.
     """
+    from .. import publish
+    from ..rendering import Composite
+
     if isinstance(source, Composite):
         recipe = source.recipe if source.recipe is not None else Recipe(base=Path.cwd())
         if bands is None and recipe.demo is None and recipe.temperature is None:

@@ -8,19 +8,52 @@ strip (:func:`render_batch`), the recipe of a run (:func:`write_recipe`), and
 the palette catalogue and swatches.
 """
 
-from ._outputs import check_outputs, picture_formats
-from ._palettes import palette_catalogue, palette_previews, palette_report
-from ._run import (
-    as_recipe,
-    composite_of,
-    outputs_of,
-    plan_render,
-    recipe_from_image,
-    recipe_writer,
-    render_recipe,
-    write_recipe,
-)
-from ._series import SeriesPlan, plan_series, render_batch
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: Names loaded on first use, so that checking outputs (a stack's) loads no renderer.
+_LAZY = {
+    **dict.fromkeys(("check_outputs", "picture_formats"), "._outputs"),
+    **dict.fromkeys(("palette_catalogue", "palette_previews", "palette_report"), "._palettes"),
+    **dict.fromkeys(
+        (
+            "as_recipe",
+            "composite_of",
+            "outputs_of",
+            "plan_render",
+            "recipe_from_image",
+            "recipe_writer",
+            "render_recipe",
+            "write_recipe",
+        ),
+        "._run",
+    ),
+    **dict.fromkeys(("SeriesPlan", "plan_series", "render_batch"), "._series"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from ._outputs import check_outputs, picture_formats
+    from ._palettes import palette_catalogue, palette_previews, palette_report
+    from ._run import (
+        as_recipe,
+        composite_of,
+        outputs_of,
+        plan_render,
+        recipe_from_image,
+        recipe_writer,
+        render_recipe,
+        write_recipe,
+    )
+    from ._series import SeriesPlan, plan_series, render_batch
 
 __all__ = [
     "SeriesPlan",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..exceptions import InputError, OutputError
 from ..export import check_output, format_of
-from ..rendering import fits_product_paths
 
 __all__ = ["check_outputs", "picture_formats"]
 
@@ -30,6 +29,8 @@ def check_outputs(
     """
     paths = [Path(files)] if isinstance(files, str | Path) else [Path(f) for f in files]
     if fits_prefix is not None:
+        from ..rendering import fits_product_paths
+
         paths += list(fits_product_paths(fits_prefix))
     inputs = list(inputs)
     seen: dict[str, Path] = {}

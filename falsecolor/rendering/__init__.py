@@ -11,7 +11,7 @@ present and write itself; :func:`describe` says what a file holds.
 
 from ._clear import clear_reference, cloud_opacity
 from ._compose import compose
-from ._composite import RECIPE_KEY, STUDIO, Composite, check_page_memory
+from ._composite import RECIPE_KEY, Composite, check_page_memory
 from ._describe import describe
 from ._disc import Disc, find_disc, jupiter_ephemeris
 from ._inputs import load_bands, resolve_band
@@ -25,7 +25,6 @@ from ._render import prepare, prepare_recipe, render
 
 __all__ = [
     "RECIPE_KEY",
-    "STUDIO",
     "AxisQuantity",
     "Composite",
     "Disc",

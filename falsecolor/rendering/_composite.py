@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from astropy import units as u
 
+from .._hooks import STUDIO
 from .._memory import require
 from .._messages import option
 from ..bands import Band
@@ -25,15 +26,12 @@ from ._picture import background_of, check_look, picture
 from ._products import fits_writers
 from ._provenance import AxisQuantity, Provenance
 
-__all__ = ["RECIPE_KEY", "STUDIO", "Composite", "check_page_memory"]
+__all__ = ["RECIPE_KEY", "Composite", "check_page_memory"]
 
 #: PNG iTXt keyword holding the recipe that made the image.
 RECIPE_KEY = "falsecolor:recipe"
 #: Options of a recipe that name where a run writes: never embedded in a picture.
 _OUTPUT_NAMES = {"files": (), "fits": None, "strip": None}
-#: What opens the studio on a composite: set by :mod:`falsecolor.pipeline` (the studio is a workflow
-#: built on this one, which therefore may not import it).
-STUDIO: list[Callable[..., Any]] = []
 
 
 @dataclass(frozen=True, kw_only=True)

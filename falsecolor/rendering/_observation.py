@@ -27,21 +27,31 @@ __all__ = ["NoDisc", "Observation", "north_angle", "observe", "pixel_scale"]
 _SCALE_CARDS = ("ESO INS PFOV", "PIXSCALE", "PIXSCAL", "SECPIX", "PLATE_SC", "PIXSIZE")
 
 
+#: Cards of which a header needs one to hold a celestial WCS (without them astropy.wcs, a third of a
+#: second to import, is not loaded).
+_WCS_CARDS = ("CTYPE1", "CTYPE2", "CD1_1", "PC1_1", "CDELT1")
+
+
+def _has_wcs(header) -> bool:
+    return header is not None and any(key in header for key in _WCS_CARDS)
+
+
 def pixel_scale(header) -> float | None:
     """Arcsec per pixel from a celestial WCS (CD/PC/CDELT) or an instrument card, else None."""
-    from astropy.wcs import WCS
-    from astropy.wcs.utils import proj_plane_pixel_scales
-
     if header is None:
         return None
-    try:
-        wcs = WCS(header, naxis=2, relax=True, fix=False)
-        if wcs.has_celestial or str(header.get("CTYPE1", "")).startswith(("RA", "DEC")):
-            scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
-            if np.all(np.isfinite(scales)) and np.all(scales > 0):
-                return float(np.sqrt(scales[0] * scales[1]))
-    except Exception:
-        pass
+    if _has_wcs(header):
+        from astropy.wcs import WCS
+        from astropy.wcs.utils import proj_plane_pixel_scales
+
+        try:
+            wcs = WCS(header, naxis=2, relax=True, fix=False)
+            if wcs.has_celestial or str(header.get("CTYPE1", "")).startswith(("RA", "DEC")):
+                scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
+                if np.all(np.isfinite(scales)) and np.all(scales > 0):
+                    return float(np.sqrt(scales[0] * scales[1]))
+        except Exception:
+            pass
     for key in _SCALE_CARDS:
         value = header.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 3600:
@@ -51,6 +61,8 @@ def pixel_scale(header) -> float | None:
 
 def north_angle(header) -> float:
     """Angle of celestial north in the image, degrees from up towards the left (0 without a WCS)."""
+    if not _has_wcs(header):
+        return 0.0
     from astropy.wcs import WCS
 
     try:

@@ -41,8 +41,7 @@ def _bad_pixels(mean: np.ndarray) -> np.ndarray:
     median = ndimage.median_filter(mean, 3, mode="nearest")
     difference = mean - median
     noise = 1.4826 * float(np.median(np.abs(difference - np.median(difference))))
-    local = np.abs(ndimage.median_filter(mean, 5, mode="nearest"))
-    return np.abs(difference) > np.maximum(10 * noise, 0.5 * local) + 1e-12
+    return np.abs(difference) > np.maximum(10 * noise, 0.5 * np.abs(median)) + 1e-12
 
 
 def find_bad_pixels(mean: np.ndarray, calibration: Calibration) -> None:

@@ -36,6 +36,7 @@ class Reference:
     aligned: np.ndarray
     mask: np.ndarray
     baseline: float
+    snr_norm: float = math.nan  # the reference frames' median noise-aware weight (``a / s**2``)
 
 
 def build_reference(ctx, best: np.ndarray) -> Reference:
@@ -80,12 +81,14 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
     del spectra
     image = (total / count).astype(np.float32)  # the anchor covers every pixel
     region = lucky.planet_region(image)
-    matches = [lucky.disc_match(frames[k][w], image[w], region[w]) for k, w in sorted(windows.items())]
-    finite = [m for m in matches if math.isfinite(m)]
+    fits = [lucky.disc_fit(frames[k][w], image[w], region[w]) for k, w in sorted(windows.items())]
+    finite = [m for m, _, _ in fits if math.isfinite(m)]
     baseline = float(np.median(finite)) if len(finite) > 1 else math.nan
+    weights = [a / s**2 for _, a, s in fits if a > 0 and s > 0]  # NaN compares False: left out
     used = sorted(windows)
     aligned = frames[used] if options.method in ("clipped", "median") else frames[:0]
-    return Reference(image, int(best[candidate]), aligned, region, baseline)
+    snr_norm = float(np.median(weights)) if weights else math.nan
+    return Reference(image, int(best[candidate]), aligned, region, baseline, snr_norm)
 
 
 def _trial(ctx, frames, spectra, best, candidate: int) -> tuple[int, list[Registered | None]]:

@@ -23,7 +23,7 @@ from .. import lucky
 __all__ = ["Registered", "displacement", "judge_match", "planet_samples", "poor_match", "register"]
 
 #: The planet's region is judged on an even sample of at most about this many pixels.
-PLANET_SAMPLES = 16384
+PLANET_SAMPLES = 4096
 
 Samples = tuple[np.ndarray, np.ndarray]
 
@@ -94,17 +94,22 @@ def planet_samples(region: np.ndarray) -> Samples:
 
 def judge_match(
     aligned: np.ndarray, reference: np.ndarray, planet: Samples, window: tuple[slice, slice], baseline: float
-) -> tuple[float, str | None]:
+) -> tuple[float, str | None, float]:
     """The aligned frame's :func:`~falsecolor.lucky.disc_match` on the ``planet`` samples inside its
-    window, and the problem when it is a :func:`poor_match` to the reference frames' ``baseline``."""
+    window, the problem when it is a :func:`poor_match` to the reference frames' ``baseline``, and its
+    noise-aware weight: its brightness against the reference over the square of its spread about it
+    (``a / s**2``, the weight that maximises a weighted mean's signal-to-noise; NaN when unknown)."""
     rows, cols = planet
     inside = (rows >= window[0].start) & (rows < window[0].stop) & (cols >= window[1].start)
     inside &= cols < window[1].stop
     where = (rows[inside], cols[inside])
-    match = lucky.disc_match(aligned, reference, where)
+    match, slope, spread = lucky.disc_fit(aligned, reference, where)
+    snr_weight = slope / spread**2 if slope > 0 and spread > 0 else math.nan
     if math.isfinite(match) and poor_match(match, baseline):
-        return match, (
+        return (
+            match,
             f"implausible shift: the aligned frame does not show the reference's planet (match {match:.2f}, "
-            f"the reference frames {baseline:.2f})"
+            f"the reference frames {baseline:.2f})",
+            snr_weight,
         )
-    return match, None
+    return match, None, snr_weight

@@ -120,6 +120,8 @@ def _header(source, options, stacked: int, usable: int, times) -> fits.Header:
     header["NKEPT"] = (stacked, "frames stacked")
     header["KEEPFRAC"] = (round(stacked / max(usable, 1), 6), "kept fraction of usable frames")
     header["STACKMTH"] = (options.method, "how the kept frames were combined")
+    if options.method == "weighted":
+        header["WEIGHTS"] = (options.weights, "frame weights: quality or snr (noise-aware)")
     header["ALIGN"] = (options.align, "registration: global shift, local warp or none")
     header["QMETRIC"] = (options.metric, "sharpness measure used for selection")
     header["DRIZZLE"] = (options.drizzle, "output pixels per input pixel")
@@ -156,6 +158,7 @@ def stack_result(source, options, image, coverage, quality, flux, reasons, kept,
             if r["status"].endswith("; left out")
         ],
         "method": options.method,
+        "weights": options.weights if options.method == "weighted" else None,
         "align": options.align,
         "shift_rms_px": round(float(np.sqrt(np.mean(np.sum(shifts**2, axis=1)))), 4) if len(shifts) else None,
         "field": options.field,

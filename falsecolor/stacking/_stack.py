@@ -135,6 +135,7 @@ def stack(
     workers: int | None = None,
     scheduler: Any = None,
     chunk: int = 64,
+    weights: str = "quality",
     progress: Progress | None = None,
 ) -> Stacked:
     """Stack lucky-imaging frames into one sharp band image.
@@ -169,6 +170,11 @@ def stack(
         ``'common'`` only those every stacked frame covers.
     clip : float
         Threshold of ``method='clipped'`` in robust sigma.
+    weights : str
+        Frame weights of ``method='weighted'``: ``'quality'`` (sharpness,
+        default) or ``'snr'`` (noise-aware: each registered frame's brightness
+        against the reference over the square of its spread about it, the
+        weights that maximise the signal-to-noise of the kept frames' mean).
     region : (x0, x1, y0, y1), optional
         Where sharpness is measured; default the bounding box of the disc.
     dark, flat
@@ -228,6 +234,7 @@ def stack(
         chunk=chunk,
         field=field,
         keep_at_least=DEFAULT_KEEP_AT_LEAST if keep is None else 0,
+        weights=weights,
     )
     options.check()
     source = _source(frames, channel)
@@ -255,16 +262,20 @@ def stack(
         reading = kept | box_kept.any(axis=(1, 2)) if box_kept is not None else kept
         order = np.argsort(-np.where(kept, quality, -np.inf), kind="stable")
         reference = _prepare_pass_2(ctx, order[: max(1, min(reference_frames, count))])
-        weights = quality_weights(method, quality, reading)
+        frame_weights = quality_weights(method, quality, reading)
         work = [
-            (int(i), float(weights[i]), box_kept[i].astype(np.float32) if box_kept is not None else None)
+            (int(i), float(frame_weights[i]), None if box_kept is None else box_kept[i].astype(np.float32))
             for i in np.flatnonzero(reading)
         ]
         total = _accumulate(runner, ctx, work, report)
+    if options.weights == "snr":  # the weights the frames were added with, for the report
+        used = np.array(total.weights)
+        frame_weights = np.zeros_like(frame_weights)
+        frame_weights[total.indices] = used / np.mean(used) if len(used) and np.mean(used) > 0 else used
     warn_left_out(source, total, int(usable.sum()))
     image, coverage = finish(total, options, ctx.aligner)
     band, records, summary = stack_result(
-        source, options, image, coverage, quality, flux, reasons, kept, reading, weights, total
+        source, options, image, coverage, quality, flux, reasons, kept, reading, frame_weights, total
     )
     return Stacked(band, records, reference.astype(np.float32), options, summary, coverage)
 
@@ -339,7 +350,7 @@ def _prepare_pass_2(ctx: Context, best: np.ndarray) -> np.ndarray:
     """The reference from the best frames, and what pass 2 registers and combines with."""
     options, shape = ctx.options, ctx.source.shape
     reference = build_reference(ctx, best)
-    ctx.anchor, ctx.baseline = reference.anchor, reference.baseline
+    ctx.anchor, ctx.baseline, ctx.snr_norm = reference.anchor, reference.baseline, reference.snr_norm
     ctx.planet = planet_samples(reference.mask)
     ctx.registrar = lucky.Registrar(reference.image, options.upsample, options.max_frequency)
     if options.align == "local":

@@ -20,13 +20,28 @@ from ._calibration import Calibration
 from ._region import tracked_region
 from ._registration import displacement, judge_match, register
 
-__all__ = ["ALIGNMENTS", "FIELDS", "Context", "Partial", "StackOptions", "accumulate_chunk", "measure_chunk"]
+__all__ = [
+    "ALIGNMENTS",
+    "FIELDS",
+    "WEIGHTS",
+    "Context",
+    "Partial",
+    "StackOptions",
+    "accumulate_chunk",
+    "measure_chunk",
+]
 
 
 ALIGNMENTS = ("global", "local", "none")
 #: supported: pixels at least half the stacked frames cover; whole: every pixel some stacked frame
 #: covers; common: only those every stacked frame covers.
 FIELDS = ("supported", "whole", "common")
+#: Frame weights of the weighted mean: quality (sharpness) or snr (noise-aware: brightness against the
+#: reference over the square of the noise about it, the weights of the best signal-to-noise).
+WEIGHTS = ("quality", "snr")
+#: A noise-aware weight is at most this many times the reference frames' median (a frame that fits
+#: the reference suspiciously well, a saturated one, does not dominate the stack).
+MAX_SNR_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,7 @@ class StackOptions:
     chunk: int = 64
     field: str = "supported"
     keep_at_least: int = 0  # the default keep stacks at least this many frames (when there are)
+    weights: str = "quality"
 
     def check(self) -> None:
         lucky.parse_keep(self.keep)
@@ -59,6 +75,13 @@ class StackOptions:
             raise InputError(f"unknown alignment {self.align!r}: choose {', '.join(ALIGNMENTS)}")
         if self.metric not in lucky.METRICS:
             raise InputError(f"unknown sharpness metric {self.metric!r}: choose {', '.join(lucky.METRICS)}")
+        if self.weights not in WEIGHTS:
+            raise InputError(f"{option('weights', self.weights)}: choose {', '.join(WEIGHTS)}")
+        if self.weights == "snr" and (self.method != "weighted" or self.align == "none"):
+            raise InputError(
+                f"{option('weights', 'snr')} weighs registered frames in the weighted mean: drop "
+                f"{option('method', self.method) if self.method != 'weighted' else option('align', 'none')}"
+            )
         if self.field not in FIELDS:
             raise InputError(f"{option('field', self.field)}: choose {', '.join(FIELDS)}")
         if self.drizzle not in (1.0, 1.5, 2.0):
@@ -85,6 +108,7 @@ class Context:
     anchor: int = 0  # the frame the reference is aligned to
     planet: tuple[np.ndarray, np.ndarray] | None = None  # sampled pixels around the reference's planet
     baseline: float = math.nan  # how well the reference frames show that planet (median disc match)
+    snr_norm: float = math.nan  # the reference frames' median noise-aware weight
     registrar: lucky.Registrar | None = None
     aligner: lucky.LocalAligner | None = None
     pilot: lucky.Pilot | None = None
@@ -142,6 +166,7 @@ class Partial:
     coarse: list[tuple[float, float]] = field(default_factory=list)  # the planet's displacement
     problems: list[str | None] = field(default_factory=list)  # why a frame was left out
     matches: list[float] = field(default_factory=list)  # how well each shows the reference's planet
+    weights: list[float] = field(default_factory=list)  # the weight each frame was added with
     coverage: lucky.Coverage | None = None
     sums: lucky.SumAccumulator | None = None
     median: lucky.HistogramMedian | None = None
@@ -151,7 +176,7 @@ class Partial:
     local_sum: np.ndarray | None = None  # sum of the box-shift grids (the reference's own distortion)
 
     def merge(self, other: Partial) -> None:
-        for name in ("indices", "shifts", "coarse", "problems", "matches", "local"):
+        for name in ("indices", "shifts", "coarse", "problems", "matches", "weights", "local"):
             getattr(self, name).extend(getattr(other, name))
         if self.local_sum is not None and other.local_sum is not None:
             self.local_sum += other.local_sum
@@ -195,6 +220,10 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
         ctx.calibration.apply(frame)
         ctx.calibration.repair(frame)
         aligned = _registered(ctx, partial, frame, index)
+        if ctx.options.weights == "snr":
+            weight = partial.weights[-1]
+        else:
+            partial.weights[-1] = weight
         if aligned is not None:
             _add(ctx, partial, frame, aligned, index, weight, box_weights)
     return partial
@@ -205,7 +234,7 @@ def _registered(ctx: Context, partial: Partial, frame: np.ndarray, index: int) -
     registrar, shape = ctx.registrar, ctx.source.shape
     assert registrar is not None and ctx.positions is not None and partial.coverage is not None
     coarse = displacement(ctx.positions, index, ctx.anchor)
-    match, problem = math.nan, None
+    match, problem, snr_weight = math.nan, None, math.nan
     if ctx.options.align == "none":
         aligned, dy, dx, corr = frame, 0.0, 0.0, 0.0
     else:
@@ -216,11 +245,15 @@ def _registered(ctx: Context, partial: Partial, frame: np.ndarray, index: int) -
         aligned = scipy.fft.irfft2(spectrum, s=shape, workers=1)
         window = partial.coverage.window(dy, dx)
         if problem is None and window is not None and ctx.planet is not None:
-            match, problem = judge_match(aligned, registrar.reference, ctx.planet, window, ctx.baseline)
+            match, problem, snr_weight = judge_match(
+                aligned, registrar.reference, ctx.planet, window, ctx.baseline
+            )
     partial.indices.append(index)
     partial.coarse.append(coarse)
     partial.shifts.append((dy, dx, corr))
     partial.matches.append(match)
+    relative = snr_weight / ctx.snr_norm  # NaN when either is unknown: the median frame's weight
+    partial.weights.append(min(relative, MAX_SNR_WEIGHT) if math.isfinite(relative) else 1.0)
     partial.problems.append(problem)
     partial.local.append(math.nan)
     return aligned if problem is None else None

@@ -165,3 +165,27 @@ def test_decompression_bomb_png_is_refused(tmp_path, monkeypatch):
 def test_from_array_rejects_non_cubes():
     with pytest.raises(InputError, match=r"\(n, ny, nx\)"):
         FrameSource.from_array(np.zeros((4, 4)))
+
+
+def test_a_stack_of_png_frames_decodes_each_file_once(tmp_path, monkeypatch):
+    """Pass 1, the reference and pass 2 read the best frames again: they are not decoded again."""
+    import falsecolor
+    from falsecolor.bands import _frame_formats, _frames
+    from falsecolor.synthetic import synthetic_frames
+
+    made = synthetic_frames(30, (64, 64), seed=4)
+    for k, frame in enumerate(made.frames):
+        Image.fromarray(np.clip(frame[::-1] / 16, 0, 250).astype(np.uint8)).save(tmp_path / f"{k}.png")
+    decoded = []
+
+    def counting(path, page=0):
+        decoded.append(path)
+        return _frame_formats.read_image(path, page)
+
+    monkeypatch.setattr(_frames, "read_image", counting)
+    falsecolor.stack(str(tmp_path), keep="50%", workers=1)
+    assert len(decoded) == 30 and len(set(decoded)) == 30
+    decoded.clear()
+    monkeypatch.setattr(_frames, "DECODED_BUDGET", 0)  # no room: every read decodes (memory stays flat)
+    falsecolor.stack(str(tmp_path), keep="50%", workers=1)
+    assert len(decoded) > 30

@@ -41,6 +41,11 @@ _LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
 _PAGE = mmap.PAGESIZE
 
 
+#: Bytes of decoded image-file frames (PNG, TIFF, JPEG) a source keeps, so that a frame read again
+#: (the reference's, the kept ones') is not decoded again.
+DECODED_BUDGET = 128 * 2**20
+
+
 @dataclass
 class FrameSource:
     """An indexable, lazily read sequence of frames of one shape.
@@ -116,7 +121,7 @@ class FrameSource:
             elif segment.kind == "fits":
                 stored = self._fits_data(segment)[k]
             else:
-                stored = read_image(segment.path, k)
+                stored = self._decoded(segment, k)
         except (OSError, ValueError, SyntaxError, MemoryError, Warning) as err:
             return f"unreadable ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
         if stored.shape[:2] != self.shape:
@@ -139,6 +144,20 @@ class FrameSource:
         low = start - start % _PAGE
         if hasattr(mm, "madvise"):  # give the pages back: memory stays flat over thousands of frames
             mm.madvise(mmap.MADV_DONTNEED, low, min(start + size, len(mm)) - low)
+
+    def _decoded(self, segment: Segment, k: int) -> np.ndarray:
+        """Page ``k`` of an image file, decoded once: the decoded frames are kept until they fill
+        :data:`DECODED_BUDGET` (the frames a stack reads again, its best, are then not decoded
+        again), and later ones are decoded on each read, so memory stays bounded."""
+        key = ("image", segment.path, k)
+        stored = self._cache.get(key)
+        if stored is None:
+            stored = read_image(segment.path, k)
+            used = self._cache.get("decoded_bytes", 0)
+            if used + stored.nbytes <= DECODED_BUDGET:
+                self._cache[key] = stored
+                self._cache["decoded_bytes"] = used + stored.nbytes
+        return stored
 
     def _fits_data(self, segment: Segment) -> np.ndarray:
         cached = self._cache.get(("fits", segment.path, segment.hdu))

@@ -1,15 +1,24 @@
-"""Lucky-imaging benchmark: frames per second, peak memory and registration accuracy.
+"""Lucky-imaging benchmark: `falsecolor stack` against a plain numpy/scipy stacker, whole process.
 
-2,000 synthetic 512 x 512 frames (a 16-bit SER video with known tip-tilt and
-blur, written once to --workdir) go through quality of every frame,
-registration of the kept 10 % and accumulation, side by side with a plain
-numpy/scipy pipeline written below. Each run is a separate process, so its
-peak memory (VmHWM, or ru_maxrss off Linux) is its own. Memory is also measured at 500 and 1,000
-frames to show it does not grow with the frame count.
+Each contender is a fresh process, timed from launch to exit (interpreter,
+imports, reading, the work and, for falsecolor, writing its FITS), with its own
+peak memory (``os.wait4``'s ``ru_maxrss``). They run alternately, several times,
+and the best wall time of each is kept, so a busy machine slows both alike.
 
-    python benchmarks/stack.py [--frames 2000] [--size 512] [--workdir /tmp/falsecolor-bench]
+The plain stacker (``PLAIN`` below) is what a user would write with numpy and
+scipy: rank every frame by the variance of its Laplacian, keep the best 10 %,
+register each to the best by FFT phase correlation with a parabolic peak, move
+it by a Fourier shift and take the mean. No median filter, no checks. It reads
+a SER video through a memory map, or decodes each PNG of a folder once.
 
-benchmarks/run.py imports measure() from here and puts the rows in its table.
+Inputs (made once in ``--workdir`` and reused): synthetic SER videos of 200 x
+256², 2,000 x 256² and 2,000 x 512² (known shifts), a folder of 100 PNG frames
+of 512² (8-bit, the first 100 of the 512² video), and the real 10-frame Jupiter
+sequence in ``../shared/data/frames/jupiter`` when it is there.
+
+    python benchmarks/stack.py [--repeat 3] [--workdir /tmp/falsecolor-bench]
+
+benchmarks/run.py imports ``measure_all`` from here and puts the rows in its table.
 """
 
 from __future__ import annotations
@@ -19,88 +28,72 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-# Peak resident memory of this process image. /proc's VmHWM starts afresh at exec; ru_maxrss would
-# inherit the parent's peak on Linux (a big parent such as run.py would set every child's floor).
-PEAK_MB = r"""
-import resource
-def peak_mb():
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-"""
+HERE = Path(__file__).resolve().parent
+SHARED_FRAMES = HERE.parent.parent / "shared" / "data" / "frames" / "jupiter"
 
-RUN_FALSECOLOR = (
-    PEAK_MB
-    + r"""
-import json, sys, time, dataclasses
-import falsecolor, falsecolor.pipeline  # imported before the clock starts, as the baseline's scipy is
-from falsecolor.bands import open_frames
-path, n, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-source = open_frames(path)
-source = dataclasses.replace(source, segments=[dataclasses.replace(source.segments[0], count=n)])
-imported = peak_mb()
-start = time.perf_counter()
-result = falsecolor.stack(source, keep="10%", workers=workers)
-seconds = time.perf_counter() - start
-shifts = [[f["index"], f["dy"], f["dx"]] for f in result.frames if f["kept"]]
-peak = peak_mb()
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "import_mb": imported, "shifts": shifts}))
-"""
-)
-
-RUN_BASELINE = (
-    PEAK_MB
-    + r"""
+PLAIN = r"""
 import json, sys, time
+from pathlib import Path
 import numpy as np, scipy.fft
 from scipy import ndimage
-from falsecolor.bands import read_ser_header
-path, n = sys.argv[1], int(sys.argv[2])
-head = read_ser_header(path)
-ny, nx = head.height, head.width
-frames = np.memmap(path, dtype="<u2", mode="r", offset=178, shape=(head.frame_count, ny, nx))
-imported = peak_mb()
+path, save = Path(sys.argv[1]), sys.argv[2]
 start = time.perf_counter()
-# pass 1: normalised Laplacian energy of every frame
-quality = np.empty(n)
-for i in range(n):
-    f = frames[i, ::-1].astype(np.float32)  # SER stores the top row first
-    quality[i] = np.var(ndimage.laplace(ndimage.gaussian_filter(f, 1))) / np.mean(f) ** 2
+if path.is_dir():  # a folder of PNG frames: each decoded once
+    from PIL import Image
+    names = sorted(path.glob("*.png"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
+    frames = [np.asarray(Image.open(p).convert("L"), np.float32) for p in names]
+else:  # a SER video: header, then the frames (16-bit little-endian, or 8-bit)
+    nx, ny, depth, count = (int(v) for v in np.fromfile(path, "<i4", 4, offset=26))
+    frames = np.memmap(path, "<u2" if depth > 8 else "u1", "r", offset=178, shape=(count, ny, nx))
+n = len(frames)
+ny, nx = frames[0].shape
+quality = np.array([ndimage.laplace(np.asarray(f, np.float32)).var() / np.mean(f, dtype=np.float64) ** 2
+                    for f in frames])
 kept = np.sort(np.argsort(-quality)[: max(1, n // 10)])
-# pass 2: FFT cross-correlation against the best frame, integer peak + parabola, bilinear shift, mean
-ref = ndimage.median_filter(frames[kept[np.argmax(quality[kept])], ::-1].astype(np.float32), 3)
-ref_fft = np.conj(scipy.fft.fft2(ref - ref.mean()))
+ref = np.asarray(frames[kept[np.argmax(quality[kept])]], np.float32)
+conj = np.conj(scipy.fft.rfft2(ref - ref.mean()))
+def vertex(a, b, c):
+    d = a - 2 * b + c
+    return 0.5 * (a - c) / d if d < 0 else 0.0
 total = np.zeros((ny, nx))
 shifts = []
 for i in kept:
-    f = frames[i, ::-1].astype(np.float32)  # SER stores the top row first
-    g = ndimage.median_filter(f, 3)  # hot pixels would pin the correlation peak at zero shift
-    cross = ref_fft * scipy.fft.fft2(g - g.mean())
-    corr = scipy.fft.ifft2(cross).real  # plain cross-correlation (whitening locks onto fixed-pattern noise)
+    f = np.asarray(frames[i], np.float32)
+    spectrum = scipy.fft.rfft2(f)
+    cross = conj * spectrum
+    cross /= np.abs(cross) + 1e-20  # phase correlation
+    corr = scipy.fft.irfft2(cross, s=(ny, nx))
     py, px = np.unravel_index(np.argmax(corr), corr.shape)
-    def vertex(a, b, c):
-        d = a - 2 * b + c
-        return 0.5 * (a - c) / d if d < 0 else 0.0
     dy = py + vertex(corr[py - 1, px], corr[py, px], corr[(py + 1) % ny, px])
     dx = px + vertex(corr[py, px - 1], corr[py, px], corr[py, (px + 1) % nx])
     dy, dx = (dy + ny / 2) % ny - ny / 2, (dx + nx / 2) % nx - nx / 2
-    total += ndimage.shift(f, (-dy, -dx), order=1, mode="nearest")
+    total += scipy.fft.irfft2(ndimage.fourier_shift(spectrum, (-dy, -dx), n=nx), s=(ny, nx))
     shifts.append([int(i), float(dy), float(dx)])
+mean = total / len(kept)
 seconds = time.perf_counter() - start
-peak = peak_mb()
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "import_mb": imported, "shifts": shifts}))
+if save != "-":
+    np.save(save, mean[::-1] if not path.is_dir() else mean)
+print(json.dumps({"seconds": seconds, "shifts": shifts}))
 """
-)
+
+#: Peak memory of falsecolor.stack on the first n frames of a video (memory must not grow with n).
+MEMORY = r"""
+import dataclasses, sys
+import falsecolor.stacking
+from falsecolor.bands import open_frames
+path, n = sys.argv[1], int(sys.argv[2])
+source = open_frames(path)
+source = dataclasses.replace(source, segments=[dataclasses.replace(source.segments[0], count=n)])
+falsecolor.stacking.stack(source, keep="10%")
+"""
+
+CASES = (("200 × 256²", 200, 256), ("2,000 × 256²", 2000, 256), ("2,000 × 512²", 2000, 512))
 
 
 def make_frames(workdir: Path, frames: int, size: int, log=print) -> tuple[Path, np.ndarray]:
@@ -118,94 +111,187 @@ def make_frames(workdir: Path, frames: int, size: int, log=print) -> tuple[Path,
     return path, np.load(truth)
 
 
-#: Environment limiting BLAS to one thread (a diagnostic run: falsecolor's registration refines
-#: each shift with small matrix products, which a threaded BLAS can slow badly on a busy machine).
-ONE_THREAD_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+def make_pngs(workdir: Path, video: Path, count: int = 100) -> Path:
+    """``count`` 8-bit PNG frames from the start of a 16-bit video, as capture software writes them."""
+    from PIL import Image
+
+    from falsecolor.bands import open_frames
+
+    folder = workdir / f"png{count}-{video.stem}"
+    if folder.is_dir() and len(list(folder.glob("*.png"))) == count:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    source = open_frames(video)
+    frame = np.empty(source.shape, np.float32)
+    source.read(0, frame)
+    scale = 240.0 / float(np.percentile(frame, 99.9))
+    for k in range(count):
+        source.read(k, frame)
+        pixels = np.clip(frame[::-1] * scale, 0, 255).astype(np.uint8)  # rows top first, as PNGs are
+        Image.fromarray(pixels).save(folder / f"{k + 1}.png")
+    return folder
 
 
-def run(script: str, *args, env: dict | None = None) -> dict:
-    """Run one contender in a fresh process; its JSON line (time, peak and import RSS, shifts)."""
-    done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env} if env else None,
-    )
-    if done.returncode:
-        raise SystemExit(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run(command: list[str]) -> dict:
+    """One contender, its own process: wall time (s), peak RSS (MB) and its JSON line, if any."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = process.stdout.read(), process.stderr.read()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    process.stderr.close()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{err}")
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1]) if lines else {}
+    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # ru_maxrss: KiB on Linux
+    return {**result, "wall": wall, "peak_mb": peak / 1e6}
 
 
-def accuracy(result: dict, truth: np.ndarray) -> float:
-    """RMS registration error (pixels) after removing the reference's own offset."""
-    rows = np.array(result["shifts"], float)
-    error = rows[:, 1:] - truth[rows[:, 0].astype(int)]
+def ours_command(frames: Path, out: Path, workers: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "falsecolor", "stack", str(frames), "-o", str(out), "-q",
+            "--workers", str(workers), *extra]  # fmt: skip
+
+
+def plain_command(frames: Path, save: str = "-") -> list[str]:
+    return [sys.executable, "-c", PLAIN, str(frames), save]
+
+
+def warm_page_cache(path: Path) -> None:
+    """Read the input once so neither contender pays for the disk."""
+    for file in [path] if path.is_file() else sorted(path.iterdir()):
+        with open(file, "rb", buffering=0) as stream:
+            while stream.read(1 << 24):
+                pass
+
+
+def rms_error(shifts: list, truth: np.ndarray, flip_y: bool) -> float:
+    """RMS registration error (pixels) of ``[index, dy, dx]`` rows, after removing the common offset."""
+    rows = np.array(shifts, float)
+    measured = rows[:, 1:] * ([-1.0, 1.0] if flip_y else [1.0, 1.0])
+    error = measured - truth[rows[:, 0].astype(int)]
     error -= error.mean(axis=0)
     return float(np.sqrt(np.mean(error**2)))
 
 
-def warm_page_cache(path: Path) -> None:
-    """Read the video once so neither contender pays for the disk."""
-    with open(path, "rb", buffering=0) as stream:
-        buffer = bytearray(1 << 24)
-        while stream.readinto(buffer):
-            pass
+def image_quality(image: np.ndarray) -> dict:
+    """SNR and belt-scale detail of a stacked planet, from the image alone.
 
-
-def measure(
-    path: Path, truth: np.ndarray, counts, workers: int, repeat: int = 2, one_thread_blas: bool = False
-) -> list[dict]:
-    """falsecolor.stack and the baseline on the first ``n`` frames of the video, for each ``n``.
-
-    Every run is its own process (so ``peak_mb`` is its own peak RSS). For each
-    count falsecolor runs ``repeat`` times and the baseline once, alternately
-    (ours, baseline, ours, ...); falsecolor's fastest run is kept. With
-    ``one_thread_blas``, falsecolor also runs ``repeat`` times at the largest count
-    with BLAS limited to one thread (``"ours_blas1"`` in the last result).
+    SNR: the disc's level above the sky over the sky's pixel-to-pixel noise
+    (robust spread of neighbour differences / sqrt 2). Detail: the RMS of a
+    band-pass (difference of Gaussians, sigma 1.5 and 6 px: features of about
+    5-20 px) inside the disc, relative to the disc's level.
     """
-    warm_page_cache(path)
-    results = []
-    for n in counts:
-        ours = [run(RUN_FALSECOLOR, path, n, workers)]
-        base = run(RUN_BASELINE, path, n)
-        ours += [run(RUN_FALSECOLOR, path, n, workers) for _ in range(repeat - 1)]
-        best = min(ours, key=lambda r: r["seconds"])
-        for r in (best, base):
-            r["rms_px"] = accuracy(r, truth)
-            r["fps"] = n / r["seconds"]
-        results.append({"frames": n, "ours": best, "base": base, "ours_runs": len(ours)})
-    if one_thread_blas and results:
-        n = results[-1]["frames"]
-        runs = [run(RUN_FALSECOLOR, path, n, workers, env=ONE_THREAD_BLAS) for _ in range(repeat)]
-        best = min(runs, key=lambda r: r["seconds"])
-        best["rms_px"], best["fps"] = accuracy(best, truth), n / best["seconds"]
-        results[-1]["ours_blas1"] = best
+    from scipy import ndimage
+
+    finite = np.isfinite(image)
+    filled = np.where(finite, image, np.nanmedian(image)).astype(np.float64)
+    sky_level, top = np.percentile(filled[finite], [20, 99.5])
+    disc = filled > sky_level + 0.5 * (top - sky_level)
+    inner = ndimage.binary_erosion(disc, iterations=6) & finite
+    sky = ~ndimage.binary_dilation(disc, iterations=12) & ndimage.binary_erosion(finite, iterations=2)
+    differences = (filled[:, 1:] - filled[:, :-1])[sky[:, 1:] & sky[:, :-1]]
+    noise = 1.4826 * float(np.median(np.abs(differences - np.median(differences)))) / np.sqrt(2)
+    level = float(np.median(filled[inner]) - np.median(filled[sky]))
+    band = ndimage.gaussian_filter(filled, 1.5) - ndimage.gaussian_filter(filled, 6.0)
+    return {"snr": level / noise, "detail": float(np.std(band[inner])) / level}
+
+
+def compare(label: str, frames: Path, workers: int, repeat: int, truth: np.ndarray | None = None,
+            quality: bool = False) -> dict:  # fmt: skip
+    """Both contenders on ``frames``, alternately ``repeat`` times each; the best of each."""
+    warm_page_cache(frames)
+    with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory) / "stack.fits"
+        ours, plain = [], []
+        for _ in range(repeat):
+            ours.append(run(ours_command(frames, out, workers)))
+            plain.append(run(plain_command(frames)))
+        best = {"ours": min(ours, key=lambda r: r["wall"]), "plain": min(plain, key=lambda r: r["wall"])}
+        result = {"label": label, **best}
+        if truth is not None or quality:  # untimed runs: the shifts and the images
+            report = Path(directory) / "report.json"
+            mean = Path(directory) / "plain.npy"
+            plain_run = run(plain_command(frames, str(mean)))
+            run(ours_command(frames, out, workers, "--report", str(report)))
+            if truth is not None:
+                records = json.loads(report.read_text())["frames"]
+                shifts = [[f["index"], f["dy"], f["dx"]] for f in records if f["kept"]]
+                result["rms_ours"] = rms_error(shifts, truth, flip_y=False)
+                result["rms_plain"] = rms_error(plain_run["shifts"], truth, flip_y=True)
+            if quality:
+                from astropy.io import fits
+
+                result["quality"] = {"falsecolor (quality weights)": image_quality(fits.getdata(out))}
+                run(ours_command(frames, out, workers, "--weights", "snr"))
+                result["quality"]["falsecolor --weights snr"] = image_quality(fits.getdata(out))
+                result["quality"]["plain stacker"] = image_quality(np.load(mean))
+    return result
+
+
+def memory_against_count(video: Path, counts: list[int]) -> list[tuple[int, float]]:
+    """falsecolor.stack's peak memory on the first n frames of the video, for each n."""
+    return [(n, run([sys.executable, "-c", MEMORY, str(video), str(n)])["peak_mb"]) for n in counts]
+
+
+def measure_all(workdir: Path, workers: int = 2, repeat: int = 3, log=print, quick: bool = False) -> dict:
+    """Every comparison: the synthetic videos, the PNG folder, the real frames, memory, quality."""
+    cases = (("200 × 128²", 200, 128), ("400 × 256²", 400, 256)) if quick else CASES
+    results: dict = {"cases": [], "workers": workers, "repeat": repeat}
+    videos = {}
+    for label, n, size in cases:
+        video, truth = make_frames(workdir, n, size, log=log)
+        videos[(n, size)] = video
+        last = (n, size) == cases[-1][1:]
+        log(f"  stacking {label} ...")
+        results["cases"].append(compare(label, video, workers, repeat, truth, quality=not quick and last))
+    largest = videos[cases[-1][1:]]
+    pngs = make_pngs(workdir, largest, 20 if quick else 100)
+    log(f"  stacking {pngs.name} ...")
+    results["cases"].append(compare(f"{20 if quick else 100} PNG frames, {cases[-1][2]}²", pngs, workers,
+                                    repeat))  # fmt: skip
+    if SHARED_FRAMES.is_dir():
+        log("  stacking the real Jupiter frames ...")
+        results["cases"].append(compare("10 real PNG frames (Jupiter, 640 × 360)", SHARED_FRAMES, workers,
+                                        repeat))  # fmt: skip
+    n = cases[-1][1]
+    results["memory"] = memory_against_count(largest, [n // 4, n // 2, n])
     return results
+
+
+def lines_of(results: dict) -> list[str]:
+    out = [f"  {'frames':40s} {'falsecolor':>11s} {'plain':>9s} {'speed-up':>9s} {'peak MB':>15s} "
+           f"{'reg. RMS px':>15s}"]  # fmt: skip
+    for case in results["cases"]:
+        ours, plain = case["ours"], case["plain"]
+        rms = f"{case['rms_ours']:.3f} / {case['rms_plain']:.3f}" if "rms_ours" in case else ""
+        out.append(
+            f"  {case['label']:40s} {ours['wall']:10.2f}s {plain['wall']:8.2f}s "
+            f"{plain['wall'] / ours['wall']:8.2f}x {ours['peak_mb']:6.0f} / {plain['peak_mb']:5.0f} "
+            f"{rms:>15s}"
+        )
+    for case in results["cases"]:
+        for who, q in case.get("quality", {}).items():
+            out.append(f"  {case['label']}: {who:32s} SNR {q['snr']:7.0f}, detail {100 * q['detail']:.2f} %")
+    memory = ", ".join(f"{n:,} frames {mb:.0f} MB" for n, mb in results["memory"])
+    out.append(f"  falsecolor.stack peak memory against frame count: {memory}")
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=2000)
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="small inputs: a smoke run")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/falsecolor-bench"))
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    path, truth = make_frames(args.workdir, args.frames, args.size)
-    n = args.frames
-    results = measure(path, truth, sorted({max(1, n // 4), max(1, n // 2), n}), args.workers)
-    ours, base = results[-1]["ours"], results[-1]["base"]
-    print(f"\n{n} frames of {args.size}x{args.size}, keep 10 %, {args.workers} workers")
-    print(f"{'':28s}{'time':>9s}{'frames/s':>10s}{'peak MB':>9s}{'reg. RMS px':>13s}")
-    for label, r in (("falsecolor.stack (best of 2)", ours), ("numpy/scipy baseline", base)):
-        print(f"{label:28s}{r['seconds']:8.2f}s{r['fps']:10.0f}{r['peak_mb']:9.0f}{r['rms_px']:13.3f}")
-    print(f"speed ratio: falsecolor {ours['fps'] / base['fps']:.2f}x the baseline")
-    print("\npeak memory against frame count (falsecolor.stack | baseline):")
-    for result in results:
-        r, b = result["ours"], result["base"]
-        print(
-            f"  {result['frames']:5d} frames: {r['peak_mb']:5.0f} MB, {r['fps']:6.0f} frames/s | "
-            f"{b['peak_mb']:5.0f} MB, {b['fps']:6.0f} frames/s"
-        )
+    results = measure_all(args.workdir, args.workers, args.repeat, quick=args.quick)
+    print("\n".join(lines_of(results)))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

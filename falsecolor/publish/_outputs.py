@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .._atomic import check_output
 from ..exceptions import InputError, OutputError
-from ..export import check_output, format_of
 
 __all__ = ["check_outputs", "picture_formats"]
 
@@ -50,6 +50,8 @@ def check_outputs(
 
 def picture_formats(paths: Iterable[str | Path]) -> None:
     """Every picture output has a suffix falsecolor writes (.png, .tif, .jpg)."""
+    from ..export import format_of
+
     for path in paths:
         try:
             format_of(path)

@@ -10,8 +10,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .._atomic import write_atomically
 from ..exceptions import OutputError
-from ..export import write_atomically
 from ._stack import Stacked
 
 __all__ = ["quality_plot", "write_stack"]

@@ -101,7 +101,7 @@ class Stacked:
 
     def to_fits(self, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
         """Write the band and its coverage map as FITS (atomically; never over one of ``inputs``)."""
-        from ..export import write_atomically
+        from .._atomic import write_atomically
 
         hdul = self.hdus()
         return write_atomically(

@@ -53,6 +53,7 @@ def run_stack(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=Progress(args.quiet),
+        chop=args.chop,
     )
     written = pipeline.write_stack(result, args.output, report=args.report, plot=args.plot, inputs=inputs)
     if not args.quiet:
@@ -66,6 +67,12 @@ def run_stack(args: argparse.Namespace) -> int:
             f"  field {s['field']} (pixels at least {s['min_coverage']} of the {s['kept']} frames cover): "
             f"{100 * s['finite_fraction']:.1f} % of the frame has data (the COVERAGE extension maps it)"
         )
+        chop = s.get("chop", {})
+        if chop.get("mode") == "pairs":
+            print(
+                f"  chopped: {chop['pairs']} A/B pairs of {chop['beam_frames']} frames, "
+                f"{len(chop['dropped'])} dropped; negative beam NaN: {chop['negative_beam_pixels']} px"
+            )
         if s["left_out"]:
             print(f"  {len(s['left_out'])} selected frames left out: implausible shift (see the warnings)")
         if s["date_obs"]:

@@ -38,7 +38,8 @@ def add_stack(commands, common) -> None:
         "does not grow with their number.",
         epilog="examples:\n  falsecolor stack video.ser -o m_band.fits --keep 10% --report report.json\n"
         "  falsecolor stack 'night1/*.fits' -o n.fits --align local --method clipped\n"
-        "  falsecolor stack cube.fits -o n.fits --scheduler tcp://10.0.0.5:8786",
+        "  falsecolor stack cube.fits -o n.fits --scheduler tcp://10.0.0.5:8786\n"
+        "  falsecolor stack chopped.fits -o n.fits --chop pairs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     stack.add_argument(
@@ -124,6 +125,16 @@ def add_stack(commands, common) -> None:
     )
     group.add_argument(
         "--clip", type=number, default=3.0, metavar="SIGMA", help="threshold of --method clipped (default 3)"
+    )
+    group.add_argument(
+        "--chop",
+        choices=("auto", "none", "pairs"),
+        default="auto",
+        help="thermal-IR chopping: pairs stacks each A/B frame pair's difference A - B (in nod position "
+        "B, B - A), dropping an odd last frame; the negative beam is kept out of the disc and NaN in the "
+        "band; none stacks the frames as they are; auto (default) pairs only when the header says "
+        "chopped (HIERARCH ESO DET CHOP ST or ESO TEL CHOP ST = T, or CHOPBEAM = 'AB'/'BA'; nod "
+        "position from HIERARCH ESO SEQ NODPOS), never guessed from the pixels",
     )
     group.add_argument(
         "--reference-frames",

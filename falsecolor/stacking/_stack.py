@@ -30,6 +30,7 @@ from .._messages import option
 from ..bands import Band, FrameSource, open_frames
 from ..exceptions import InputError
 from ._calibration import Calibration, master_frame
+from ._chop import chop_frames, mask_negative_beam, record_chop
 from ._finish import finish, fitted_boxes, quality_weights, warn_left_out, warn_rejected
 from ._reference import build_reference
 from ._region import first_frame, quality_region
@@ -137,6 +138,7 @@ def stack(
     chunk: int = 64,
     weights: str = "quality",
     progress: Progress | None = None,
+    chop: str = "auto",
 ) -> Stacked:
     """Stack lucky-imaging frames into one sharp band image.
 
@@ -195,6 +197,12 @@ def stack(
         Frames per task.
     progress : callable, optional
         Called as ``progress(done, total, stage)``.
+    chop : str
+        Chopped thermal-infrared bursts: ``'pairs'`` stacks each A/B pair's
+        difference (on - off beam; the negative beam is NaN in the result),
+        ``'none'`` the frames as they are, ``'auto'`` (default) pairs only
+        when the header says chopped (``HIERARCH ESO DET CHOP ST = T``); see
+        :mod:`falsecolor.stacking._chop` for the rule.
 
     Returns
     -------
@@ -235,9 +243,10 @@ def stack(
         field=field,
         keep_at_least=DEFAULT_KEEP_AT_LEAST if keep is None else 0,
         weights=weights,
+        chop=chop,
     )
     options.check()
-    source = _source(frames, channel)
+    source = chop_frames(_source(frames, channel), chop, dark=dark is not None)
     options = fitted_boxes(options, source.shape)
     calibration = _calibration(dark, flat, source.shape)
     first = first_frame(source, calibration)
@@ -273,10 +282,11 @@ def stack(
         frame_weights = np.zeros_like(frame_weights)
         frame_weights[total.indices] = used / np.mean(used) if len(used) and np.mean(used) > 0 else used
     warn_left_out(source, total, int(usable.sum()))
-    image, coverage = finish(total, options, ctx.aligner)
+    image, coverage = mask_negative_beam(source, *finish(total, options, ctx.aligner))
     band, records, summary = stack_result(
         source, options, image, coverage, quality, flux, reasons, kept, reading, frame_weights, total
     )
+    record_chop(source, band.header, summary)
     return Stacked(band, records, reference.astype(np.float32), options, summary, coverage)
 
 

@@ -66,6 +66,7 @@ class StackOptions:
     field: str = "supported"
     keep_at_least: int = 0  # the default keep stacks at least this many frames (when there are)
     weights: str = "quality"
+    chop: str = "auto"  # auto: A - B pairs when the header says chopped (see _chop.py); pairs; none
 
     def check(self) -> None:
         lucky.parse_keep(self.keep)
@@ -90,6 +91,8 @@ class StackOptions:
             raise InputError(f"{option('box', self.box)}: alignment boxes must be 8 to 1024 pixels")
         if self.local_selection and self.align != "local":
             raise InputError(f"per-region selection needs local alignment: add {option('align', 'local')}")
+        if self.chop not in ("auto", "none", "pairs"):
+            raise InputError(f"{option('chop', self.chop)}: choose auto, none or pairs")
         if self.clip <= 0:
             raise InputError(f"{option('clip', self.clip)}: the clipping threshold must be positive (sigma)")
 

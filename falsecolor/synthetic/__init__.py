@@ -2,7 +2,8 @@
 
 ``synthetic_jupiter`` gives a 13 um and a 4.8 um band with the true brightness
 temperature, opacity and geometry behind them; ``synthetic_frames`` a sequence
-of short, blurred, drifting, noisy frames (a FITS cube or a SER video).
+of short, blurred, drifting, noisy frames (a FITS cube or a SER video);
+``synthetic_chopped`` a chopped (and nodded) burst whose sky dwarfs the planet.
 Used by ``falsecolor render --demo``, the tests, the benchmarks and the gallery.
 """
 
@@ -12,13 +13,20 @@ from typing import Any
 from ._jupiter import LIMB_EXPONENT_5UM, LIMB_EXPONENT_13UM, SyntheticJupiter, synthetic_jupiter
 
 #: Loaded on first use: the frames need scipy's FFT and filters, the demo does not.
-_LAZY = {"LuckyFrames": "._frames", "synthetic_frames": "._frames"}
+_LAZY = {
+    "ChoppedFrames": "._chopped",
+    "LuckyFrames": "._frames",
+    "synthetic_chopped": "._chopped",
+    "synthetic_frames": "._frames",
+}
 
 __all__ = [
     "LIMB_EXPONENT_5UM",
     "LIMB_EXPONENT_13UM",
+    "ChoppedFrames",
     "LuckyFrames",
     "SyntheticJupiter",
+    "synthetic_chopped",
     "synthetic_frames",
     "synthetic_jupiter",
 ]

@@ -55,6 +55,7 @@ _LAZY = {
     "StackOptions": "..stacking",
     "stack": "..stacking",
     "write_stack": "..stacking",
+    "open_frames": "..bands",
     "LuckyFrames": "..synthetic",
     "synthetic_frames": "..synthetic",
 }
@@ -93,6 +94,7 @@ __all__ = [
     "load_recipe",
     "make_map",
     "names_file",
+    "open_frames",
     "palette_catalogue",
     "palette_previews",
     "palette_report",

@@ -4,6 +4,7 @@ CMY sensors refused, and one-line errors."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import warnings
 
@@ -17,7 +18,10 @@ from falsecolor.bands._bayer import PATTERNS, shifted
 from falsecolor.cli import main
 from falsecolor.exceptions import FileFormatError, InputError
 
-pytest.importorskip("colour_demosaicing")
+# not imported here: on import it switches numpy's printing to 1.13 style (the package restores it)
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("colour_demosaicing") is None, reason="colour-demosaicing is not installed"
+)
 
 _REC709 = np.array([0.2126, 0.7152, 0.0722])
 OPPOSITE = {"RGGB": "BGGR", "BGGR": "RGGB", "GRBG": "GBRG", "GBRG": "GRBG"}  # red and blue swapped

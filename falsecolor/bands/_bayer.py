@@ -146,6 +146,7 @@ def _demosaicing() -> Any:
     global _library
     if _library is not None:  # no warning filters touched again: frames are demosaiced in threads
         return _library
+    options = np.get_printoptions()  # colour-science switches numpy to 1.13-style printing on import
     try:
         with warnings.catch_warnings():
             # colour-demosaicing 0.2 imports convolve from scipy.ndimage.filters, deprecated since SciPy 1.8
@@ -157,6 +158,8 @@ def _demosaicing() -> Any:
             "'falsecolor-ir[bayer]' (from a checkout: pip install '.[bayer]'), or stack the raw "
             f"mosaic with {option('bayer', 'none')}"
         ) from err
+    finally:
+        np.set_printoptions(**options)
     _library = colour_demosaicing
     return _library
 
@@ -167,8 +170,9 @@ def demosaic(mosaic: np.ndarray, pattern: str) -> np.ndarray:
     Notes
     -----
     Malvar-He-Cutler interpolation: linear in the data (so a dark subtracted
-    before or after gives the same result), exact on planes and accurate to a
-    few parts in a thousand on smooth images away from the outer two pixels
+    before or after gives the same result). On a smooth synthetic planet the
+    median error is 1e-5 of a channel's maximum, at most 2 % at the limb (6 %
+    for blue, sampled one pixel in four), away from the outer three pixels
     (the 5 x 5 kernels reflect at the edges). NaN spreads to the neighbours
     that interpolate from it.
     """

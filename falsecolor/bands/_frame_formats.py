@@ -8,12 +8,14 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from ..exceptions import FileFormatError, warn
 from . import _fits, _ser
+from ._bayer import fits_bayer
 
 __all__ = ["Segment", "fits_segments", "image_shape", "read_image", "ser_segments"]
 
@@ -24,7 +26,7 @@ _FRAME_TIME_KEYS = ("FRAMTIME", "HIERARCH ESO DET SEQ1 DIT", "HIERARCH ESO DET D
 class Segment:
     """Consecutive frames stored one way in one file."""
 
-    kind: str  # "raw" (memory-mapped samples), "image" (one PNG/TIFF), "fits" (read by astropy)
+    kind: str  # "raw" (memory-mapped samples), "image" (one PNG/TIFF), "fits" (read by astropy), "video"
     path: str
     count: int
     shape: tuple[int, ...]  # stored shape of one frame: (ny, nx) or (ny, nx, 3)
@@ -39,6 +41,9 @@ class Segment:
     times: tuple[str | None, ...] | None = None
     saturation: float | None = None
     array: np.ndarray | None = field(default=None, repr=False, compare=False)  # kind "array"
+    bayer: str | None = None  # colour filter pattern of a mosaic frame (see _bayer), None: not a mosaic
+    bayer_phase: tuple[int, int] = (0, 0)  # (rows, columns) from the pattern's origin to stored [0, 0]
+    video: Any = field(default=None, repr=False, compare=False)  # kind "video": its VideoIndex
 
 
 @contextlib.contextmanager
@@ -133,6 +138,7 @@ def ser_segments(path: str) -> tuple[list[Segment], fits.Header]:
         colour=colour,
         times=times,
         saturation=saturation,
+        bayer=head.bayer,
     )
     segments = [good]
     missing = head.frame_count - head.frames_present
@@ -198,6 +204,7 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                     top = float(np.iinfo(dtype).max) * scale + zero
                     saturation = top
                 times = _frame_times(header, count)
+                bayer, phase = fits_bayer(header, int(frame_shape[0]))
                 if compressed or isinstance(hdu, fits.CompImageHDU):
                     segments.append(
                         Segment(
@@ -212,6 +219,8 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                             dtype=dtype.str,
                             times=times,
                             saturation=saturation,
+                            bayer=bayer,
+                            bayer_phase=phase,
                         )
                     )
                     continue
@@ -238,6 +247,8 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
                         blank,
                         times=times[:present] if times else None,
                         saturation=saturation,
+                        bayer=bayer,
+                        bayer_phase=phase,
                     )
                 )
     for note in notes:

@@ -1,4 +1,4 @@
-"""Frame sources for lucky imaging: FITS cubes and files, SER videos, PNG/TIFF sequences.
+"""Frame sources for lucky imaging: FITS cubes and files, SER and other videos, PNG/TIFF sequences.
 
 :func:`open_frames` turns file names, directories and glob patterns into one
 :class:`FrameSource`, an indexable sequence of frames read lazily one at a
@@ -7,8 +7,11 @@ frames. FITS and SER data are memory-mapped and the pages of a frame are
 released once it has been read. A source holds only paths and layout, so it
 pickles small and reopens its files in another process (a dask worker).
 
-Frames follow the package convention: row 0 is the bottom of the image. SER
-and PNG/TIFF store the top row first and are flipped on reading.
+Frames follow the package convention: row 0 is the bottom of the image. SER,
+video and PNG/TIFF store the top row first and are flipped on reading. Video
+files (AVI, MOV, MP4, MKV) are decoded frame by frame (:mod:`._video`), and
+colour-sensor mosaics (Bayer) are demosaiced frame by frame (:mod:`._bayer`),
+before the channel is chosen.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from astropy.io import fits
 
 from .._readable import regular_file
 from ..exceptions import FalsecolorWarning, FileFormatError, InputError, warn
+from ._bayer import check_bayer, demosaic, resolve_bayer
 from ._frame_formats import Segment, fits_segments, image_shape, read_image, ser_segments
+from ._video import VIDEO_SUFFIXES, close_videos, read_video_frame, video_segment
 
 __all__ = ["FRAME_SUFFIXES", "FrameSource", "open_frames"]
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fz")
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
-FRAME_SUFFIXES = (*FITS_SUFFIXES, ".ser", *IMAGE_SUFFIXES)
+FRAME_SUFFIXES = (*FITS_SUFFIXES, ".ser", *IMAGE_SUFFIXES, *VIDEO_SUFFIXES)
 CHANNELS = ("luminance", "red", "green", "blue")
 _LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
 _PAGE = mmap.PAGESIZE
@@ -120,6 +125,8 @@ class FrameSource:
                 stored = segment.array[k]
             elif segment.kind == "fits":
                 stored = self._fits_data(segment)[k]
+            elif segment.kind == "video":
+                stored = read_video_frame(self._cache, segment, k)
             else:
                 stored = self._decoded(segment, k)
         except (OSError, ValueError, SyntaxError, MemoryError, Warning) as err:
@@ -170,8 +177,10 @@ class FrameSource:
     def _convert(self, stored: np.ndarray, segment: Segment, out: np.ndarray) -> None:
         if segment.blank is not None and np.any(stored == segment.blank):
             stored = np.where(stored == segment.blank, np.nan, stored)
+        if segment.bayer is not None:  # in stored row order: the pattern is that of stored [0, 0]
+            stored = demosaic(stored, segment.bayer)
         if stored.ndim == 3:
-            stored = _one_channel(stored, segment.colour, self.channel)
+            stored = _one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel)
         np.copyto(out, stored[::-1] if segment.flip else stored, casting="unsafe")
         if segment.scale != 1.0:
             out *= np.float32(segment.scale)
@@ -192,6 +201,7 @@ class FrameSource:
         for mm in self._cache.get("maps", {}).values():
             with contextlib.suppress(BufferError):  # a frame view is still alive somewhere
                 mm.close()
+        close_videos(self._cache)
         self._cache.clear()
 
 
@@ -239,6 +249,7 @@ def open_frames(
     inputs: str | Path | list[str | Path],
     *,
     channel: str = "luminance",
+    bayer: str = "auto",
 ) -> FrameSource:
     """Open frames from files, directories and glob patterns as one :class:`FrameSource`.
 
@@ -246,12 +257,21 @@ def open_frames(
     ----------
     inputs : str, Path or list
         FITS files (2-D images or ``(n, ny, nx)`` cubes; every image HDU of a
-        file contributes), SER videos, PNG/TIFF/JPEG frames, directories of
+        file contributes), SER videos, video files (AVI, MOV, MP4, MKV, WebM;
+        needs the extra ``video``), PNG/TIFF/JPEG frames, directories of
         those, or glob patterns. Files are taken in natural order
         (``2.png`` before ``10.png``).
     channel : str
         For colour frames: ``'luminance'`` (Rec. 709 weights, default) or
         ``'red'``, ``'green'``, ``'blue'``.
+    bayer : str
+        Colour-sensor mosaics: ``'auto'`` (default) demosaics the frames whose
+        header names a pattern (SER colour ID 8-11, FITS ``BAYERPAT``);
+        ``'none'`` reads every mosaic as it is; ``'RGGB'``, ``'GRBG'``,
+        ``'GBRG'`` or ``'BGGR'`` demosaics every single-plane frame with that
+        pattern (the colours of its top-left 2 x 2 pixels as the camera reads
+        them out; a FITS file's ``XBAYROFF``, ``YBAYROFF`` and ``ROWORDER``
+        still apply). Needs the extra ``bayer``.
 
     Returns
     -------
@@ -262,9 +282,13 @@ def open_frames(
     FileFormatError
         A path that does not exist, a pattern matching nothing, a file that is
         not a frame format, or no readable frame at all.
+    InputError
+        An unknown channel or Bayer pattern, or a video or mosaic without the
+        extra that reads it.
     """
     if channel not in CHANNELS:
         raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
+    check_bayer(bayer)
     files = _expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
     segments: list[Segment] = []
     header: fits.Header | None = None
@@ -285,7 +309,7 @@ def open_frames(
         )
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return _assemble(segments, header or fits.Header(), channel)
+    return _assemble(resolve_bayer(segments, bayer), header or fits.Header(), channel)
 
 
 def _segments_of(path: str) -> tuple[list[Segment], fits.Header | None]:
@@ -293,6 +317,9 @@ def _segments_of(path: str) -> tuple[list[Segment], fits.Header | None]:
     lower = path.lower()
     if lower.endswith(".ser"):
         return ser_segments(path)
+    if lower.endswith(VIDEO_SUFFIXES):
+        segment, header = video_segment(path)
+        return [segment], header
     if lower.endswith(FITS_SUFFIXES):
         return fits_segments(path)
     if lower.endswith(IMAGE_SUFFIXES):

@@ -27,6 +27,8 @@ HEADER_SIZE = 178
 _FORMAT = "<14s7i40s40s40sqq"
 _FILE_ID = b"LUCAM-RECORDER"
 _COLOURS = {0: "mono", 100: "rgb", 101: "bgr", **{k: "bayer" for k in range(8, 20)}}
+#: The colour filter patterns of the SER colour IDs (the top-left 2 x 2 pixels; 12-15 are not defined).
+BAYER_IDS = {8: "RGGB", 9: "GRBG", 10: "GBRG", 11: "BGGR", 16: "CYYM", 17: "YCMY", 18: "YMCY", 19: "MYYC"}
 _EPOCH = _dt.datetime(1, 1, 1)
 
 
@@ -46,6 +48,7 @@ class SerHeader:
     start_utc: str | None
     frames_present: int
     timestamps: np.ndarray | None  # ISO strings per frame when the trailer is there
+    bayer: str | None = None  # a colour sensor's filter pattern (colour IDs 8-19), e.g. "RGGB"
 
     @property
     def planes(self) -> int:
@@ -145,6 +148,7 @@ def read_ser_header(path: str | Path) -> SerHeader:
         header.start_utc,
         int(present),
         timestamps,
+        BAYER_IDS.get(colour_id),
     )
 
 
@@ -176,7 +180,10 @@ class SerWriter:
         self._dtype = np.dtype(np.uint8) if depth <= 8 else np.dtype("<u2")
         self._written = 0
         self._times: list[str] = []
-        colour_id = {v: k for k, v in _COLOURS.items() if v != "bayer"}[colour]
+        ids = {v: k for k, v in (*_COLOURS.items(), *BAYER_IDS.items()) if v != "bayer"}
+        if colour not in ids:
+            raise ValueError(f"unknown SER colour mode {colour!r}: choose one of {', '.join(ids)}")
+        colour_id = ids[colour]
         header = struct.pack(
             _FORMAT,
             _FILE_ID,
@@ -236,6 +243,10 @@ def write_ser(
     start_utc: str | None = None,
 ) -> Path:
     """Write frames ``(n, ny, nx)`` (or ``(n, ny, nx, 3)`` for ``colour='rgb'``) as a SER file.
+
+    ``colour`` is ``'mono'``, ``'rgb'``, ``'bgr'`` or a colour sensor's mosaic
+    pattern (``'RGGB'``, ``'GRBG'``, ``'GBRG'``, ``'BGGR'``, ...): raw mosaic
+    frames ``(n, ny, nx)`` whose top-left 2 x 2 pixels have those colours.
 
     Rows are written top first, as SER stores them: ``frames[i][0]`` is the top
     row. uint8 data are written with 8 bits per sample, anything else as 16-bit

@@ -33,8 +33,11 @@ def run_stack(args: argparse.Namespace) -> int:
         from ..exceptions import OutputError
 
         raise OutputError(f"-o {args.output}: the stacked band is written as FITS; name it .fits")
+    frames = args.frames  # a Bayer choice other than the headers' is made where the frames are opened
+    if args.bayer != "auto":
+        frames = pipeline.open_frames(args.frames, channel=args.channel, bayer=args.bayer)
     result = pipeline.stack(
-        args.frames,
+        frames,
         keep=args.keep,
         method=args.method,
         align=args.align,

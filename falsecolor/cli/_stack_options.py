@@ -26,6 +26,14 @@ def _region(text: str) -> tuple[int, int, int, int]:
     return x0, x1, y0, y1
 
 
+def _bayer(text: str) -> str:
+    """--bayer auto|none|RGGB|GRBG|GBRG|BGGR (any case)."""
+    word = text.strip()
+    if word.upper() not in ("AUTO", "NONE", "RGGB", "GRBG", "GBRG", "BGGR"):
+        raise argparse.ArgumentTypeError(f"{text!r}: choose auto, none, RGGB, GRBG, GBRG or BGGR")
+    return word.lower() if word.upper() in ("AUTO", "NONE") else word.upper()
+
+
 def add_stack(commands, common) -> None:
     stack = commands.add_parser(
         "stack",
@@ -39,14 +47,17 @@ def add_stack(commands, common) -> None:
         epilog="examples:\n  falsecolor stack video.ser -o m_band.fits --keep 10% --report report.json\n"
         "  falsecolor stack 'night1/*.fits' -o n.fits --align local --method clipped\n"
         "  falsecolor stack cube.fits -o n.fits --scheduler tcp://10.0.0.5:8786\n"
-        "  falsecolor stack chopped.fits -o n.fits --chop pairs",
+        "  falsecolor stack chopped.fits -o n.fits --chop pairs\n"
+        "  falsecolor stack capture.avi -o m.fits --channel red      # a video (extra: video)\n"
+        "  falsecolor stack colour.ser -o m.fits --bayer auto        # a colour sensor (extra: bayer)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     stack.add_argument(
         "frames",
         nargs="+",
         metavar="FRAMES",
-        help="FITS cubes/images, SER videos, PNG/TIFF frames, directories or glob patterns",
+        help="FITS cubes/images, SER videos, AVI/MOV/MP4/MKV videos (extra: video), PNG/TIFF frames, "
+        "directories or glob patterns",
     )
     stack.add_argument("-o", "--output", required=True, metavar="BAND.fits", help="the stacked band (FITS)")
     stack.add_argument(
@@ -160,7 +171,17 @@ def add_stack(commands, common) -> None:
         "--channel",
         choices=("luminance", "red", "green", "blue"),
         default="luminance",
-        help="for colour frames (default luminance)",
+        help="for colour frames, videos and demosaiced mosaics (default luminance: Rec. 709 weights)",
+    )
+    group.add_argument(
+        "--bayer",
+        type=_bayer,
+        default="auto",
+        metavar="PATTERN|none|auto",
+        help="colour-sensor mosaics: auto (default) demosaics frames whose header names the pattern "
+        "(SER colour ID, FITS BAYERPAT); none stacks the raw mosaic; RGGB, GRBG, GBRG or BGGR "
+        "demosaics every single-plane frame with that pattern (its top-left 2x2 pixels as read "
+        "out; needs the extra bayer)",
     )
     group = stack.add_argument_group("running")
     group.add_argument("--workers", type=int, metavar="N", help="threads on this machine (default 2)")

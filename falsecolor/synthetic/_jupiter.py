@@ -136,9 +136,14 @@ def _hot_spots(latitude, longitude, *, count=9, depth=2.2, centre=7.5, phase=10.
     the NEB's southern edge at 7.5 N.
     """
     dip = np.zeros_like(latitude)
+    # only the pixels within 8 degrees (10 sigma) of the spots' latitude: beyond, exp(-50) adds nothing
+    near = np.abs(latitude - centre) < 8.0
+    lat, lon = latitude[near], longitude[near]
+    band = np.zeros_like(lat)
     for k in range(count):
-        d_lon = _wrap(longitude - (phase + k * 360.0 / count))
-        dip += depth * np.exp(-0.5 * ((d_lon / 2.5) ** 2 + ((latitude - centre) / 0.8) ** 2))
+        d_lon = _wrap(lon - (phase + k * 360.0 / count))
+        band += depth * np.exp(-0.5 * ((d_lon / 2.5) ** 2 + ((lat - centre) / 0.8) ** 2))
+    dip[near] = band
     return dip
 
 

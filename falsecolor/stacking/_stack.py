@@ -17,6 +17,7 @@ same image.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,7 +326,8 @@ def _measure(runner: Runner, ctx: Context, report: Progress):
     """Pass 1: quality, flux and the planet's position of every frame; the unusable ones, and why."""
     source = ctx.source
     n = len(source)
-    chunks = [list(range(i, min(n, i + ctx.options.chunk))) for i in range(0, n, ctx.options.chunk)]
+    size = even_chunk(n, ctx.options.chunk)
+    chunks = [list(range(i, min(n, i + size))) for i in range(0, n, size)]
     quality, flux = np.zeros(n), np.zeros(n)
     ctx.positions = np.full((n, 2), np.nan)
     reasons: list[str | None] = []
@@ -371,9 +373,17 @@ def _prepare_pass_2(ctx: Context, best: np.ndarray) -> np.ndarray:
     return reference.image
 
 
+def even_chunk(count: int, chunk: int) -> int:
+    """The size of chunks of at most ``chunk`` items that split ``count`` evenly (200 frames in
+    chunks of 64: four of 50, not 64, 64, 64 and 8, which left one thread idle for a quarter of the
+    pass). It does not depend on the number of workers, so a cluster adds in the same order."""
+    pieces = max(1, math.ceil(count / max(1, chunk)))
+    return max(1, math.ceil(count / pieces))
+
+
 def _accumulate(runner: Runner, ctx: Context, work: list, report: Progress) -> Partial:
     """Pass 2: register and add the kept frames, chunk by chunk, merged in chunk order."""
-    chunk = ctx.options.chunk
+    chunk = even_chunk(len(work), ctx.options.chunk)
     work_chunks = [work[i : i + chunk] for i in range(0, len(work), chunk)]
     total: Partial | None = None
     done = 0

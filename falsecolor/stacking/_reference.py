@@ -23,6 +23,8 @@ __all__ = ["Reference", "build_reference"]
 
 #: How many of the sharpest frames may serve as the anchor.
 ANCHOR_CANDIDATES = 3
+#: A candidate whose score is within this of the best candidate's is as good (the sharper is chosen).
+SURE_MARGIN = 0.02
 
 
 @dataclass
@@ -53,12 +55,17 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
         image = frames.mean(axis=0)
         return Reference(image, int(best[0]), frames, lucky.planet_region(image), math.nan)
     spectra = [scipy.fft.rfft2(frame, workers=1) for frame in frames]
-    trials = [_trial(ctx, frames, spectra, best, k) for k in range(min(ANCHOR_CANDIDATES, len(frames)))]
-    # the sharpest candidate the others match about as well as the best-matched one
+    # the sharpest candidate the others match about as well as the best-matched one; one the others
+    # match to 0.98 or better is chosen whatever the next ones score, so they are not tried
+    trials = [_trial(ctx, frames, spectra, best, 0)]
+    if _score(trials[0][1]) < 1 - SURE_MARGIN:
+        trials += [
+            _trial(ctx, frames, spectra, best, k) for k in range(1, min(ANCHOR_CANDIDATES, len(frames)))
+        ]
     scores = [_score(results) for _, results in trials]
     top = max(scores)
     candidate, results = next(
-        t for t, score in zip(trials, scores, strict=True) if score >= top - max(0.02, 1 - top)
+        t for t, score in zip(trials, scores, strict=True) if score >= top - max(SURE_MARGIN, 1 - top)
     )
     total, count = np.zeros(source.shape), np.zeros(source.shape, np.int32)
     windows: dict[int, tuple[slice, slice]] = {}

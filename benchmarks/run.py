@@ -660,8 +660,9 @@ def plot_scaling(path: Path, sizes: list[dict], frames: dict | None, title: str)
         ax.set_ylabel("peak resident memory (MB)")
         ax.set_title("Peak memory vs frame count")
     for ax in fig.axes:
-        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        if ax.get_yscale() == "log":  # the stacking panel's y axis lists the inputs
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
     fig.suptitle(title, fontsize=10)

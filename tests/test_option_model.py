@@ -107,6 +107,8 @@ def _argv(options: dict) -> list[str]:
         declaration = BY_NAME[name]
         if isinstance(declaration.kind, Flag):
             argv.append(declaration.flag if value else "--no-" + declaration.flag[2:])
+        elif isinstance(value, str) and value.startswith("-"):  # as a user writes it: --caption=-:
+            argv.append(f"{declaration.flag}={value}")
         else:
             argv += [declaration.flag, *_words(value)]
     return argv

@@ -305,6 +305,7 @@ def measure_all(workdir: Path, workers: int = 2, repeat: int = 3, log=print, qui
                                         repeat))  # fmt: skip
     n = cases[-1][1]
     results["memory"] = memory_against_count(largest, [n // 4, n // 2, n])
+    results["memory_of"] = cases[-1][0]
     return results
 
 

@@ -64,6 +64,9 @@ class _Stretches(Mapping[str, "BaseStretch | None"]):
                 self._made[name] = getattr(visualization, made[0])(**made[1])
         return self._made[name]
 
+    def __contains__(self, name: object) -> bool:  # without making the stretch
+        return name in _STRETCH_CLASSES
+
     def __iter__(self) -> Iterator[str]:
         return iter(_STRETCH_CLASSES)
 

@@ -355,3 +355,14 @@ def test_noise_aware_weights_need_the_weighted_mean_of_registered_frames(tmp_pat
         assert main(["stack", str(path), "-o", str(tmp_path / "s.fits"), "--weights", "snr", *extra]) == 2
         assert "--weights snr" in capsys.readouterr().err
     assert not (tmp_path / "s.fits").exists()
+
+
+def test_noise_aware_weights_without_two_reference_frames_are_the_quality_weights(frames):
+    """With one reference frame nothing can be measured against it: a warning, and the quality
+    weights (not a silent plain mean)."""
+    with pytest.warns(FalsecolorWarning, match="needs at least two reference frames"):
+        result = falsecolor.stack(frames.frames, keep=15, weights="snr", reference_frames=1, workers=1)
+    quality = falsecolor.stack(frames.frames, keep=15, reference_frames=1, workers=1)
+    assert result.band.header["WEIGHTS"] == "quality"
+    assert [f["weight"] for f in result.frames] == [f["weight"] for f in quality.frames]
+    assert np.std([f["weight"] for f in result.frames if f["kept"]]) > 0

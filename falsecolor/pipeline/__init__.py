@@ -69,6 +69,10 @@ _LAZY = {
 _RENAMED = {"filter_catalogue": "catalogue"}
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -282,10 +283,8 @@ class Composite:
         Needs the extra ``studio``. ``options`` are those of :func:`falsecolor.pipeline.studio`
         (``port``, ``browser``, and render options to start from).
         """
-        if not STUDIO:
-            raise RuntimeError(
-                "the studio opens through falsecolor.pipeline: import falsecolor.pipeline first"
-            )
+        if not STUDIO:  # falsecolor.pipeline installs it (a workflow above this one)
+            import_module("falsecolor.pipeline")
         return STUDIO[0](self, **options)
 
     def _repr_png_(self) -> bytes:

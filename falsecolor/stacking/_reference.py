@@ -39,6 +39,7 @@ class Reference:
     mask: np.ndarray
     baseline: float
     snr_norm: float = math.nan  # the reference frames' median noise-aware weight (``a / s**2``)
+    members: tuple[int, ...] = ()  # the frames averaged into the image
 
 
 def build_reference(ctx, best: np.ndarray) -> Reference:
@@ -91,11 +92,13 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
     fits = [lucky.disc_fit(frames[k][w], image[w], region[w]) for k, w in sorted(windows.items())]
     finite = [m for m, _, _ in fits if math.isfinite(m)]
     baseline = float(np.median(finite)) if len(finite) > 1 else math.nan
-    weights = [a / s**2 for _, a, s in fits if a > 0 and s > 0]  # NaN compares False: left out
     used = sorted(windows)
+    # each frame is in the mean it is fitted to, which hides 1/N of its noise: s**2 / (1 - 1/N)
+    weights = [a / s**2 * (1 - 1 / len(used)) for _, a, s in fits if a > 0 and s > 0]  # NaN: left out
     aligned = frames[used] if options.method in ("clipped", "median") else frames[:0]
-    snr_norm = float(np.median(weights)) if weights else math.nan
-    return Reference(image, int(best[candidate]), aligned, region, baseline, snr_norm)
+    snr_norm = float(np.median(weights)) if len(used) > 1 and weights else math.nan
+    members = tuple(int(best[k]) for k in used)
+    return Reference(image, int(best[candidate]), aligned, region, baseline, snr_norm, members)
 
 
 def _trial(ctx, frames, spectra, best, candidate: int) -> tuple[int, list[Registered | None]]:

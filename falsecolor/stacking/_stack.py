@@ -38,7 +38,7 @@ from ._region import first_frame, quality_region
 from ._registration import planet_samples
 from ._result import reason_summary, stack_result
 from ._runner import Runner
-from ._tasks import Context, Partial, StackOptions, accumulate_chunk, measure_chunk
+from ._tasks import Context, Partial, StackOptions, accumulate_chunk, measure_chunk, settle_weights
 
 __all__ = ["StackOptions", "Stacked", "stack"]
 
@@ -272,6 +272,7 @@ def stack(
         reading = kept | box_kept.any(axis=(1, 2)) if box_kept is not None else kept
         order = np.argsort(-np.where(kept, quality, -np.inf), kind="stable")
         reference = _prepare_pass_2(ctx, order[: max(1, min(reference_frames, count))])
+        options = ctx.options  # snr weights that cannot be measured are the quality weights
         frame_weights = quality_weights(method, quality, reading)
         work = [
             (int(i), float(frame_weights[i]), None if box_kept is None else box_kept[i].astype(np.float32))
@@ -362,7 +363,8 @@ def _prepare_pass_2(ctx: Context, best: np.ndarray) -> np.ndarray:
     """The reference from the best frames, and what pass 2 registers and combines with."""
     options, shape = ctx.options, ctx.source.shape
     reference = build_reference(ctx, best)
-    ctx.anchor, ctx.baseline, ctx.snr_norm = reference.anchor, reference.baseline, reference.snr_norm
+    ctx.anchor, ctx.baseline = reference.anchor, reference.baseline
+    settle_weights(ctx, reference.snr_norm, reference.members)
     ctx.planet = planet_samples(reference.mask)
     ctx.registrar = lucky.Registrar(reference.image, options.upsample, options.max_frequency)
     if options.align == "local":

@@ -5,6 +5,7 @@ Plain functions of picklable arguments, so a thread pool or a dask cluster can r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import scipy.fft
 from .. import lucky
 from .._messages import option
 from ..bands import FrameSource
-from ..exceptions import InputError
+from ..exceptions import InputError, warn
 from ._calibration import Calibration
 from ._region import tracked_region
 from ._registration import displacement, judge_match, register
@@ -29,6 +30,7 @@ __all__ = [
     "StackOptions",
     "accumulate_chunk",
     "measure_chunk",
+    "settle_weights",
 ]
 
 
@@ -112,6 +114,7 @@ class Context:
     planet: tuple[np.ndarray, np.ndarray] | None = None  # sampled pixels around the reference's planet
     baseline: float = math.nan  # how well the reference frames show that planet (median disc match)
     snr_norm: float = math.nan  # the reference frames' median noise-aware weight
+    members: frozenset[int] = frozenset()  # the frames averaged into the reference
     registrar: lucky.Registrar | None = None
     aligner: lucky.LocalAligner | None = None
     pilot: lucky.Pilot | None = None
@@ -193,6 +196,18 @@ class Partial:
         return [i for i, problem in zip(self.indices, self.problems, strict=True) if problem is None]
 
 
+def settle_weights(ctx: Context, snr_norm: float, members: tuple[int, ...]) -> None:
+    """Noise-aware weights are relative to the reference frames' own: without two of them fitted,
+    they cannot be measured, and the quality weights are used, with a warning."""
+    ctx.snr_norm, ctx.members = snr_norm, frozenset(members)
+    if ctx.options.weights == "snr" and not math.isfinite(snr_norm):
+        warn(
+            f"{option('weights', 'snr')} needs at least two reference frames that show the planet: "
+            f"the quality weights are used (keep more frames, or raise {option('reference-frames')})"
+        )
+        ctx.options = dataclasses.replace(ctx.options, weights="quality")
+
+
 def _partial(ctx: Context) -> Partial:
     shape, options = ctx.source.shape, ctx.options
     partial = Partial(coverage=lucky.Coverage(shape))
@@ -255,6 +270,8 @@ def _registered(ctx: Context, partial: Partial, frame: np.ndarray, index: int) -
     partial.coarse.append(coarse)
     partial.shifts.append((dy, dx, corr))
     partial.matches.append(match)
+    if index in ctx.members:  # fitted to a mean it is part of, it looks 1/N less noisy than it is
+        snr_weight *= 1 - 1 / len(ctx.members)
     relative = snr_weight / ctx.snr_norm  # NaN when either is unknown: the median frame's weight
     partial.weights.append(min(relative, MAX_SNR_WEIGHT) if math.isfinite(relative) else 1.0)
     partial.problems.append(problem)

@@ -45,7 +45,9 @@ path, save = Path(sys.argv[1]), sys.argv[2]
 start = time.perf_counter()
 if path.is_dir():  # a folder of PNG frames: each decoded once
     from PIL import Image
-    names = sorted(path.glob("*.png"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
+    def order(p):  # natural order: 2.png before 10.png, other names after
+        return (not p.stem.isdigit(), int(p.stem) if p.stem.isdigit() else 0, p.stem)
+    names = sorted(path.glob("*.png"), key=order)
     frames = [np.asarray(Image.open(p).convert("L"), np.float32) for p in names]
 else:  # a SER video: header, then the frames (16-bit little-endian, or 8-bit)
     nx, ny, depth, count = (int(v) for v in np.fromfile(path, "<i4", 4, offset=26))
@@ -140,7 +142,10 @@ import json, os, sys, time
 start = time.perf_counter()
 pid = os.fork()
 if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
+    try:
+        os.execv(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
 peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # KiB on Linux
@@ -167,7 +172,8 @@ def make_cloudy(workdir: Path, video: Path, seed: int = 3) -> Path:
     transparency = 0.75 + 0.25 * (np.cos(walk) + 1) / 2
     sky = float(np.median(frames[0]))
     noise = float(np.std(frames[0][:16, :16]))
-    with open(video, "rb") as source, open(out, "wb") as target:
+    part = out.with_name(out.name + ".part")  # an interrupted run leaves no short video to reuse
+    with open(video, "rb") as source, open(part, "wb") as target:
         target.write(source.read(178))
         for k in range(count):
             frame = frames[k].astype(np.float32)
@@ -177,6 +183,7 @@ def make_cloudy(workdir: Path, video: Path, seed: int = 3) -> Path:
             target.write(np.clip(np.rint(cloudy), 0, 65535).astype("<u2").tobytes())
         source.seek(178 + count * ny * nx * 2)
         target.write(source.read())  # the time stamps
+    part.replace(out)
     return out
 
 
@@ -193,7 +200,8 @@ def run(command: list[str]) -> dict:
 
 
 def ours_command(frames: Path, out: Path, workers: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "falsecolor", "stack", str(frames), "-o", str(out), "-q",
+    # --keep 10 % as the plain stacker (the default keeps at least 10 frames of a short sequence)
+    return [sys.executable, "-m", "falsecolor", "stack", str(frames), "-o", str(out), "-q", "--keep", "10%",
             "--workers", str(workers), *extra]  # fmt: skip
 
 

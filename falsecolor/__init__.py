@@ -13,51 +13,40 @@ The names below are imported on first use, so ``falsecolor --help`` and
 ``import falsecolor.cli`` stay fast.
 """
 
-from importlib import import_module
-
+from ._lazy import lazy_exports
 from ._version import __version__
 
 _EXPORTS = {
-    "Band": "bands",
-    "read_band": "bands",
-    "Composite": "pipeline",
-    "Corrections": "recipe",
-    "FalsecolorError": "exceptions",
-    "FalsecolorWarning": "exceptions",
-    "Filter": "filters",
-    "get_filter": "filters",
-    "list_filters": "filters",
-    "load_filter": "filters",
-    "load_filters": "filters",
-    "cloud_opacity": "pipeline",
-    "Palette": "palette",
-    "get_palette": "palette",
-    "list_palettes": "palette",
-    "compose": "pipeline",
-    "describe": "pipeline",
-    "render": "pipeline",
-    "render_recipe": "pipeline",
-    "stack": "pipeline",
-    "Stacked": "pipeline",
-    "open_frames": "bands",
-    "Recipe": "recipe",
-    "load_recipe": "recipe",
-    "brightness_temperature": "planck",
-    "planck_radiance": "planck",
-    "synthetic_jupiter": "synthetic",
+    "Band": ".bands",
+    "read_band": ".bands",
+    "Composite": ".pipeline",
+    "Corrections": ".recipe",
+    "FalsecolorError": ".exceptions",
+    "FalsecolorWarning": ".exceptions",
+    "Filter": ".filters",
+    "get_filter": ".filters",
+    "list_filters": ".filters",
+    "load_filter": ".filters",
+    "load_filters": ".filters",
+    "cloud_opacity": ".pipeline",
+    "Palette": ".palette",
+    "get_palette": ".palette",
+    "list_palettes": ".palette",
+    "compose": ".pipeline",
+    "describe": ".pipeline",
+    "render": ".pipeline",
+    "render_recipe": ".pipeline",
+    "stack": ".pipeline",
+    "Stacked": ".pipeline",
+    "open_frames": ".bands",
+    "Recipe": ".recipe",
+    "load_recipe": ".recipe",
+    "brightness_temperature": ".planck",
+    "planck_radiance": ".planck",
+    "synthetic_jupiter": ".synthetic",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'falsecolor' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._hooks import STUDIO
+from .._lazy import lazy_exports
 from ..exceptions import RecipeError
 from ..recipe import DEFAULT_DEMO_SIZE, BandInput, Corrections, Look, Recipe, load_recipe, names_file
 
@@ -69,16 +69,7 @@ _LAZY = {
 _RENAMED = {"filter_catalogue": "catalogue"}
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name], __name__), _RENAMED.get(name, name))
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _RENAMED)
 
 
 if TYPE_CHECKING:

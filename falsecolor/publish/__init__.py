@@ -8,8 +8,9 @@ strip (:func:`render_batch`), the recipe of a run (:func:`write_recipe`), and
 the palette catalogue and swatches.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 #: Names loaded on first use, so that checking outputs (a stack's) loads no renderer.
 _LAZY = {
@@ -32,16 +33,7 @@ _LAZY = {
 }
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:

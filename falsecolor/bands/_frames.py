@@ -17,10 +17,7 @@ before the channel is chosen.
 from __future__ import annotations
 
 import contextlib
-import glob
 import mmap
-import os
-import re
 import threading
 import warnings
 from collections import Counter
@@ -31,18 +28,18 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from .._readable import regular_file
-from ..exceptions import FalsecolorWarning, FileFormatError, InputError, warn
+from .._messages import option
+from ..exceptions import FalsecolorWarning, FileFormatError, InputError
 from ._bayer import check_bayer, demosaic, resolve_bayer
-from ._frame_formats import Segment, fits_segments, image_shape, read_image, ser_segments
-from ._video import VIDEO_SUFFIXES, close_videos, read_video_frame, video_segment
+from ._frame_files import FRAME_SUFFIXES, expand, segments_of
+from ._frame_formats import Segment, read_image
+from ._video import close_videos, read_video_frame
 
 __all__ = ["FRAME_SUFFIXES", "FrameSource", "open_frames"]
 
-FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fz")
-IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
-FRAME_SUFFIXES = (*FITS_SUFFIXES, ".ser", *IMAGE_SUFFIXES, *VIDEO_SUFFIXES)
-CHANNELS = ("luminance", "red", "green", "blue")
+#: What a frame is read as; ``rgb`` reads luminance with :meth:`FrameSource.read` and the three
+#: colours with :meth:`FrameSource.read_rgb`.
+CHANNELS = ("luminance", "red", "green", "blue", "rgb")
 _LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
 _PAGE = mmap.PAGESIZE
 
@@ -114,12 +111,25 @@ class FrameSource:
         Returns None, or the reason the frame cannot be used (it is then left
         undefined in ``out``).
         """
+        return self._read(index, out, self._convert)
+
+    def read_rgb(self, index: int, out: np.ndarray, luminance: np.ndarray | None = None) -> str | None:
+        """Read frame ``index`` as red, green and blue planes into ``out`` (float32, ``(3, *shape)``,
+        planes first as FITS stores colour), a mosaic demosaiced, and their luminance into
+        ``luminance`` if given (one decode for both); a reason, as :meth:`read`, when it cannot (a
+        single-plane frame among colour ones)."""
+        reason = self._read(index, out, self._convert_rgb)
+        if reason is None and luminance is not None:
+            np.einsum("c,cyx->yx", _LUMINANCE, out, out=luminance)
+        return reason
+
+    def _read(self, index: int, out: np.ndarray, convert) -> str | None:
         if index in self.problems:
             return self.problems[index]
         segment, k = self._locate(index)
         try:
             if segment.kind == "raw":
-                self._read_raw(segment, k, out)
+                self._read_raw(segment, k, out, convert)
                 return None
             if segment.kind == "array":
                 assert segment.array is not None
@@ -134,10 +144,10 @@ class FrameSource:
             return f"unreadable ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
         if stored.shape[:2] != self.shape:
             return f"shape {stored.shape[:2]} differs from the first frame's {self.shape}"
-        self._convert(stored, segment, out)
+        convert(stored, segment, out)
         return None
 
-    def _read_raw(self, segment: Segment, k: int, out: np.ndarray) -> None:
+    def _read_raw(self, segment: Segment, k: int, out: np.ndarray, convert) -> None:
         maps = self._cache.setdefault("maps", {})
         if segment.path not in maps:
             with open(segment.path, "rb") as f:
@@ -147,7 +157,7 @@ class FrameSource:
         size = int(np.prod(segment.shape)) * dtype.itemsize
         start = segment.offset + k * size
         stored = np.frombuffer(mm, dtype, int(np.prod(segment.shape)), start).reshape(segment.shape)
-        self._convert(stored, segment, out)
+        convert(stored, segment, out)
         del stored
         low = start - start % _PAGE
         if hasattr(mm, "madvise"):  # give the pages back: memory stays flat over thousands of frames
@@ -190,14 +200,47 @@ class FrameSource:
         if segment.zero != 0.0:
             out += np.float32(segment.zero)
 
+    def _convert_rgb(self, stored: np.ndarray, segment: Segment, out: np.ndarray) -> None:
+        if segment.blank is not None and np.any(stored == segment.blank):
+            stored = np.where(stored == segment.blank, np.nan, stored)
+        if segment.bayer is not None:
+            stored = demosaic(stored, segment.bayer)
+        if stored.ndim != 3:
+            raise ValueError("a single-plane frame among colour ones")
+        rgb = stored[..., :3][..., ::-1] if segment.colour == "bgr" and segment.bayer is None else stored
+        for plane in range(3):
+            np.copyto(out[plane], rgb[::-1, :, plane] if segment.flip else rgb[:, :, plane], casting="unsafe")
+        if segment.scale != 1.0:
+            out *= np.float32(segment.scale)
+        if segment.zero != 0.0:
+            out += np.float32(segment.zero)
+
     @classmethod
-    def from_array(cls, frames: np.ndarray, *, header: fits.Header | None = None) -> FrameSource:
-        """Frames already in memory, ``(n, ny, nx)`` with row 0 at the bottom."""
+    def from_array(
+        cls, frames: np.ndarray, *, header: fits.Header | None = None, channel: str = "luminance"
+    ) -> FrameSource:
+        """Frames already in memory, ``(n, ny, nx)``, or ``(n, ny, nx, 3)`` in colour, with row 0 at
+        the bottom; ``channel`` as for :func:`open_frames`."""
         frames = np.asarray(frames)
-        if frames.ndim != 3 or frames.shape[0] < 1 or min(frames.shape[1:]) < 1:
-            raise InputError(f"frames must be an array (n, ny, nx); got shape {frames.shape}")
-        segment = Segment("array", "array", frames.shape[0], frames.shape[1:], array=frames)
-        return cls([segment], frames.shape[1:], header=header or fits.Header())
+        colour = frames.ndim == 4 and frames.shape[-1] in (3, 4)
+        if frames.ndim != 3 + colour or frames.shape[0] < 1 or min(frames.shape[1:3]) < 1:
+            raise InputError(
+                f"frames must be an array (n, ny, nx) or (n, ny, nx, 3); got shape {frames.shape}"
+            )
+        if channel not in CHANNELS:
+            raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
+        segment = Segment(
+            "array",
+            "array",
+            frames.shape[0],
+            frames.shape[1:],
+            array=frames,
+            colour="rgb" if colour else "mono",
+        )
+        problems: dict[int, str] = {}
+        if channel == "rgb":
+            _colour_only([segment], problems)
+        return cls([segment], frames.shape[1:3], channel, header or fits.Header(), problems)
 
     def close(self) -> None:
         """Release the memory maps (the source reopens them when read again)."""
@@ -212,40 +255,9 @@ def _one_channel(rgb: np.ndarray, colour: str, channel: str) -> np.ndarray:
     rgb = rgb[..., :3]
     if colour == "bgr":
         rgb = rgb[..., ::-1]
-    if channel == "luminance":
+    if channel in ("luminance", "rgb"):
         return rgb.astype(np.float32) @ _LUMINANCE
     return rgb[..., CHANNELS.index(channel) - 1]
-
-
-def _natural_key(path: str) -> list:
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path)]
-
-
-def _expand(inputs: list[str | Path]) -> list[str]:
-    files: list[str] = []
-    for item in inputs:
-        text = str(item)
-        if os.path.isdir(text):
-            found = [
-                p
-                for p in glob.glob(os.path.join(text, "*"))
-                if p.lower().endswith(FRAME_SUFFIXES) and os.path.isfile(p)  # regular files only
-            ]
-            if not found:
-                raise FileFormatError(f"{text} holds no frame files ({', '.join(FRAME_SUFFIXES)})")
-            files += sorted(found, key=_natural_key)
-        elif os.path.exists(text):
-            files.append(str(regular_file(text, "frame file")))
-        elif glob.has_magic(text):
-            found = [p for p in glob.glob(text) if os.path.isfile(p)]
-            if not found:
-                raise FileFormatError(f"no files match {text!r}: check the pattern")
-            files += sorted(found, key=_natural_key)
-        else:
-            raise FileFormatError(f"{text} does not exist: check the path")
-    if not files:
-        raise FileFormatError("no frames given: name FITS cubes, SER videos, image files or a directory")
-    return files
 
 
 def open_frames(
@@ -265,8 +277,10 @@ def open_frames(
         those, or glob patterns. Files are taken in natural order
         (``2.png`` before ``10.png``).
     channel : str
-        For colour frames: ``'luminance'`` (Rec. 709 weights, default) or
-        ``'red'``, ``'green'``, ``'blue'``.
+        For colour frames: ``'luminance'`` (Rec. 709 weights, default),
+        ``'red'``, ``'green'``, ``'blue'``, or ``'rgb'`` (read as luminance,
+        and as three planes by :meth:`FrameSource.read_rgb`; single-plane
+        frames are then unusable).
     bayer : str
         Colour-sensor mosaics: ``'auto'`` (default) demosaics the frames whose
         header names a pattern (SER colour ID 8-11, FITS ``BAYERPAT``);
@@ -292,13 +306,13 @@ def open_frames(
     if channel not in CHANNELS:
         raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
     check_bayer(bayer)
-    files = _expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
+    files = expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
     segments: list[Segment] = []
     header: fits.Header | None = None
     with warnings.catch_warnings(record=True) as caught:  # held back: the error may say it all
         warnings.simplefilter("always", FalsecolorWarning)
         for path in files:
-            new, found = _segments_of(path)
+            new, found = segments_of(path)
             segments += new
             if header is None and found is not None:
                 header = found
@@ -313,30 +327,6 @@ def open_frames(
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return _assemble(resolve_bayer(segments, bayer), header or fits.Header(), channel)
-
-
-def _segments_of(path: str) -> tuple[list[Segment], fits.Header | None]:
-    """The frame segments of one file and its header (None for image files)."""
-    lower = path.lower()
-    if lower.endswith(".ser"):
-        return ser_segments(path)
-    if lower.endswith(VIDEO_SUFFIXES):
-        segment, header = video_segment(path)
-        return [segment], header
-    if lower.endswith(FITS_SUFFIXES):
-        return fits_segments(path)
-    if lower.endswith(IMAGE_SUFFIXES):
-        try:
-            shape, saturation, pages = image_shape(path)
-        except (OSError, ValueError, SyntaxError, Warning) as err:
-            warn(f"{Path(path).name}: unreadable image ({err}); frame skipped", stacklevel=3)
-            return [Segment("image", path, 1, (0, 0))], None
-        colour = "rgb" if len(shape) == 3 else "mono"
-        segment = Segment("image", path, pages, shape, flip=True, colour=colour, saturation=saturation)
-        return [segment], None
-    raise FileFormatError(
-        f"{path}: not a frame file (use {', '.join(s for s in FRAME_SUFFIXES if s != '.fit.gz')})"
-    )
 
 
 def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> FrameSource:
@@ -356,5 +346,24 @@ def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> Fra
             for k in range(segment.count):
                 problems[start + k] = f"shape {segment.shape[:2]} differs from most frames' {shape}"
         start += segment.count
+    if channel == "rgb":
+        _colour_only(segments, problems)
     unit = header.get("BUNIT") if header is not None else None
     return FrameSource(segments, tuple(shape), channel, header, problems, unit)
+
+
+def _colour_only(segments: list[Segment], problems: dict[int, str]) -> None:
+    """A colour stack leaves single-plane frames out, and refuses inputs with none in colour."""
+    start, colour = 0, 0
+    for segment in segments:
+        if segment.colour == "mono" and segment.bayer is None:
+            for k in range(segment.count):
+                problems.setdefault(start + k, "a single-plane frame in a colour stack")
+        else:
+            colour += segment.count
+        start += segment.count
+    if not colour:
+        raise InputError(
+            f"{option('channel', 'rgb')} stacks colour frames (RGB images, colour SER or video, Bayer "
+            f"mosaics): these have one plane; drop it, or name their mosaic pattern with {option('bayer')}"
+        )

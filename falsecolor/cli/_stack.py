@@ -27,12 +27,16 @@ def run_stack(args: argparse.Namespace) -> int:
 
     inputs = _input_files(args.frames + (args.dark or []) + (args.flat or []))
     report_plot = args.plot or (os.path.splitext(args.report)[0] + ".png" if args.report else None)
-    outputs = [p for p in (args.output, args.report, report_plot) if p]
+    outputs = [p for p in (args.output, args.report, report_plot, args.preview) if p]
     pipeline.check_outputs(outputs, inputs=inputs)
     if not args.output.lower().endswith((".fits", ".fit", ".fts")):
         from ..exceptions import OutputError
 
         raise OutputError(f"-o {args.output}: the stacked band is written as FITS; name it .fits")
+    if args.preview and not args.preview.lower().endswith(".png"):
+        from ..exceptions import OutputError
+
+        raise OutputError(f"--preview {args.preview}: the quick look is a PNG; name it .png")
     frames = args.frames  # a Bayer choice other than the headers' is made where the frames are opened
     if args.bayer != "auto":
         frames = pipeline.open_frames(args.frames, channel=args.channel, bayer=args.bayer)
@@ -58,7 +62,9 @@ def run_stack(args: argparse.Namespace) -> int:
         progress=Progress(args.quiet),
         chop=args.chop,
     )
-    written = pipeline.write_stack(result, args.output, report=args.report, plot=args.plot, inputs=inputs)
+    written = pipeline.write_stack(
+        result, args.output, report=args.report, plot=args.plot, inputs=inputs, preview_to=args.preview
+    )
     if not args.quiet:
         s = result.summary
         print(f"wrote {', '.join(str(p) for p in written)}")
@@ -76,6 +82,8 @@ def run_stack(args: argparse.Namespace) -> int:
                 f"  chopped: {chop['pairs']} A/B pairs of {chop['beam_frames']} frames, "
                 f"{len(chop['dropped'])} dropped; negative beam NaN: {chop['negative_beam_pixels']} px"
             )
+        if result.rgb is not None:
+            print("  colour: the FITS holds red, green and blue planes (render one with --plane 0, 1 or 2)")
         if s["left_out"]:
             print(f"  {len(s['left_out'])} selected frames left out: implausible shift (see the warnings)")
         if s["date_obs"]:

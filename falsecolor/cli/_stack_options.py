@@ -76,6 +76,12 @@ def add_stack(commands, common) -> None:
     stack.add_argument(
         "--plot", metavar="PLOT.png", help="write the quality plot here (default: beside --report)"
     )
+    stack.add_argument(
+        "--preview",
+        metavar="LOOK.png",
+        help="a quick look of the stack (grey, or colour with --channel rgb; linear over 0.5-99.9 %% "
+        "of its values)",
+    )
     group = stack.add_argument_group("steps")
     group.add_argument(
         "--method",
@@ -169,9 +175,11 @@ def add_stack(commands, common) -> None:
     )
     group.add_argument(
         "--channel",
-        choices=("luminance", "red", "green", "blue"),
+        choices=("luminance", "red", "green", "blue", "rgb"),
         default="luminance",
-        help="for colour frames, videos and demosaiced mosaics (default luminance: Rec. 709 weights)",
+        help="for colour frames, videos and demosaiced mosaics (default luminance: Rec. 709 weights); "
+        "rgb selects and registers on luminance and stacks all three colours into a FITS cube of red, "
+        "green and blue planes (--method weighted or mean, --align global or none)",
     )
     group.add_argument(
         "--bayer",

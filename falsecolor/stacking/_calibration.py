@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from .._messages import option
 from ..bands import FrameSource, open_frames
 from ..exceptions import InputError
 
-__all__ = ["Calibration", "find_bad_pixels", "master_frame"]
+__all__ = ["Calibration", "calibration", "find_bad_pixels", "master_frame"]
 
 
 @dataclass
@@ -30,10 +31,19 @@ class Calibration:
             frame *= self.flat_inverse
 
     def repair(self, frame: np.ndarray) -> None:
+        """Bad pixels replaced by their good neighbours' mean, in a frame or in each of its planes."""
         if self.bad is None or not len(self.bad):
             return
-        flat = frame.reshape(-1)
-        flat[self.bad] = np.sum(flat[self.neighbours] * self.neighbour_weights, axis=1)
+        flat = frame.reshape(*frame.shape[:-2], -1)
+        flat[..., self.bad] = np.sum(flat[..., self.neighbours] * self.neighbour_weights, axis=-1)
+
+    def repair_as(self, other: Calibration) -> None:
+        """Repair the pixels ``other`` repairs (a colour stack's planes, as its luminance)."""
+        self.bad, self.neighbours, self.neighbour_weights = (
+            other.bad,
+            other.neighbours,
+            other.neighbour_weights,
+        )
 
 
 def _bad_pixels(mean: np.ndarray) -> np.ndarray:
@@ -63,19 +73,43 @@ def find_bad_pixels(mean: np.ndarray, calibration: Calibration) -> None:
     calibration.neighbour_weights = weights.astype(np.float32)
 
 
-def master_frame(inputs, shape: tuple[int, int], what: str) -> np.ndarray:
-    """Mean of calibration frames (a path, list of paths or an array)."""
+def calibration(dark, flat, shape: tuple[int, int], *, planes: bool = False) -> Calibration:
+    """Master dark and flat (the flat less the dark, normalised to its median) of frames of
+    ``shape``; with ``planes``, of a colour stack's planes (each normalised to its own median: the
+    colour balance stays the camera's), from colour calibration frames, or single-plane ones
+    applied to every plane."""
+    result = Calibration()
+    if dark is not None:
+        result.dark = master_frame(dark, shape, "dark", planes=planes)
+    if flat is not None:
+        master = master_frame(flat, shape, "flat", planes=planes)
+        if result.dark is not None:
+            master = master - result.dark
+        level = np.median(master, axis=(-2, -1), keepdims=True)
+        if not np.all(level > 0):
+            raise InputError(f"the flat frames have no positive level: check {option('flat')}")
+        with np.errstate(divide="ignore"):
+            result.flat_inverse = np.where(master > 0.05 * level, level / master, 0).astype(np.float32)
+    return result
+
+
+def master_frame(inputs, shape: tuple[int, int], what: str, *, planes: bool = False) -> np.ndarray:
+    """Mean of calibration frames (a path, list of paths or an array); with ``planes``, of their
+    colour planes ``(3, ny, nx)`` when they are in colour."""
     if isinstance(inputs, np.ndarray):
-        frames = FrameSource.from_array(inputs[None] if inputs.ndim == 2 else inputs)
+        single = inputs.ndim == 2 or (inputs.ndim == 3 and inputs.shape[-1] in (3, 4) and planes)
+        frames = FrameSource.from_array(inputs[None] if single else inputs)
     else:
         frames = open_frames(inputs)
     if frames.shape != shape:
         raise InputError(f"the {what} frames are {frames.shape}, the frames {shape}: they must match")
-    total = np.zeros(shape, np.float64)
-    buffer = np.empty(shape, np.float32)
+    colour = planes and any(s.colour != "mono" or s.bayer is not None for s in frames.segments)
+    read = frames.read_rgb if colour else frames.read
+    buffer = np.empty((3, *shape) if colour else shape, np.float32)
+    total = np.zeros(buffer.shape, np.float64)
     count = 0
     for i in range(len(frames)):
-        if frames.read(i, buffer) is None and np.isfinite(buffer).all():
+        if read(i, buffer) is None and np.isfinite(buffer).all():
             total += buffer
             count += 1
     if not count:

@@ -50,6 +50,8 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
         source.read(int(index), frames[k])
         ctx.calibration.apply(frames[k])
     find_bad_pixels(frames.mean(axis=0), ctx.calibration)
+    if ctx.colour is not None:
+        ctx.colour.repair_as(ctx.calibration)
     for k in range(len(frames)):
         ctx.calibration.repair(frames[k])
     if options.align == "none" or len(frames) == 1:

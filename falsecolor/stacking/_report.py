@@ -14,7 +14,28 @@ from .._atomic import write_atomically
 from ..exceptions import OutputError
 from ._stack import Stacked
 
-__all__ = ["quality_plot", "write_stack"]
+__all__ = ["preview", "quality_plot", "write_stack"]
+
+#: The quick look maps these percentiles of the stacked values (all planes together) to black and white.
+PREVIEW_RANGE = (0.5, 99.9)
+
+
+def preview(result: Stacked) -> bytes:
+    """PNG quick look of the stack, top row first: grey, or a colour stack in colour (one linear
+    stretch for the three planes, so the camera's colour balance shows), NaN black. A look, not
+    data: the FITS holds the values."""
+    from PIL import Image
+
+    image = result.data if result.rgb is None else result.rgb
+    finite = image[np.isfinite(image)]
+    if not finite.size:
+        raise OutputError("the stack has no finite pixel to preview: see its report")
+    low, high = np.percentile(finite, PREVIEW_RANGE)
+    scaled = np.clip((image[::-1] - low) / max(high - low, np.finfo(np.float32).tiny), 0, 1)
+    pixels = np.round(255 * np.nan_to_num(scaled, nan=0.0)).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def quality_plot(result: Stacked) -> bytes:
@@ -69,8 +90,10 @@ def write_stack(
     report: str | Path | None = None,
     plot: str | Path | None = None,
     inputs: Sequence[str | Path] = (),
+    preview_to: str | Path | None = None,
 ) -> list[Path]:
-    """Write the stacked band (FITS), and optionally the JSON report and the quality plot (PNG).
+    """Write the stacked band (FITS), and optionally the JSON report, the quality plot (PNG) and a
+    quick look of the stack (:func:`preview`, PNG).
 
     With ``report`` and no ``plot``, the plot goes beside the report as
     ``<report>.png``. Nothing is written unless everything can be; no output
@@ -79,6 +102,8 @@ def write_stack(
     output = Path(output)
     if output.suffix.lower() not in (".fits", ".fit", ".fts"):
         raise OutputError(f"{output}: the stacked band is written as FITS; name it .fits")
+    if preview_to is not None and Path(preview_to).suffix.lower() != ".png":
+        raise OutputError(f"{preview_to}: the quick look is a PNG; name it .png")
     hdul = result.hdus()
 
     def fits_writer(f: BinaryIO) -> None:
@@ -93,4 +118,7 @@ def write_stack(
     if plot is not None:
         image = quality_plot(result)
         files.append((plot, lambda f: f.write(image)))
+    if preview_to is not None:
+        look = preview(result)
+        files.append((preview_to, lambda f: f.write(look)))
     return write_atomically(files, inputs=inputs)

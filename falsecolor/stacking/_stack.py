@@ -27,11 +27,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import lucky
-from .._messages import option
 from ..bands import Band, FrameSource, open_frames
 from ..exceptions import InputError
-from ._calibration import Calibration, master_frame
+from ._calibration import calibration as master_calibration
 from ._chop import chop_frames, mask_negative_beam, record_chop
+from ._colour import check_colour, colour_hdu
 from ._finish import finish, fitted_boxes, quality_weights, warn_left_out, warn_rejected
 from ._reference import build_reference
 from ._region import first_frame, quality_region
@@ -75,6 +75,9 @@ class Stacked:
         Counts, the field's finite fraction, the coverage range and the frames left out.
     coverage : ndarray
         How many stacked frames cover each pixel of the band (int32, the band's shape).
+    rgb : ndarray or None
+        A colour stack (``channel='rgb'``): red, green and blue ``(ny, nx, 3)``,
+        float32, NaN where the band is; the band is then their luminance.
     """
 
     band: Band
@@ -83,18 +86,20 @@ class Stacked:
     options: StackOptions
     summary: dict[str, Any] = field(default_factory=dict)
     coverage: np.ndarray | None = field(default=None, repr=False)
+    rgb: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def data(self) -> np.ndarray:
         return self.band.data
 
     def hdus(self):
-        """The band as a FITS HDU list: the image, then its coverage map (EXTNAME ``COVERAGE``)."""
+        """The band as a FITS HDU list: the image (a colour stack's red, green and blue planes), then
+        its coverage map (EXTNAME ``COVERAGE``)."""
         from astropy.io import fits
 
         from ..bands import band_to_hdu
 
-        hdus = [band_to_hdu(self.band)]
+        hdus = [band_to_hdu(self.band) if self.rgb is None else colour_hdu(band_to_hdu(self.band), self.rgb)]
         if self.coverage is not None:
             extension = fits.ImageHDU(self.coverage, name="COVERAGE")
             extension.header["COMMENT"] = "number of stacked frames that covered each pixel of the band"
@@ -184,7 +189,10 @@ def stack(
         Calibration frames (paths, patterns or arrays); ``(frame - dark) / flat``
         with the flat normalised to its median.
     channel : str
-        For colour frames: ``'luminance'``, ``'red'``, ``'green'`` or ``'blue'``.
+        For colour frames: ``'luminance'``, ``'red'``, ``'green'`` or ``'blue'``;
+        or ``'rgb'``, frames chosen and registered on their luminance and all
+        three colours stacked (:attr:`Stacked.rgb`; ``method`` weighted or
+        mean, ``align`` global or none, no drizzle).
     reference_frames : int
         How many of the best frames make the registration reference.
     upsample : int
@@ -249,9 +257,12 @@ def stack(
     options.check()
     source = chop_frames(_source(frames, channel), chop, dark=dark is not None)
     options = fitted_boxes(options, source.shape)
-    calibration = _calibration(dark, flat, source.shape)
+    check_colour(options, source)
+    calibration = master_calibration(dark, flat, source.shape)
     first = first_frame(source, calibration)
     ctx = Context(source, options, calibration, quality_region(options, source, first))
+    if channel == "rgb":
+        ctx.colour = master_calibration(dark, flat, source.shape, planes=True)
     if first is not None and options.region is None and options.align != "local":
         ctx.region_anchor = lucky.planet_position(first)  # the sharpness region follows the planet
     if options.align == "local":
@@ -289,14 +300,19 @@ def stack(
         source, options, image, coverage, quality, flux, reasons, kept, reading, frame_weights, total
     )
     record_chop(source, band.header, summary)
-    return Stacked(band, records, reference.astype(np.float32), options, summary, coverage)
+    rgb = None if total.colour is None else total.colour.result(np.isnan(image))
+    return Stacked(band, records, reference.astype(np.float32), options, summary, coverage, rgb)
 
 
 def _source(frames, channel: str) -> FrameSource:
     if isinstance(frames, FrameSource):
         source = frames
+        if channel != "luminance" and source.channel != channel:
+            raise InputError(
+                f"the frames were opened as {source.channel}: open them with channel={channel!r}"
+            )
     elif isinstance(frames, np.ndarray):
-        source = FrameSource.from_array(frames)
+        source = FrameSource.from_array(frames, channel=channel)
     else:
         source = open_frames(frames if isinstance(frames, str | Path) else list(frames), channel=channel)
     ny, nx = source.shape
@@ -305,22 +321,6 @@ def _source(frames, channel: str) -> FrameSource:
             f"the frames are {nx} x {ny} pixels: too small to stack (at least {MIN_FRAME} x {MIN_FRAME})"
         )
     return source
-
-
-def _calibration(dark, flat, shape: tuple[int, int]) -> Calibration:
-    calibration = Calibration()
-    if dark is not None:
-        calibration.dark = master_frame(dark, shape, "dark")
-    if flat is not None:
-        master = master_frame(flat, shape, "flat")
-        if calibration.dark is not None:
-            master = master - calibration.dark
-        level = float(np.median(master))
-        if not level > 0:
-            raise InputError(f"the flat frames have no positive level: check {option('flat')}")
-        with np.errstate(divide="ignore"):
-            calibration.flat_inverse = np.where(master > 0.05 * level, level / master, 0).astype(np.float32)
-    return calibration
 
 
 def _measure(runner: Runner, ctx: Context, report: Progress):

@@ -18,6 +18,7 @@ from .._messages import option
 from ..bands import FrameSource
 from ..exceptions import InputError, warn
 from ._calibration import Calibration
+from ._colour import PlaneSums, check_colour
 from ._region import tracked_region
 from ._registration import displacement, judge_match, register
 
@@ -97,6 +98,7 @@ class StackOptions:
             raise InputError(f"{option('chop', self.chop)}: choose auto, none or pairs")
         if self.clip <= 0:
             raise InputError(f"{option('clip', self.clip)}: the clipping threshold must be positive (sigma)")
+        check_colour(self)
 
 
 @dataclass
@@ -107,6 +109,7 @@ class Context:
     options: StackOptions
     calibration: Calibration
     region: tuple[slice, slice]
+    colour: Calibration | None = None  # a colour stack's: calibrates the planes the luminance leads
     region_anchor: tuple[float, float] | None = None  # the planet's position where region was found
     boxes: tuple[int, int] | None = None
     positions: np.ndarray | None = None  # (n, 2): the planet in each frame (pass 1)
@@ -178,6 +181,7 @@ class Partial:
     median: lucky.HistogramMedian | None = None
     drizzle: lucky.Drizzle | None = None
     drizzle_coverage: lucky.Coverage | None = None
+    colour: PlaneSums | None = None
     local: list[float] = field(default_factory=list)  # RMS local shift (NaN: not locally aligned)
     local_sum: np.ndarray | None = None  # sum of the box-shift grids (the reference's own distortion)
 
@@ -186,7 +190,7 @@ class Partial:
             getattr(self, name).extend(getattr(other, name))
         if self.local_sum is not None and other.local_sum is not None:
             self.local_sum += other.local_sum
-        for name in ("coverage", "sums", "median", "drizzle", "drizzle_coverage"):
+        for name in ("coverage", "sums", "median", "drizzle", "drizzle_coverage", "colour"):
             mine = getattr(self, name)
             if mine is not None:
                 mine.merge(getattr(other, name))
@@ -223,6 +227,8 @@ def _partial(ctx: Context) -> Partial:
         partial.drizzle_coverage = lucky.Coverage(shape, options.drizzle)
     if ctx.aligner is not None:
         partial.local_sum = np.zeros((*ctx.aligner.grid, 2))
+    if ctx.colour is not None:
+        partial.colour = PlaneSums(shape)
     return partial
 
 
@@ -231,12 +237,17 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
     source = ctx.source
     assert ctx.registrar is not None and ctx.positions is not None, "the reference is built before pass 2"
     frame = np.empty(source.shape, np.float32)
+    planes = None if ctx.colour is None else np.empty((3, *source.shape), np.float32)
     partial = _partial(ctx)
     for index, weight, box_weights in work:
-        if source.read(index, frame) is not None:  # readable in pass 1: the file changed since
+        problem = source.read(index, frame) if planes is None else source.read_rgb(index, planes, frame)
+        if problem is not None:  # readable in pass 1: the file changed since
             raise InputError(f"frame {source.name(index)} can no longer be read: did the input change?")
         ctx.calibration.apply(frame)
         ctx.calibration.repair(frame)
+        if ctx.colour is not None and planes is not None:
+            ctx.colour.apply(planes)
+            ctx.colour.repair(planes)
         aligned = _registered(ctx, partial, frame, index)
         if ctx.options.weights == "snr":
             weight = partial.weights[-1]
@@ -244,6 +255,10 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
             partial.weights[-1] = weight
         if aligned is not None:
             _add(ctx, partial, frame, aligned, index, weight, box_weights)
+            if partial.colour is not None and planes is not None and partial.problems[-1] is None:
+                dy, dx, _ = partial.shifts[-1]
+                assert partial.coverage is not None
+                partial.colour.add(planes, dy, dx, weight, partial.coverage.window(dy, dx))
     return partial
 
 

@@ -186,3 +186,20 @@ def test_cli_bayer_option(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["stack", str(path), "-o", str(out), "--bayer", "XYZ"])
     assert "choose auto, none, RGGB" in capsys.readouterr().err
+
+
+def test_cli_colour_stack_of_a_mosaic_matches_every_colour_of_the_truth(tmp_path):
+    rgb = planet()
+    noise = np.random.default_rng(9).normal(0, 30, (12, *rgb.shape[:2]))
+    path = write_ser(tmp_path / "m.ser", mosaic(rgb, "GRBG")[None] + noise, colour="GRBG")
+    out = tmp_path / "s.fits"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["stack", str(path), "-o", str(out), "--channel", "rgb", "-q"]) == 0
+    cube = fits.getdata(out)
+    assert cube.shape == (3, *rgb.shape[:2])
+    for plane in range(3):
+        truth = rgb[::-1, :, plane]
+        inner = np.isfinite(cube[plane])
+        inner[:4], inner[-4:], inner[:, :4], inner[:, -4:] = False, False, False, False
+        assert np.median(np.abs(cube[plane] - truth)[inner]) / truth.max() < 0.01, plane

@@ -82,6 +82,19 @@ def test_ffv1_colour_avi_exact_through_the_channel_choice(tmp_path, channel):
         np.testing.assert_allclose(_read(source, k), expected, atol=1e-4)
 
 
+def test_ffv1_colour_avi_exact_as_three_planes_and_their_luminance(tmp_path):
+    frames = np.random.default_rng(3).integers(0, 256, (6, 32, 40, 3), dtype=np.uint8)
+    source = open_frames(
+        write_video(tmp_path / "c.avi", frames, pix_fmt="bgr0", source="rgb24"), channel="rgb"
+    )
+    planes, luminance = np.empty((3, 32, 40), np.float32), np.empty((32, 40), np.float32)
+    for k in (5, 0, 3):
+        assert source.read_rgb(k, planes, luminance) is None
+        np.testing.assert_array_equal(planes, np.moveaxis(frames[k][::-1], -1, 0))
+        np.testing.assert_allclose(luminance, frames[k][::-1].astype(np.float32) @ _REC709, atol=1e-4)
+        np.testing.assert_allclose(_read(source, k), luminance, atol=1e-4)
+
+
 def test_h264_mp4_gives_each_frame_within_a_few_levels(tmp_path):
     frames = _smooth_frames(30)
     path = write_video(

@@ -324,3 +324,28 @@ def test_sky_on_the_finite_edge_of_a_border_but_never_on_a_limb():
     small = 16 + np.where(r < 5, 40.0, 0.0) + rng.normal(0, 0.5, r.shape)
     assert geometry.sky_level(small) == pytest.approx(16, abs=0.1)
     np.testing.assert_array_equal(geometry.on_disc_mask(small, raw=True), r < 5)
+
+
+@pytest.mark.parametrize("name", ["jupiter", "saturn"])
+def test_real_colour_stack_keeps_the_planet_colours_in_register(data_dir, name):
+    folder = _frames(data_dir, name)
+    colour = falsecolor.stack(str(folder), channel="rgb", keep="100%")
+    grey = falsecolor.stack(str(folder), channel="luminance", keep="100%")
+    assert np.array_equal(np.isnan(colour.data), np.isnan(grey.data))
+    assert np.nanmax(np.abs(colour.data - grey.data)) < 1e-3 * np.nanmax(grey.data)
+    # The colours sit apart in every frame (atmospheric dispersion, colour structure): the stack keeps
+    # each frame's offsets between them, and adds no fringe of its own.
+    source = open_frames(str(folder), channel="rgb")
+    planes = np.empty((3, *source.shape), np.float32)
+    offsets = []
+    for index in range(len(source)):
+        assert source.read_rgb(index, planes) is None
+        red = _planet_centre(planes[0])
+        offsets.append([np.subtract(_planet_centre(planes[p]), red) for p in (1, 2)])
+    expected, spread = np.mean(offsets, axis=0), np.std(offsets, axis=0) / math.sqrt(len(offsets))
+    red = _planet_centre(colour.rgb[..., 0])
+    stacked = [np.subtract(_planet_centre(colour.rgb[..., p]), red) for p in (1, 2)]
+    assert np.all(np.abs(stacked - expected) < 3 * spread + 0.05), (stacked, expected)
+    disc = colour.data > 0.5 * np.nanmax(colour.data)
+    red, green, blue = (float(np.nanmean(colour.rgb[..., p][disc])) for p in range(3))
+    assert red > blue and green > blue  # a warm planet through a colour camera

@@ -97,7 +97,7 @@ def master_frame(inputs, shape: tuple[int, int], what: str, *, planes: bool = Fa
     """Mean of calibration frames (a path, list of paths or an array); with ``planes``, of their
     colour planes ``(3, ny, nx)`` when they are in colour."""
     if isinstance(inputs, np.ndarray):
-        single = inputs.ndim == 2 or (inputs.ndim == 3 and inputs.shape[-1] in (3, 4) and planes)
+        single = inputs.ndim == 2 or (inputs.ndim == 3 and inputs.shape[-1] in (3, 4))  # one colour frame
         frames = FrameSource.from_array(inputs[None] if single else inputs)
     else:
         frames = open_frames(inputs)

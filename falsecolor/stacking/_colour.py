@@ -33,8 +33,9 @@ def check_colour(options, source=None) -> None:
     ):
         if value not in allowed:
             raise InputError(
-                f"{option('channel', 'rgb')} stacks with {option(name)} {' or '.join(allowed)}: "
-                f"drop {option(name, value)}, or stack one colour at a time with {option('channel')}"
+                f"{option('channel', 'rgb')} stacks with {' or '.join(option(name, a) for a in allowed)}: "
+                f"drop {option(name, value)}, or stack one colour at a time ({option('channel', 'red')}, "
+                "green or blue)"
             )
     if options.drizzle != 1.0:
         raise InputError(

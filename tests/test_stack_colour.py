@@ -1,0 +1,209 @@
+"""Colour stacks (``--channel rgb``) and the stack's quick look (``--preview``)."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from PIL import Image
+
+import falsecolor
+from falsecolor.cli import main
+from falsecolor.exceptions import InputError
+from falsecolor.lucky import fourier_shift
+from falsecolor.stacking import write_stack
+from falsecolor.synthetic import synthetic_frames
+
+COLOURS = (1.0, 0.6, 0.3)  # red, green, blue of the proportional colour frames
+
+
+def _colour_planet(shape=(96, 96)):
+    """A planet whose three colours differ in structure (row 0 at the bottom): belts in red only, a
+    spot in blue only, so a colour moved by a pixel or a swapped plane shows."""
+    y, x = np.mgrid[0 : shape[0], 0 : shape[1]].astype(float)
+    r = np.hypot(y - 48, x - 46) / 26
+    disc = 0.5 * (1 - np.tanh((r - 1) / 0.1))
+    red = 900 * disc * (1 + 0.3 * np.sin(y / 3))
+    green = 700 * disc
+    blue = 400 * disc * (1 + 1.5 * np.exp(-((y - 40) ** 2 + (x - 55) ** 2) / 20))
+    return np.stack([red, green, blue]) + 20.0  # planes first
+
+
+def _drifting(planes, n=24, seed=4, noise=4.0):
+    """Frames ``(n, ny, nx, 3)`` of ``planes`` moved by known sub-pixel shifts, with noise."""
+    rng = np.random.default_rng(seed)
+    shifts = rng.uniform(-6, 6, (n, 2))
+    frames = np.stack([np.stack([fourier_shift(p, dy, dx) for p in planes], axis=-1) for dy, dx in shifts])
+    return (frames + rng.normal(0, noise, frames.shape)).astype(np.float32), shifts
+
+
+def _proportional(n=60, seed=3):
+    lucky = synthetic_frames(n, (96, 96), seed=seed)
+    return np.stack([c * lucky.frames for c in COLOURS], axis=-1)
+
+
+def _cli(argv):
+    try:
+        return main([str(a) for a in argv])
+    except SystemExit as stop:
+        return stop.code
+
+
+def test_each_plane_is_the_stack_of_that_colour_and_the_band_is_their_luminance():
+    frames = _proportional()
+    result = falsecolor.stack(frames, channel="rgb", keep="25%")
+    assert result.rgb.shape == (96, 96, 3) and result.rgb.dtype == np.float32
+    for plane, colour in enumerate(("red", "green", "blue")):
+        alone = falsecolor.stack(frames, channel=colour, keep="25%").data
+        assert np.array_equal(np.isnan(result.rgb[..., plane]), np.isnan(alone))
+        assert np.nanmax(np.abs(result.rgb[..., plane] - alone)) < 1e-5 * np.nanmax(alone)
+    luminance = falsecolor.stack(frames, channel="luminance", keep="25%").data
+    assert np.nanmax(np.abs(result.data - luminance)) < 1e-5 * np.nanmax(luminance)
+    planes = np.nanmean(result.rgb.reshape(-1, 3), axis=0)
+    np.testing.assert_allclose(planes / planes[0], COLOURS, rtol=1e-4)
+
+
+def test_the_colours_stay_in_register_on_a_drifting_planet():
+    truth = _colour_planet()
+    frames, shifts = _drifting(truth)
+    result = falsecolor.stack(frames, channel="rgb", keep="50%")
+    kept = [f for f in result.frames if f["kept"]]
+    index = np.array([f["index"] for f in kept])
+    offset = (shifts[index] - np.array([[f["dy"], f["dx"]] for f in kept])).mean(axis=0)
+    inner = (slice(12, -12), slice(12, -12))
+    for plane in range(3):
+        expected = fourier_shift(truth[plane], *offset)
+        error = np.abs(result.rgb[..., plane] - expected)[inner]
+        assert np.nanmedian(error) < 0.01 * truth[plane].max(), plane
+        assert np.nanmax(error) < 0.05 * truth[plane].max(), plane
+    swapped = np.abs(result.rgb[..., 0] - fourier_shift(truth[2], *offset))[inner]
+    assert np.nanmax(swapped) > 0.3 * truth[0].max()  # the test can tell the planes apart
+
+
+def test_threads_give_the_same_colour_stack():
+    frames, _ = _drifting(_colour_planet(), n=30)
+    one = falsecolor.stack(frames, channel="rgb", keep="50%", workers=1, chunk=4)
+    two = falsecolor.stack(frames, channel="rgb", keep="50%", workers=2, chunk=4)
+    assert np.array_equal(one.rgb, two.rgb, equal_nan=True)
+
+
+def test_colour_darks_per_plane_and_a_single_plane_dark_on_every_plane():
+    frames, _ = _drifting(_colour_planet(), n=16)
+    clean = falsecolor.stack(frames, channel="rgb", keep="50%")
+    rng = np.random.default_rng(1)
+    colour_dark = rng.uniform(0, 50, (96, 96, 3)).astype(np.float32) + np.float32([80, 40, 10])
+    darkened = falsecolor.stack(frames + colour_dark, channel="rgb", keep="50%", dark=colour_dark[None])
+    np.testing.assert_allclose(darkened.rgb, clean.rgb, atol=1e-2, equal_nan=True)
+    mono_dark = rng.uniform(0, 50, (96, 96)).astype(np.float32)
+    darkened = falsecolor.stack(frames + mono_dark[..., None], channel="rgb", keep="50%", dark=mono_dark)
+    np.testing.assert_allclose(darkened.rgb, clean.rgb, atol=1e-2, equal_nan=True)
+
+
+def test_colour_flats_keep_the_camera_colour_balance():
+    frames, _ = _drifting(_colour_planet(), n=16, noise=0.5)
+    clean = falsecolor.stack(frames, channel="rgb", keep="50%")
+    y, x = np.mgrid[0:96, 0:96]
+    vignette = (1 - 0.2 * ((y - 48) ** 2 + (x - 48) ** 2) / 48**2).astype(np.float32)
+    flat = np.stack([vignette * g for g in (2.0, 1.0, 0.5)], axis=-1)  # per-colour gains as well
+    flattened = falsecolor.stack(frames * vignette[..., None], channel="rgb", keep="50%", flat=flat)
+    ratio = flattened.rgb / clean.rgb
+    disc = clean.data > 0.5 * np.nanmax(clean.data)
+    for plane in range(3):  # each plane divided by its flat normalised to its own median: one scale
+        values = ratio[..., plane][disc]
+        assert np.nanstd(values) < 0.01 * np.nanmedian(values)
+
+
+def test_single_plane_frames_are_refused_or_left_out(tmp_path):
+    mono = synthetic_frames(12, (64, 64), seed=2).frames
+    with pytest.raises(InputError, match="stacks colour frames"):
+        falsecolor.stack(mono, channel="rgb")
+    truth = _colour_planet((64, 64)) / 4
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    frames, _ = _drifting(truth, n=8, noise=1.0)
+    for k, frame in enumerate(frames):
+        Image.fromarray(np.clip(frame[::-1], 0, 255).astype(np.uint8)).save(folder / f"{k}.png")
+    Image.fromarray(np.clip(frames[0, ::-1, :, 1], 0, 255).astype(np.uint8)).save(folder / "8.png")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        result = falsecolor.stack(str(folder), channel="rgb", keep="100%")
+    grey = [f for f in result.frames if f["name"] == "8.png"]
+    assert grey and grey[0]["status"] == "a single-plane frame in a colour stack"
+    assert result.summary["kept"] == 8
+
+
+@pytest.mark.parametrize(
+    "options, pattern",
+    [
+        ({"method": "median"}, r"method='weighted' or method='mean'"),
+        ({"align": "local"}, r"align='global' or align='none'"),
+        ({"drizzle": 2}, r"does not drizzle"),
+    ],
+)
+def test_what_a_colour_stack_does_not_do_is_refused_with_the_fix(options, pattern):
+    with pytest.raises(InputError, match=pattern):
+        falsecolor.stack(_proportional(12), channel="rgb", **options)
+
+
+def test_cli_colour_stack_writes_a_cube_and_a_colour_preview(tmp_path, capsys):
+    frames, _ = _drifting(_colour_planet(), n=12)
+    path = tmp_path / "colour.fits"
+    fits.PrimaryHDU(frames[..., 0]).writeto(path)  # a FITS cube is single-plane: colour comes from PNG
+    folder = tmp_path / "png"
+    folder.mkdir()
+    for k, frame in enumerate(frames):
+        Image.fromarray(np.clip(frame[::-1] / 4, 0, 255).astype(np.uint8)).save(folder / f"f{k}.png")
+    out, look = tmp_path / "s.fits", tmp_path / "s.png"
+    assert _cli(["stack", folder, "-o", out, "--channel", "rgb", "--preview", look, "--keep", "50%"]) == 0
+    assert "red, green and blue planes" in capsys.readouterr().out
+    with fits.open(out) as hdul:
+        assert hdul[0].data.shape == (3, 96, 96) and hdul[0].header["CHANNEL"] == "rgb"
+        assert hdul["COVERAGE"].data.shape == (96, 96)
+        cube = hdul[0].data
+    assert _cli(["render", "--help"]) == 0 and "--plane" in capsys.readouterr().out
+    decoded = np.asarray(Image.open(look))
+    assert decoded.shape == (96, 96, 3) and decoded.dtype == np.uint8
+    disc = np.isfinite(cube[1]) & (cube[1] > 0.5 * np.nanmax(cube[1]))
+    red, blue = decoded[..., 0][disc[::-1]].mean(), decoded[..., 2][disc[::-1]].mean()
+    assert red > 1.5 * blue  # the planet is red: the preview shows it in colour, top row first
+    code = _cli(["stack", path, "-o", tmp_path / "m.fits", "--channel", "rgb"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "stacks colour frames" in err
+    assert not (tmp_path / "m.fits").exists()
+
+
+def test_preview_is_grey_top_row_first_and_a_wrong_suffix_is_refused_before_work(tmp_path, capsys):
+    lucky = synthetic_frames(20, (64, 80), seed=5)
+    result = falsecolor.stack(lucky.frames, keep="50%")
+    written = write_stack(result, tmp_path / "s.fits", preview_to=tmp_path / "s.png")
+    decoded = np.asarray(Image.open(io.BytesIO((tmp_path / "s.png").read_bytes())))
+    assert len(written) == 2 and decoded.shape == (64, 80) and decoded.dtype == np.uint8
+    data = np.nan_to_num(result.data[::-1], nan=0.0)
+    assert np.corrcoef(decoded.ravel(), data.ravel())[0, 1] > 0.95
+    assert decoded.max() == 255 and decoded.min() == 0
+    path = tmp_path / "frames.fits"
+    fits.PrimaryHDU(lucky.frames).writeto(path)
+    code = _cli(["stack", path, "-o", tmp_path / "t.fits", "--preview", tmp_path / "t.jpg"])
+    err = capsys.readouterr().err
+    assert code == 2 and re.fullmatch(r"falsecolor: error: --preview .*name it \.png\n", err)
+    assert not (tmp_path / "t.fits").exists()
+
+
+def test_a_cluster_gives_the_same_colour_stack(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    from falsecolor.bands import write_ser
+
+    frames, _ = _drifting(_colour_planet(), n=20)
+    stored = np.clip(frames[:, ::-1] * 20, 0, 65_535).astype(np.uint16)  # SER stores the top row first
+    path = write_ser(tmp_path / "colour.ser", stored, colour="rgb")
+    local = falsecolor.stack(str(path), channel="rgb", keep="50%", chunk=4)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        remote = falsecolor.stack(str(path), channel="rgb", keep="50%", chunk=4, scheduler=cluster)
+    assert np.array_equal(remote.rgb, local.rgb, equal_nan=True)
+    assert np.nanmean(local.rgb[..., 0]) > 1.5 * np.nanmean(local.rgb[..., 2])  # SER colour order kept

@@ -120,7 +120,7 @@ class FrameSource:
         single-plane frame among colour ones)."""
         reason = self._read(index, out, self._convert_rgb)
         if reason is None and luminance is not None:
-            np.einsum("c,cyx->yx", _LUMINANCE, out, out=luminance)
+            _luminance(out, luminance)
         return reason
 
     def _read(self, index: int, out: np.ndarray, convert) -> str | None:
@@ -192,9 +192,11 @@ class FrameSource:
             stored = np.where(stored == segment.blank, np.nan, stored)
         if segment.bayer is not None:  # in stored row order: the pattern is that of stored [0, 0]
             stored = demosaic(stored, segment.bayer)
+        stored = stored[::-1] if segment.flip else stored
         if stored.ndim == 3:
-            stored = _one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel)
-        np.copyto(out, stored[::-1] if segment.flip else stored, casting="unsafe")
+            _one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel, out)
+        else:
+            np.copyto(out, stored, casting="unsafe")
         if segment.scale != 1.0:
             out *= np.float32(segment.scale)
         if segment.zero != 0.0:
@@ -251,13 +253,24 @@ class FrameSource:
         self._cache.clear()
 
 
-def _one_channel(rgb: np.ndarray, colour: str, channel: str) -> np.ndarray:
-    rgb = rgb[..., :3]
-    if colour == "bgr":
-        rgb = rgb[..., ::-1]
+def _one_channel(stored: np.ndarray, colour: str, channel: str, out: np.ndarray) -> None:
+    """One channel (or the luminance) of a colour frame ``(ny, nx, 3|4)`` into ``out``."""
+    planes = [stored[..., k] for k in ((2, 1, 0) if colour == "bgr" else (0, 1, 2))]
     if channel in ("luminance", "rgb"):
-        return rgb.astype(np.float32) @ _LUMINANCE
-    return rgb[..., CHANNELS.index(channel) - 1]
+        _luminance(planes, out)
+    else:
+        np.copyto(out, planes[CHANNELS.index(channel) - 1], casting="unsafe")
+
+
+def _luminance(planes, out: np.ndarray) -> None:
+    """The Rec. 709 luminance of red, green and blue planes into ``out`` (float32), a plane at a time
+    straight from the stored type: twice as fast as a float copy of the frame and a product with the
+    weights."""
+    scratch = np.empty_like(out)
+    np.multiply(planes[0], _LUMINANCE[0], out=out, dtype=np.float32, casting="unsafe")
+    for plane, weight in zip(planes[1:], _LUMINANCE[1:], strict=True):
+        np.multiply(plane, weight, out=scratch, dtype=np.float32, casting="unsafe")
+        out += scratch
 
 
 def open_frames(

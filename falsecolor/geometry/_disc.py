@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from .._blocks import subsample
+from .._lazy import lazy
+
+ndimage = lazy("scipy.ndimage")  # a disc with its FC_* cards, the demo's, needs none of it
 
 __all__ = ["DISC_FRACTION", "disc_threshold", "on_disc_mask", "sky_level"]
 

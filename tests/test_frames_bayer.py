@@ -203,3 +203,24 @@ def test_cli_colour_stack_of_a_mosaic_matches_every_colour_of_the_truth(tmp_path
         inner = np.isfinite(cube[plane])
         inner[:4], inner[-4:], inner[:, :4], inner[:, -4:] = False, False, False, False
         assert np.median(np.abs(cube[plane] - truth)[inner]) / truth.max() < 0.01, plane
+
+
+def test_a_raw_flat_is_demosaiced_like_the_frames_it_flattens(tmp_path):
+    rgb = planet()
+    gains = mosaic(np.ones_like(rgb) * np.array([0.7, 1.0, 1.3]), "RGGB")  # a sensor's colour response
+    noise = np.random.default_rng(4).normal(0, 5, (8, *rgb.shape[:2]))
+    raw = mosaic(rgb, "RGGB")[None] * gains + noise
+    frames = write_ser(tmp_path / "m.ser", raw)  # mono headers: the pattern comes from --bayer
+    flat = write_ser(tmp_path / "flat.ser", 20_000 * gains[None])  # taken as the frames are, mono header
+    plain, flattened = tmp_path / "plain.fits", tmp_path / "flat_applied.fits"
+    common = ["--bayer", "RGGB", "--channel", "rgb", "--keep", "100%", "--align", "none", "-q"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["stack", str(frames), "-o", str(plain), *common]) == 0
+        assert main(["stack", str(frames), "-o", str(flattened), "--flat", str(flat), *common]) == 0
+    ratio = fits.getdata(flattened) / fits.getdata(plain)
+    disc = fits.getdata(plain)[1] > 0.3 * np.nanmax(fits.getdata(plain)[1])
+    disc[:4], disc[-4:], disc[:, :4], disc[:, -4:] = False, False, False, False
+    for plane in range(3):  # no 2 x 2 pattern of the raw flat in any colour
+        values = ratio[plane][disc]
+        assert np.nanstd(values) < 0.01 * np.nanmedian(values), plane

@@ -112,16 +112,20 @@ def test_colour_flats_keep_the_camera_colour_balance():
     flattened = falsecolor.stack(frames * vignette[..., None], channel="rgb", keep="50%", flat=flat)
     ratio = flattened.rgb / clean.rgb
     disc = clean.data > 0.5 * np.nanmax(clean.data)
-    for plane in range(3):  # each plane divided by its flat normalised to its own median: one scale
+    scales = []
+    for plane in range(3):  # the vignetting is gone from every plane ...
         values = ratio[..., plane][disc]
         assert np.nanstd(values) < 0.01 * np.nanmedian(values)
+        scales.append(np.nanmedian(values))
+    # ... and the flat's own colour (its gains) is not put into the picture: one scale for all planes
+    np.testing.assert_allclose(np.array(scales) / scales[0], 1.0, rtol=0.01)
 
 
 def test_single_plane_frames_are_refused_or_left_out(tmp_path):
     mono = synthetic_frames(12, (64, 64), seed=2).frames
     with pytest.raises(InputError, match="stacks colour frames"):
         falsecolor.stack(mono, channel="rgb")
-    truth = _colour_planet((64, 64)) / 4
+    truth = _colour_planet((64, 64)) / 6  # under 255: not saturated
     folder = tmp_path / "frames"
     folder.mkdir()
     frames, _ = _drifting(truth, n=8, noise=1.0)
@@ -156,7 +160,7 @@ def test_cli_colour_stack_writes_a_cube_and_a_colour_preview(tmp_path, capsys):
     folder = tmp_path / "png"
     folder.mkdir()
     for k, frame in enumerate(frames):
-        Image.fromarray(np.clip(frame[::-1] / 4, 0, 255).astype(np.uint8)).save(folder / f"f{k}.png")
+        Image.fromarray(np.clip(frame[::-1] / 6, 0, 255).astype(np.uint8)).save(folder / f"f{k}.png")
     out, look = tmp_path / "s.fits", tmp_path / "s.png"
     assert _cli(["stack", folder, "-o", out, "--channel", "rgb", "--preview", look, "--keep", "50%"]) == 0
     assert "red, green and blue planes" in capsys.readouterr().out
@@ -207,3 +211,107 @@ def test_a_cluster_gives_the_same_colour_stack(tmp_path):
         remote = falsecolor.stack(str(path), channel="rgb", keep="50%", chunk=4, scheduler=cluster)
     assert np.array_equal(remote.rgb, local.rgb, equal_nan=True)
     assert np.nanmean(local.rgb[..., 0]) > 1.5 * np.nanmean(local.rgb[..., 2])  # SER colour order kept
+
+
+def _ser_pair(tmp_path, frames):
+    """The same colour frames as an RGB SER and as a BGR SER (planes stored in the other order)."""
+    from falsecolor.bands import write_ser
+
+    stored = np.clip(frames[:, ::-1] * 20, 0, 60_000).astype(np.uint16)  # SER stores the top row first
+    rgb = write_ser(tmp_path / "rgb.ser", stored, colour="rgb")
+    bgr = write_ser(tmp_path / "bgr.ser", stored[..., ::-1], colour="bgr")
+    return rgb, bgr
+
+
+def test_a_bgr_ser_stacks_to_the_same_colours_as_an_rgb_one(tmp_path):
+    frames, _ = _drifting(_colour_planet(), n=10)
+    rgb, bgr = _ser_pair(tmp_path, frames)
+    one = falsecolor.stack(str(rgb), channel="rgb", keep="100%")
+    two = falsecolor.stack(str(bgr), channel="rgb", keep="100%")
+    assert np.array_equal(one.rgb, two.rgb, equal_nan=True)
+    assert np.nanmean(one.rgb[..., 0]) > 1.5 * np.nanmean(one.rgb[..., 2])
+
+
+def test_an_opened_source_keeps_its_channel_and_a_different_one_is_refused(tmp_path):
+    from falsecolor.bands import open_frames
+
+    frames, _ = _drifting(_colour_planet(), n=10)
+    path, _ = _ser_pair(tmp_path, frames)
+    result = falsecolor.stack(open_frames(str(path), channel="rgb"), keep="100%")
+    assert result.rgb is not None and result.options.channel == "rgb"
+    with pytest.raises(InputError, match="opened as luminance"):
+        falsecolor.stack(open_frames(str(path)), channel="rgb")
+
+
+def test_a_colour_clipped_in_one_plane_is_saturated_whatever_the_luminance(tmp_path):
+    from falsecolor.bands import write_ser
+
+    frames, _ = _drifting(_colour_planet() / 4, n=12, noise=1.0)
+    clipped = np.clip(frames, 0, 255).round().astype(np.uint8)
+    clipped[..., 0] = np.where(frames[..., 0] > 120, np.uint8(255), clipped[..., 0])  # red burnt out
+    luminance = clipped.astype(np.float32) @ np.float32([0.2126, 0.7152, 0.0722])
+    assert (clipped[..., 0] == 255).mean() > 0.01 and luminance.max() < 250
+    path = write_ser(tmp_path / "burnt.ser", clipped, colour="rgb")
+    for channel in ("rgb", "luminance", "red"):
+        with pytest.raises(InputError, match="12 saturated"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each frame is also warned about
+            falsecolor.stack(str(path), channel=channel)
+    assert falsecolor.stack(str(path), channel="green").summary["usable"] == 12
+
+
+def test_a_hot_pixel_of_one_colour_is_repaired_in_that_plane():
+    frames, _ = _drifting(_colour_planet(), n=16, noise=1.0)
+    hot = frames.copy()
+    hot[:, 70, 20, 2] += 400  # a hot blue pixel: a seventh of that in luminance
+    clean = falsecolor.stack(frames, channel="rgb", keep="50%", align="none")
+    repaired = falsecolor.stack(hot, channel="rgb", keep="50%", align="none")
+    assert abs(repaired.rgb[70, 20, 2] - clean.rgb[70, 20, 2]) < 10  # not +400
+
+
+def test_single_colour_stacks_take_the_same_colour_of_a_colour_dark():
+    frames, _ = _drifting(_colour_planet(), n=10)
+    dark = np.zeros((96, 96, 3), np.float32) + np.float32([90, 50, 10])
+    for plane, channel in enumerate(("red", "green", "blue")):
+        clean = falsecolor.stack(frames, channel=channel, keep="100%")
+        darkened = falsecolor.stack(frames + dark, channel=channel, keep="100%", dark=dark)
+        np.testing.assert_allclose(darkened.data, clean.data, atol=1e-2, equal_nan=True), plane
+
+
+def test_ambiguous_or_mixed_calibration_frames_are_refused_with_one_line(tmp_path, capsys):
+    frames, _ = _drifting(_colour_planet() / 6, n=8, noise=1.0)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for k, frame in enumerate(frames):
+        Image.fromarray(np.clip(frame[::-1], 0, 255).astype(np.uint8)).save(folder / f"{k}.png")
+    cube = tmp_path / "dark_cube.fits"
+    fits.PrimaryHDU(np.zeros((3, 96, 96), np.float32)).writeto(cube)
+    mono, colour = tmp_path / "mono.png", tmp_path / "colour.png"
+    Image.fromarray(np.full((96, 96), 3, np.uint8)).save(mono)
+    Image.fromarray(np.full((96, 96, 3), 3, np.uint8)).save(colour)
+    stacked = tmp_path / "stacked.fits"
+    assert _cli(["stack", folder, "-o", stacked, "--channel", "rgb", "-q"]) == 0
+    cases = [
+        (["--dark", cube], "three single planes"),
+        (["--dark", mono, "--dark", colour], "mix colour and single-plane"),
+        (["--flat", stacked], "colour stack's cube"),
+    ]
+    for extra, pattern in cases:
+        out = tmp_path / "o.fits"
+        code = _cli(["stack", folder, "-o", out, "--channel", "rgb", *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and pattern in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_grey_and_alpha_images_are_single_plane(tmp_path):
+    from falsecolor.bands import open_frames
+
+    grey = np.random.default_rng(0).integers(0, 200, (32, 40), dtype=np.uint8)
+    alpha = np.full_like(grey, 255)
+    Image.fromarray(np.stack([grey, alpha], axis=-1), mode="LA").save(tmp_path / "la.png")
+    source = open_frames(str(tmp_path / "la.png"))
+    out = np.empty(source.shape, np.float32)
+    assert not source.is_colour(0) and source.read(0, out) is None
+    np.testing.assert_array_equal(out, grey[::-1])
+    with pytest.raises(InputError, match="read as one plane"):
+        open_frames(str(tmp_path / "la.png"), channel="rgb")

@@ -65,7 +65,7 @@ def read_image(path: str, page: int = 0) -> np.ndarray:
         data = tifffile.imread(path, key=page)
         if data.ndim == 3 and data.shape[0] in (3, 4) and data.shape[-1] not in (3, 4):
             data = np.moveaxis(data, 0, -1)  # planar RGB
-        return data
+        return data[..., 0] if data.ndim == 3 and data.shape[-1] == 2 else data  # grey and alpha: grey
     from PIL import Image
 
     with warnings.catch_warnings(), _no_bombs():
@@ -76,7 +76,9 @@ def read_image(path: str, page: int = 0) -> np.ndarray:
             img: Image.Image = opened
             if img.mode == "P":
                 img = img.convert("RGBA")
-            elif img.mode in ("LA", "CMYK", "YCbCr", "HSV"):
+            elif img.mode in ("LA", "La"):
+                img = img.convert("L")  # grey and alpha: one plane
+            elif img.mode in ("CMYK", "YCbCr", "HSV"):
                 img = img.convert("RGB")
             return np.asarray(img)
 
@@ -92,6 +94,8 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None, int]:
             shape, dtype, pages = page.shape, page.dtype, len(tif.pages)
         if len(shape) == 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
             shape = (*shape[1:], shape[0])
+        if len(shape) == 3 and shape[-1] == 2:
+            shape = shape[:2]  # grey and alpha: one plane
         pixels = int(np.prod(shape[:2]))
         if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:  # the same limit as other images
             raise ValueError(f"image too large to be a frame ({pixels} pixels in {Path(path).name})")
@@ -101,7 +105,7 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None, int]:
     with warnings.catch_warnings(), _no_bombs():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as img:
-            bands, (width, height) = len(img.getbands()), img.size
+            bands, (width, height) = len(img.getbands()) - (img.mode in ("LA", "La")), img.size
             sixteen = img.mode.startswith("I;16") or img.mode == "I"
             pages = int(getattr(img, "n_frames", 1))  # an animated PNG or GIF: every frame
     shape = (height, width) if bands == 1 else (height, width, 3)

@@ -70,6 +70,7 @@ class FrameSource:
     header: fits.Header = field(default_factory=fits.Header, repr=False)
     problems: dict[int, str] = field(default_factory=dict, repr=False)
     unit: str | None = None
+    bayer: str = "auto"  # how mosaics were chosen (open_frames): calibration frames are read alike
     _starts: np.ndarray = field(init=False, repr=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False)
 
@@ -105,6 +106,11 @@ class FrameSource:
         """The stored value meaning "saturated" (the integer maximum), if any."""
         return self._locate(index)[0].saturation
 
+    def is_colour(self, index: int) -> bool:
+        """Whether frame ``index`` is in colour (red, green and blue, or a mosaic demosaiced)."""
+        segment = self._locate(index)[0]
+        return segment.colour != "mono" or segment.bayer is not None
+
     def read(self, index: int, out: np.ndarray) -> str | None:
         """Read frame ``index`` into ``out`` (float32, ``shape``).
 
@@ -118,6 +124,8 @@ class FrameSource:
         planes first as FITS stores colour), a mosaic demosaiced, and their luminance into
         ``luminance`` if given (one decode for both); a reason, as :meth:`read`, when it cannot (a
         single-plane frame among colour ones)."""
+        if index not in self.problems and not self.is_colour(index):
+            return "a single-plane frame among colour ones"
         reason = self._read(index, out, self._convert_rgb)
         if reason is None and luminance is not None:
             _luminance(out, luminance)
@@ -207,8 +215,7 @@ class FrameSource:
             stored = np.where(stored == segment.blank, np.nan, stored)
         if segment.bayer is not None:
             stored = demosaic(stored, segment.bayer)
-        if stored.ndim != 3:
-            raise ValueError("a single-plane frame among colour ones")
+        assert stored.ndim == 3, "read_rgb reads colour frames only"
         rgb = stored[..., :3][..., ::-1] if segment.colour == "bgr" and segment.bayer is None else stored
         for plane in range(3):
             np.copyto(out[plane], rgb[::-1, :, plane] if segment.flip else rgb[:, :, plane], casting="unsafe")
@@ -339,7 +346,9 @@ def open_frames(
         )
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return _assemble(resolve_bayer(segments, bayer), header or fits.Header(), channel)
+    source = _assemble(resolve_bayer(segments, bayer), header or fits.Header(), channel)
+    source.bayer = bayer
+    return source
 
 
 def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> FrameSource:
@@ -378,5 +387,6 @@ def _colour_only(segments: list[Segment], problems: dict[int, str]) -> None:
     if not colour:
         raise InputError(
             f"{option('channel', 'rgb')} stacks colour frames (RGB images, colour SER or video, Bayer "
-            f"mosaics): these have one plane; drop it, or name their mosaic pattern with {option('bayer')}"
+            f"mosaics demosaiced): these are read as one plane; drop it, or, if they are a colour "
+            f"sensor's mosaics, name the pattern with {option('bayer', 'RGGB')} (or GRBG, GBRG, BGGR)"
         )

@@ -79,8 +79,8 @@ def add_stack(commands, common) -> None:
     stack.add_argument(
         "--preview",
         metavar="LOOK.png",
-        help="a quick look of the stack (grey, or colour with --channel rgb; linear over 0.5-99.9 %% "
-        "of its values)",
+        help="a quick look of the stack (grey, or colour with --channel rgb; linear from the sky, "
+        "0.5 %% of its values, to its maximum)",
     )
     group = stack.add_argument_group("steps")
     group.add_argument(

@@ -11,7 +11,7 @@ from .._messages import option
 from ..bands import FrameSource, open_frames
 from ..exceptions import InputError
 
-__all__ = ["Calibration", "calibration", "find_bad_pixels", "master_frame"]
+__all__ = ["Calibration", "bad_pixels", "calibration", "find_bad_pixels", "master_frame"]
 
 
 @dataclass
@@ -46,7 +46,28 @@ class Calibration:
         )
 
 
-def _bad_pixels(mean: np.ndarray) -> np.ndarray:
+def _check_kind(frames: FrameSource, what: str, planes: bool) -> None:
+    """Calibration frames a stack cannot apply unambiguously: a colour stack's own output, a mix of
+    colour and single-plane frames for a colour stack, or three single planes that may be colours."""
+    if str(frames.header.get("CHANNEL", "")).strip().lower() == "rgb":
+        raise InputError(
+            f"the {what} is a colour stack's cube of red, green and blue planes: save it as an RGB "
+            f"TIFF, or give the {what} frames themselves"
+        )
+    if not planes:
+        return
+    colour = {frames.is_colour(i) for i in range(len(frames))}
+    if len(colour) > 1:
+        raise InputError(f"the {what} frames mix colour and single-plane ones: give one kind")
+    if colour == {False} and len(frames) == 3 and len(frames.segments) == 1:
+        raise InputError(
+            f"the {what} is three single planes (red, green and blue, or three {what} frames?): for "
+            f"a colour stack give colour {what} frames (RGB images, colour SER, an (ny, nx, 3) array) "
+            "or one plane per file"
+        )
+
+
+def bad_pixels(mean: np.ndarray) -> np.ndarray:
     """Hot and dead pixels: far from their 3x3 median in the unregistered mean of the best frames."""
     median = ndimage.median_filter(mean, 3, mode="nearest")
     difference = mean - median
@@ -54,9 +75,10 @@ def _bad_pixels(mean: np.ndarray) -> np.ndarray:
     return np.abs(difference) > np.maximum(10 * noise, 0.5 * np.abs(median)) + 1e-12
 
 
-def find_bad_pixels(mean: np.ndarray, calibration: Calibration) -> None:
-    """Find the hot and dead pixels on ``mean`` and plan their repair from their good neighbours."""
-    bad = _bad_pixels(mean)
+def find_bad_pixels(mean: np.ndarray, calibration: Calibration, also: np.ndarray | None = None) -> None:
+    """Find the hot and dead pixels on ``mean`` (and those of the mask ``also``) and plan their repair
+    from their good neighbours."""
+    bad = bad_pixels(mean) if also is None else bad_pixels(mean) | also
     ny, nx = bad.shape
     ys, xs = np.nonzero(bad)
     neighbours = np.zeros((len(ys), 4), np.intp)
@@ -73,16 +95,16 @@ def find_bad_pixels(mean: np.ndarray, calibration: Calibration) -> None:
     calibration.neighbour_weights = weights.astype(np.float32)
 
 
-def calibration(dark, flat, shape: tuple[int, int], *, planes: bool = False) -> Calibration:
-    """Master dark and flat (the flat less the dark, normalised to its median) of frames of
-    ``shape``; with ``planes``, of a colour stack's planes (each normalised to its own median: the
-    colour balance stays the camera's), from colour calibration frames, or single-plane ones
-    applied to every plane."""
+def calibration(dark, flat, like: FrameSource, *, planes: bool = False) -> Calibration:
+    """Master dark and flat (the flat less the dark, normalised to its median) for the frames of
+    ``like``, read as they are (the same channel, mosaics demosaiced alike); with ``planes``, of a
+    colour stack's planes (each normalised to its own median: the colour balance stays the
+    camera's), from colour calibration frames, or single-plane ones applied to every plane."""
     result = Calibration()
     if dark is not None:
-        result.dark = master_frame(dark, shape, "dark", planes=planes)
+        result.dark = master_frame(dark, like, "dark", planes=planes)
     if flat is not None:
-        master = master_frame(flat, shape, "flat", planes=planes)
+        master = master_frame(flat, like, "flat", planes=planes)
         if result.dark is not None:
             master = master - result.dark
         level = np.median(master, axis=(-2, -1), keepdims=True)
@@ -93,17 +115,20 @@ def calibration(dark, flat, shape: tuple[int, int], *, planes: bool = False) -> 
     return result
 
 
-def master_frame(inputs, shape: tuple[int, int], what: str, *, planes: bool = False) -> np.ndarray:
-    """Mean of calibration frames (a path, list of paths or an array); with ``planes``, of their
-    colour planes ``(3, ny, nx)`` when they are in colour."""
+def master_frame(inputs, like: FrameSource, what: str, *, planes: bool = False) -> np.ndarray:
+    """Mean of calibration frames (a path, list of paths or an array) read as the frames of ``like``
+    are; with ``planes``, of their colour planes ``(3, ny, nx)`` when they are in colour."""
+    shape = like.shape
+    channel = like.channel if like.channel in ("red", "green", "blue") else "luminance"
     if isinstance(inputs, np.ndarray):
         single = inputs.ndim == 2 or (inputs.ndim == 3 and inputs.shape[-1] in (3, 4))  # one colour frame
-        frames = FrameSource.from_array(inputs[None] if single else inputs)
+        frames = FrameSource.from_array(inputs[None] if single else inputs, channel=channel)
     else:
-        frames = open_frames(inputs)
+        frames = open_frames(inputs, channel=channel, bayer=like.bayer)
     if frames.shape != shape:
         raise InputError(f"the {what} frames are {frames.shape}, the frames {shape}: they must match")
-    colour = planes and any(s.colour != "mono" or s.bayer is not None for s in frames.segments)
+    _check_kind(frames, what, planes)
+    colour = planes and frames.is_colour(0)
     read = frames.read_rgb if colour else frames.read
     buffer = np.empty((3, *shape) if colour else shape, np.float32)
     total = np.zeros(buffer.shape, np.float64)

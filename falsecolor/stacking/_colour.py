@@ -15,9 +15,10 @@ import scipy.fft
 from .. import lucky
 from .._messages import option
 from ..exceptions import InputError
+from ._calibration import Calibration, bad_pixels
 from ._chop import ChoppedSource
 
-__all__ = ["PLANES", "PlaneSums", "check_colour", "colour_hdu"]
+__all__ = ["PLANES", "PlaneSums", "check_colour", "colour_bad_pixels", "colour_hdu"]
 
 #: The planes of a colour stack, in the order of its FITS cube and of the last axis of ``Stacked.rgb``.
 PLANES = ("red", "green", "blue")
@@ -41,6 +42,8 @@ def check_colour(options, source=None) -> None:
         raise InputError(
             f"{option('channel', 'rgb')} does not drizzle: drop {option('drizzle', options.drizzle)}"
         )
+    if options.local_selection:
+        raise InputError(f"{option('channel', 'rgb')} selects whole frames: drop {option('local-selection')}")
     if isinstance(source, ChoppedSource):
         raise InputError(
             f"chopped bursts are single-plane thermal frames: drop {option('channel', 'rgb')} "
@@ -76,6 +79,19 @@ class PlaneSums:
         rgb = np.stack([total.result() for total in self.planes], axis=-1)
         rgb[missing] = np.nan
         return rgb
+
+
+def colour_bad_pixels(source, calibration: Calibration, best) -> np.ndarray:
+    """The hot and dead pixels of any colour (a hot blue pixel is a seventh of one in luminance): on
+    each calibrated plane of the unregistered mean of the best frames."""
+    planes = np.empty((3, *source.shape), np.float32)
+    total = np.zeros(planes.shape)
+    for index in best:
+        source.read_rgb(int(index), planes)
+        calibration.apply(planes)
+        total += planes
+    mean = total / max(1, len(best))
+    return bad_pixels(mean[0]) | bad_pixels(mean[1]) | bad_pixels(mean[2])
 
 
 def colour_hdu(hdu, rgb: np.ndarray):

@@ -17,6 +17,7 @@ import scipy.fft
 
 from .. import lucky
 from ._calibration import find_bad_pixels
+from ._colour import colour_bad_pixels
 from ._registration import Registered, displacement, register
 
 __all__ = ["Reference", "build_reference"]
@@ -49,7 +50,8 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
     for k, index in enumerate(best):
         source.read(int(index), frames[k])
         ctx.calibration.apply(frames[k])
-    find_bad_pixels(frames.mean(axis=0), ctx.calibration)
+    colour = None if ctx.colour is None else colour_bad_pixels(ctx.source, ctx.colour, best)
+    find_bad_pixels(frames.mean(axis=0), ctx.calibration, colour)
     if ctx.colour is not None:
         ctx.colour.repair_as(ctx.calibration)
     for k in range(len(frames)):

@@ -1,20 +1,44 @@
-"""Where a frame's sharpness is measured: around the disc, following the planet as it drifts."""
+"""The frames as a source, and where their sharpness is measured: around the disc, following the
+planet as it drifts."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
 from .._messages import option
-from ..bands import FrameSource
+from ..bands import FrameSource, open_frames
 from ..exceptions import InputError
 from ._calibration import Calibration
 
-__all__ = ["first_frame", "quality_region", "tracked_region"]
+__all__ = ["first_frame", "frame_source", "quality_region", "tracked_region"]
 
 Region = tuple[slice, slice]
+#: The smallest frame side that can be measured and registered.
+MIN_FRAME = 8
+
+
+def frame_source(frames, channel: str) -> FrameSource:
+    """The frames as a source, read as ``channel``; refused when too small to stack."""
+    if isinstance(frames, FrameSource):
+        source = frames
+        if source.channel != channel:
+            raise InputError(
+                f"the frames were opened as {source.channel}: open them with channel={channel!r}"
+            )
+    elif isinstance(frames, np.ndarray):
+        source = FrameSource.from_array(frames, channel=channel)
+    else:
+        source = open_frames(frames if isinstance(frames, str | Path) else list(frames), channel=channel)
+    ny, nx = source.shape
+    if min(ny, nx) < MIN_FRAME:
+        raise InputError(
+            f"the frames are {nx} x {ny} pixels: too small to stack (at least {MIN_FRAME} x {MIN_FRAME})"
+        )
+    return source
 
 
 def quality_region(options, source: FrameSource, first: np.ndarray | None) -> Region:

@@ -16,22 +16,26 @@ from ._stack import Stacked
 
 __all__ = ["preview", "quality_plot", "write_stack"]
 
-#: The quick look maps these percentiles of the stacked values (all planes together) to black and white.
-PREVIEW_RANGE = (0.5, 99.9)
+#: The quick look maps this percentile of the stacked values (all planes together), the sky, to black,
+#: and their maximum, the planet's brightest (hot pixels were repaired), to white.
+PREVIEW_BLACK = 0.5
 
 
 def preview(result: Stacked) -> bytes:
     """PNG quick look of the stack, top row first: grey, or a colour stack in colour (one linear
-    stretch for the three planes, so the camera's colour balance shows), NaN black. A look, not
-    data: the FITS holds the values."""
+    stretch for the three planes, so the camera's colour balance shows), NaN black; a constant
+    image is mid-grey. A look, not data: the FITS holds the values."""
     from PIL import Image
 
     image = result.data if result.rgb is None else result.rgb
     finite = image[np.isfinite(image)]
     if not finite.size:
         raise OutputError("the stack has no finite pixel to preview: see its report")
-    low, high = np.percentile(finite, PREVIEW_RANGE)
-    scaled = np.clip((image[::-1] - low) / max(high - low, np.finfo(np.float32).tiny), 0, 1)
+    low, high = float(np.percentile(finite, PREVIEW_BLACK)), float(finite.max())
+    if high > low:
+        scaled = np.clip((image[::-1] - low) / (high - low), 0, 1)
+    else:
+        scaled = np.where(np.isfinite(image[::-1]), 0.5, np.nan)
     pixels = np.round(255 * np.nan_to_num(scaled, nan=0.0)).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")

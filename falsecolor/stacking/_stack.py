@@ -27,14 +27,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import lucky
-from ..bands import Band, FrameSource, open_frames
+from ..bands import Band, FrameSource
 from ..exceptions import InputError
 from ._calibration import calibration as master_calibration
 from ._chop import chop_frames, mask_negative_beam, record_chop
 from ._colour import check_colour, colour_hdu
 from ._finish import finish, fitted_boxes, quality_weights, warn_left_out, warn_rejected
 from ._reference import build_reference
-from ._region import first_frame, quality_region
+from ._region import first_frame, frame_source, quality_region
 from ._registration import planet_samples
 from ._result import reason_summary, stack_result
 from ._runner import Runner
@@ -45,8 +45,6 @@ __all__ = ["StackOptions", "Stacked", "stack"]
 Progress = Callable[[int, int, str], None]
 #: The default keep (``keep=None``): this fraction, but at least this many frames when there are.
 DEFAULT_KEEP, DEFAULT_KEEP_AT_LEAST = "10%", 10
-#: The smallest frame side that can be measured and registered.
-MIN_FRAME = 8
 
 
 @dataclass
@@ -136,7 +134,7 @@ def stack(
     region: tuple[int, int, int, int] | None = None,
     dark: Any = None,
     flat: Any = None,
-    channel: str = "luminance",
+    channel: str | None = None,
     reference_frames: int = 16,
     upsample: int = 20,
     workers: int | None = None,
@@ -186,13 +184,15 @@ def stack(
     region : (x0, x1, y0, y1), optional
         Where sharpness is measured; default the bounding box of the disc.
     dark, flat
-        Calibration frames (paths, patterns or arrays); ``(frame - dark) / flat``
-        with the flat normalised to its median.
-    channel : str
+        Calibration frames (paths, patterns or arrays), read as the frames are
+        (the same channel; mosaics demosaiced with the same pattern);
+        ``(frame - dark) / flat`` with the flat normalised to its median.
+    channel : str, optional
         For colour frames: ``'luminance'``, ``'red'``, ``'green'`` or ``'blue'``;
         or ``'rgb'``, frames chosen and registered on their luminance and all
         three colours stacked (:attr:`Stacked.rgb`; ``method`` weighted or
-        mean, ``align`` global or none, no drizzle).
+        mean, ``align`` global or none, no drizzle). By default a
+        :class:`FrameSource`'s own channel, else luminance.
     reference_frames : int
         How many of the best frames make the registration reference.
     upsample : int
@@ -247,7 +247,7 @@ def stack(
         reference_frames,
         upsample,
         region=region,
-        channel=channel,
+        channel=channel or str(getattr(frames, "channel", "luminance")),  # a FrameSource's own by default
         chunk=chunk,
         field=field,
         keep_at_least=DEFAULT_KEEP_AT_LEAST if keep is None else 0,
@@ -255,14 +255,14 @@ def stack(
         chop=chop,
     )
     options.check()
-    source = chop_frames(_source(frames, channel), chop, dark=dark is not None)
+    source = chop_frames(frame_source(frames, options.channel), chop, dark=dark is not None)
     options = fitted_boxes(options, source.shape)
     check_colour(options, source)
-    calibration = master_calibration(dark, flat, source.shape)
+    calibration = master_calibration(dark, flat, source)
     first = first_frame(source, calibration)
     ctx = Context(source, options, calibration, quality_region(options, source, first))
-    if channel == "rgb":
-        ctx.colour = master_calibration(dark, flat, source.shape, planes=True)
+    if options.channel == "rgb":
+        ctx.colour = master_calibration(dark, flat, source, planes=True)
     if first is not None and options.region is None and options.align != "local":
         ctx.region_anchor = lucky.planet_position(first)  # the sharpness region follows the planet
     if options.align == "local":
@@ -302,25 +302,6 @@ def stack(
     record_chop(source, band.header, summary)
     rgb = None if total.colour is None else total.colour.result(np.isnan(image))
     return Stacked(band, records, reference.astype(np.float32), options, summary, coverage, rgb)
-
-
-def _source(frames, channel: str) -> FrameSource:
-    if isinstance(frames, FrameSource):
-        source = frames
-        if channel != "luminance" and source.channel != channel:
-            raise InputError(
-                f"the frames were opened as {source.channel}: open them with channel={channel!r}"
-            )
-    elif isinstance(frames, np.ndarray):
-        source = FrameSource.from_array(frames, channel=channel)
-    else:
-        source = open_frames(frames if isinstance(frames, str | Path) else list(frames), channel=channel)
-    ny, nx = source.shape
-    if min(ny, nx) < MIN_FRAME:
-        raise InputError(
-            f"the frames are {nx} x {ny} pixels: too small to stack (at least {MIN_FRAME} x {MIN_FRAME})"
-        )
-    return source
 
 
 def _measure(runner: Runner, ctx: Context, report: Progress):

@@ -92,13 +92,13 @@ class StackOptions:
             raise InputError(f"{option('drizzle', self.drizzle)}: choose 1 (off), 1.5 or 2")
         if not 8 <= self.box <= 1024:
             raise InputError(f"{option('box', self.box)}: alignment boxes must be 8 to 1024 pixels")
+        check_colour(self)
         if self.local_selection and self.align != "local":
             raise InputError(f"per-region selection needs local alignment: add {option('align', 'local')}")
         if self.chop not in ("auto", "none", "pairs"):
             raise InputError(f"{option('chop', self.chop)}: choose auto, none or pairs")
         if self.clip <= 0:
             raise InputError(f"{option('clip', self.clip)}: the clipping threshold must be positive (sigma)")
-        check_colour(self)
 
 
 @dataclass
@@ -144,14 +144,21 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
     positions = np.full((n, 2), np.nan)
     boxes = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
     reasons: list[str | None] = []
+    # a colour frame measured on its luminance is saturated when any of its colours is
+    planes = np.empty((3, *source.shape), np.float32) if source.channel in ("luminance", "rgb") else None
     for k, index in enumerate(indices):
-        reason = source.read(index, frame)
+        values: np.ndarray = frame
+        if planes is not None and index not in source.problems and source.is_colour(index):
+            values = planes
+            reason = source.read_rgb(index, planes, frame)
+        else:
+            reason = source.read(index, frame)
         if reason is None:
             saturation = source.saturation(index)
             total = float(frame.sum())  # NaN and inf survive the sum: one pass checks every pixel
             if not math.isfinite(total):
                 reason = "NaN or infinite values"
-            elif saturation is not None and np.count_nonzero(frame >= saturation) > 1e-3 * frame.size:
+            elif saturation is not None and np.count_nonzero(values >= saturation) > 1e-3 * frame.size:
                 reason = "saturated (more than 0.1 % of pixels at the maximum)"
         if reason is None:
             ctx.calibration.apply(frame)

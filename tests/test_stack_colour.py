@@ -293,7 +293,7 @@ def test_ambiguous_or_mixed_calibration_frames_are_refused_with_one_line(tmp_pat
     cases = [
         (["--dark", cube], "three single planes"),
         (["--dark", mono, "--dark", colour], "mix colour and single-plane"),
-        (["--flat", stacked], "colour stack's cube"),
+        (["--flat", stacked], "is a colour stack (CHANNEL = 'rgb')"),
     ]
     for extra, pattern in cases:
         out = tmp_path / "o.fits"

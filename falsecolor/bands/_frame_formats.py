@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
+from .._messages import option
 from ..exceptions import FileFormatError, warn
 from . import _fits, _ser
 from ._bayer import fits_bayer
@@ -92,6 +93,12 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None, int]:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             shape, dtype, pages = page.shape, page.dtype, len(tif.pages)
+            kind = tifffile.PHOTOMETRIC(getattr(page, "photometric", 1)).name
+        if kind not in ("MINISBLACK", "RGB"):  # CMYK, palette indices, white-is-zero: not intensities
+            name = {"SEPARATED": "CMYK", "PALETTE": "palette-colour", "MINISWHITE": "white-is-zero"}.get(
+                kind, kind
+            )
+            raise ValueError(f"a {name} TIFF ({Path(path).name}): save the frames as grey or RGB")
         if len(shape) == 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
             shape = (*shape[1:], shape[0])
         if len(shape) == 3 and shape[-1] == 2:
@@ -108,8 +115,21 @@ def image_shape(path: str) -> tuple[tuple[int, ...], float | None, int]:
             bands, (width, height) = len(img.getbands()) - (img.mode in ("LA", "La")), img.size
             sixteen = img.mode.startswith("I;16") or img.mode == "I"
             pages = int(getattr(img, "n_frames", 1))  # an animated PNG or GIF: every frame
+            if img.format == "PNG" and img.mode in ("RGB", "RGBA") and _png_depth(path) == 16:
+                raise ValueError(
+                    f"a 16-bit colour PNG ({Path(path).name}), which Pillow reads as 8-bit: save the "
+                    "frames as 16-bit TIFF or SER"
+                )
+            bands += 2 * (img.mode == "P")  # palette colours are read as RGB(A)
     shape = (height, width) if bands == 1 else (height, width, 3)
     return shape, 65_535.0 if sixteen else 255.0, pages
+
+
+def _png_depth(path: str) -> int:
+    """Bits per sample a PNG stores (its header's bit depth)."""
+    with open(path, "rb") as f:
+        head = f.read(25)
+    return head[24] if len(head) == 25 else 0
 
 
 def _saturation(dtype: np.dtype) -> float | None:
@@ -191,9 +211,15 @@ def fits_segments(path: str) -> tuple[list[Segment], fits.Header]:
         with hdul:
             _fits.scan(hdul, p)
             for index, hdu in enumerate(hdul):
-                if not _fits.has_image(hdu):
-                    continue
+                if not _fits.has_image(hdu) or (index and hdu.header.get("EXTNAME") == "COVERAGE"):
+                    continue  # a stack's coverage map is not a frame
                 header = _fits.readable_header(hdu.header)
+                if str(header.get("CHANNEL", "")).strip().lower() == "rgb":
+                    raise FileFormatError(
+                        f"{p.name} is a colour stack (CHANNEL = 'rgb'), its red, green and blue planes, "
+                        f"not frames: render a plane of it with {option('plane')}, or stack the frames "
+                        "themselves"
+                    )
                 if first is None:
                     first = header
                 naxes = [hdu.header[f"NAXIS{i}"] for i in range(hdu.header["NAXIS"], 0, -1)]

@@ -25,18 +25,20 @@ def _input_files(patterns: list[str]) -> list[str]:
 def run_stack(args: argparse.Namespace) -> int:
     from .. import pipeline
 
+    if args.preview is not None and not args.preview.lower().endswith(".png"):
+        from ..exceptions import OutputError
+
+        raise OutputError(
+            f"--preview {args.preview or 'needs a file name'}: the quick look is a PNG; name it .png"
+        )
     inputs = _input_files(args.frames + (args.dark or []) + (args.flat or []))
     report_plot = args.plot or (os.path.splitext(args.report)[0] + ".png" if args.report else None)
-    outputs = [p for p in (args.output, args.report, report_plot, args.preview) if p]
+    outputs = [p for p in (args.output, args.report, report_plot, args.preview) if p is not None]
     pipeline.check_outputs(outputs, inputs=inputs)
     if not args.output.lower().endswith((".fits", ".fit", ".fts")):
         from ..exceptions import OutputError
 
         raise OutputError(f"-o {args.output}: the stacked band is written as FITS; name it .fits")
-    if args.preview and not args.preview.lower().endswith(".png"):
-        from ..exceptions import OutputError
-
-        raise OutputError(f"--preview {args.preview}: the quick look is a PNG; name it .png")
     frames = args.frames  # a Bayer choice other than the headers' is made where the frames are opened
     if args.bayer != "auto":
         frames = pipeline.open_frames(args.frames, channel=args.channel, bayer=args.bayer)

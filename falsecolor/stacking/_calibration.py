@@ -13,6 +13,13 @@ from ..exceptions import InputError
 
 __all__ = ["Calibration", "bad_pixels", "calibration", "find_bad_pixels", "master_frame"]
 
+#: A flat pixel under this fraction of the flat's median cannot be divided by: it is repaired from its
+#: neighbours as a bad pixel (dust, a dead pixel) ...
+DEAD_FLAT = 0.05
+#: ... unless more than this fraction of the flat is, which is not a flat of these frames.
+MAX_DEAD_FLAT = 0.01
+PLANE_NAMES = ("red", "green", "blue")
+
 
 @dataclass
 class Calibration:
@@ -20,6 +27,7 @@ class Calibration:
 
     dark: np.ndarray | None = None
     flat_inverse: np.ndarray | None = None
+    dead: np.ndarray | None = None  # where the flat is too dark to divide by: repaired as bad pixels
     bad: np.ndarray | None = None  # flat indices of bad pixels
     neighbours: np.ndarray | None = None  # (nbad, 4) flat indices
     neighbour_weights: np.ndarray | None = None  # (nbad, 4)
@@ -47,13 +55,8 @@ class Calibration:
 
 
 def _check_kind(frames: FrameSource, what: str, planes: bool) -> None:
-    """Calibration frames a stack cannot apply unambiguously: a colour stack's own output, a mix of
-    colour and single-plane frames for a colour stack, or three single planes that may be colours."""
-    if str(frames.header.get("CHANNEL", "")).strip().lower() == "rgb":
-        raise InputError(
-            f"the {what} is a colour stack's cube of red, green and blue planes: save it as an RGB "
-            f"TIFF, or give the {what} frames themselves"
-        )
+    """Calibration frames a colour stack cannot apply unambiguously: a mix of colour and single-plane
+    frames, or three single planes that may be colours."""
     if not planes:
         return
     colour = {frames.is_colour(i) for i in range(len(frames))}
@@ -108,10 +111,21 @@ def calibration(dark, flat, like: FrameSource, *, planes: bool = False) -> Calib
         if result.dark is not None:
             master = master - result.dark
         level = np.median(master, axis=(-2, -1), keepdims=True)
-        if not np.all(level > 0):
-            raise InputError(f"the flat frames have no positive level: check {option('flat')}")
-        with np.errstate(divide="ignore"):
-            result.flat_inverse = np.where(master > 0.05 * level, level / master, 0).astype(np.float32)
+        dead = ~(master > DEAD_FLAT * level)  # NaN too
+        if not np.all(level > 0) or dead.mean(axis=(-2, -1)).max() > MAX_DEAD_FLAT:
+            where = (
+                f" in its {PLANE_NAMES[int(np.argmax(dead.mean(axis=(-2, -1))))]} plane"
+                if master.ndim == 3
+                else ""
+            )
+            raise InputError(
+                f"the flat is not above {DEAD_FLAT:.0%} of its median level on "
+                f"{100 * dead.mean(axis=(-2, -1)).max():.1f} % of its pixels{where}: check {option('flat')} "
+                "(a flat of this camera and optics, evenly lit)"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result.flat_inverse = np.where(dead, 0, level / master).astype(np.float32)
+        result.dead = dead.any(axis=0) if dead.ndim == 3 else dead
     return result
 
 
@@ -133,10 +147,12 @@ def master_frame(inputs, like: FrameSource, what: str, *, planes: bool = False) 
     buffer = np.empty((3, *shape) if colour else shape, np.float32)
     total = np.zeros(buffer.shape, np.float64)
     count = 0
+    problem = None
     for i in range(len(frames)):
-        if read(i, buffer) is None and np.isfinite(buffer).all():
+        problem = read(i, buffer) or (None if np.isfinite(buffer).all() else "NaN or infinite values")
+        if problem is None:
             total += buffer
             count += 1
     if not count:
-        raise InputError(f"no usable {what} frame")
+        raise InputError(f"no usable {what} frame ({problem}): check {option(what)}")
     return (total / count).astype(np.float32)

@@ -50,8 +50,10 @@ def build_reference(ctx, best: np.ndarray) -> Reference:
     for k, index in enumerate(best):
         source.read(int(index), frames[k])
         ctx.calibration.apply(frames[k])
-    colour = None if ctx.colour is None else colour_bad_pixels(ctx.source, ctx.colour, best)
-    find_bad_pixels(frames.mean(axis=0), ctx.calibration, colour)
+    also = [m for m in (ctx.calibration.dead, ctx.colour and ctx.colour.dead) if m is not None]
+    if ctx.colour is not None:
+        also.append(colour_bad_pixels(ctx.source, ctx.colour, best))
+    find_bad_pixels(frames.mean(axis=0), ctx.calibration, np.logical_or.reduce(also) if also else None)
     if ctx.colour is not None:
         ctx.colour.repair_as(ctx.calibration)
     for k in range(len(frames)):

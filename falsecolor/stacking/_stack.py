@@ -334,9 +334,9 @@ def _measure(runner: Runner, ctx: Context, report: Progress):
     if 2 * found.sum() >= usable.sum():  # most frames show a planet: one that does not is empty
         for index in np.flatnonzero(usable & ~found):
             reasons[index] = "no planet in the frame (empty, noise, or the target drifted out)"
-    warn_rejected(source, reasons)
-    if not any(r is None for r in reasons):
+    if not any(r is None for r in reasons):  # the error says it all: no warning per frame before it
         raise InputError(f"no usable frame among {n}: {reason_summary(reasons)}")
+    warn_rejected(source, reasons)
     return quality, flux, reasons, box_quality
 
 

@@ -166,7 +166,10 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
             where = tracked_region(ctx.region, ctx.region_anchor, tuple(positions[k]), source.shape)
             q, f, per_box = meter(frame[where])
             if q <= 0 or f <= 0:
-                reason = "blank (no signal or constant)"
+                calibrated = ctx.calibration.dark is not None or ctx.calibration.flat_inverse is not None
+                reason = "blank (no signal or constant" + (
+                    ", after the dark and flat)" if calibrated else ")"
+                )
             else:
                 quality[k], flux[k] = q, f
                 if boxes is not None:

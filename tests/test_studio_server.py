@@ -201,6 +201,18 @@ def test_a_refused_value_gets_the_command_lines_message(studio, capsys):
     assert status == 422 and json.loads(body)["error"].startswith("--background not-a-colour:")
 
 
+def test_every_change_is_a_newer_state_and_a_refused_one_is_not(studio):
+    """The page drops a state older than the one it shows (the socket's "connected" fetches one that
+    can arrive after a change's answer): each change's state must be newer."""
+    before = json.loads(_request(studio, "GET", "/api/state")[2])["serial"]
+    changed = json.loads(_request(studio, "POST", "/api/change", body={"changes": {"t_stretch": "sqrt"}})[2])
+    assert changed["serial"] > before and changed["values"]["t_stretch"] == "sqrt"
+    assert _request(studio, "POST", "/api/change", body={"changes": {"dpi": 0}})[0] == 422
+    now = json.loads(_request(studio, "GET", "/api/state")[2])
+    assert now["serial"] == changed["serial"]
+    _request(studio, "POST", "/api/change", body={"changes": {"t_stretch": "linear"}})
+
+
 def test_the_page_reads_only_files_named_on_the_command_line(studio, tmp_path):
     secret = tmp_path / "elsewhere.csv"
     secret.write_text("latitude,T\n0,130\n", encoding="utf-8")

@@ -87,6 +87,7 @@ class Session:
         self.composite: Composite | None = None
         self.planes: Planes | None = None
         self.version = 0
+        self.serial = 0  # counts the changes and new planes: the page drops a state older than its own
         self.status: dict[str, Any] = {"state": "preparing", "stage": _STAGES[0], "step": 0}
 
     # -- preparing ---------------------------------------------------------------------------
@@ -141,6 +142,7 @@ class Session:
             self.prepared, self.composite, self.planes = prepared, composite, planes
             self.recipe = self.recipe.replace(**self._data_options(recipe))
             self.version += 1
+            self.serial += 1
             self.status = {"state": "ready"}
         self._ready.set()
         self.events.send({"type": "ready", "version": self.version})
@@ -184,6 +186,7 @@ class Session:
                 self.palette(candidate)  # a palette file that cannot be read fails here, named
             needs_prepare = self._data_options(candidate) != self._data_options(self.recipe)
             self.recipe = candidate
+            self.serial += 1
         if needs_prepare:
             self._stage(0)  # before the worker can be done and say so
             self._worker.submit(candidate)
@@ -243,6 +246,7 @@ class Session:
             state: dict[str, Any] = {
                 "status": dict(self.status),
                 "version": self.version,
+                "serial": self.serial,
                 "values": recipe_values(recipe),
                 "palettes": self._palette_choices(),
                 "save": self.save_defaults,

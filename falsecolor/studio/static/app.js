@@ -91,6 +91,8 @@ function apply(state) {
 }
 
 async function applyNow(state) {
+  // A state fetched before a change (the socket's "connected" asks for one) can arrive after it.
+  if (studio.state && state.serial < studio.state.serial) return;
   studio.state = state;
   controls.update(state.values, state.palettes);
   saver.propose(state.save);

@@ -28,19 +28,16 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from .._messages import option
 from ..exceptions import FalsecolorWarning, FileFormatError, InputError
 from ._bayer import check_bayer, demosaic, resolve_bayer
+from ._channels import CHANNELS, clipped, colour_only, one_channel
+from ._channels import luminance as luminance_of
 from ._frame_files import FRAME_SUFFIXES, expand, segments_of
 from ._frame_formats import Segment, read_image
 from ._video import close_videos, read_video_frame
 
 __all__ = ["FRAME_SUFFIXES", "FrameSource", "open_frames"]
 
-#: What a frame is read as; ``rgb`` reads luminance with :meth:`FrameSource.read` and the three
-#: colours with :meth:`FrameSource.read_rgb`.
-CHANNELS = ("luminance", "red", "green", "blue", "rgb")
-_LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
 _PAGE = mmap.PAGESIZE
 
 
@@ -119,6 +116,18 @@ class FrameSource:
         """
         return self._read(index, out, self._convert)
 
+    def read_checked(self, index: int, out: np.ndarray) -> tuple[str | None, int]:
+        """As :meth:`read`, and how many of the stored samples behind the frame are at the saturation
+        level (in every colour of a colour frame read as luminance), counted as it is read."""
+        count = 0
+
+        def convert(stored: np.ndarray, segment: Segment, into: np.ndarray) -> None:
+            nonlocal count
+            count = clipped(stored, segment, self.channel)
+            self._convert(stored, segment, into)
+
+        return self._read(index, out, convert), count
+
     def read_rgb(self, index: int, out: np.ndarray, luminance: np.ndarray | None = None) -> str | None:
         """Read frame ``index`` as red, green and blue planes into ``out`` (float32, ``(3, *shape)``,
         planes first as FITS stores colour), a mosaic demosaiced, and their luminance into
@@ -128,7 +137,7 @@ class FrameSource:
             return "a single-plane frame among colour ones"
         reason = self._read(index, out, self._convert_rgb)
         if reason is None and luminance is not None:
-            _luminance(out, luminance)
+            luminance_of(out, luminance)
         return reason
 
     def _read(self, index: int, out: np.ndarray, convert) -> str | None:
@@ -202,7 +211,7 @@ class FrameSource:
             stored = demosaic(stored, segment.bayer)
         stored = stored[::-1] if segment.flip else stored
         if stored.ndim == 3:
-            _one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel, out)
+            one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel, out)
         else:
             np.copyto(out, stored, casting="unsafe")
         if segment.scale != 1.0:
@@ -248,7 +257,7 @@ class FrameSource:
         )
         problems: dict[int, str] = {}
         if channel == "rgb":
-            _colour_only([segment], problems)
+            colour_only([segment], problems)
         return cls([segment], frames.shape[1:3], channel, header or fits.Header(), problems)
 
     def close(self) -> None:
@@ -258,26 +267,6 @@ class FrameSource:
                 mm.close()
         close_videos(self._cache)
         self._cache.clear()
-
-
-def _one_channel(stored: np.ndarray, colour: str, channel: str, out: np.ndarray) -> None:
-    """One channel (or the luminance) of a colour frame ``(ny, nx, 3|4)`` into ``out``."""
-    planes = [stored[..., k] for k in ((2, 1, 0) if colour == "bgr" else (0, 1, 2))]
-    if channel in ("luminance", "rgb"):
-        _luminance(planes, out)
-    else:
-        np.copyto(out, planes[CHANNELS.index(channel) - 1], casting="unsafe")
-
-
-def _luminance(planes, out: np.ndarray) -> None:
-    """The Rec. 709 luminance of red, green and blue planes into ``out`` (float32), a plane at a time
-    straight from the stored type: twice as fast as a float copy of the frame and a product with the
-    weights."""
-    scratch = np.empty_like(out)
-    np.multiply(planes[0], _LUMINANCE[0], out=out, dtype=np.float32, casting="unsafe")
-    for plane, weight in zip(planes[1:], _LUMINANCE[1:], strict=True):
-        np.multiply(plane, weight, out=scratch, dtype=np.float32, casting="unsafe")
-        out += scratch
 
 
 def open_frames(
@@ -369,24 +358,6 @@ def _assemble(segments: list[Segment], header: fits.Header, channel: str) -> Fra
                 problems[start + k] = f"shape {segment.shape[:2]} differs from most frames' {shape}"
         start += segment.count
     if channel == "rgb":
-        _colour_only(segments, problems)
+        colour_only(segments, problems)
     unit = header.get("BUNIT") if header is not None else None
     return FrameSource(segments, tuple(shape), channel, header, problems, unit)
-
-
-def _colour_only(segments: list[Segment], problems: dict[int, str]) -> None:
-    """A colour stack leaves single-plane frames out, and refuses inputs with none in colour."""
-    start, colour = 0, 0
-    for segment in segments:
-        if segment.colour == "mono" and segment.bayer is None:
-            for k in range(segment.count):
-                problems.setdefault(start + k, "a single-plane frame in a colour stack")
-        else:
-            colour += segment.count
-        start += segment.count
-    if not colour:
-        raise InputError(
-            f"{option('channel', 'rgb')} stacks colour frames (RGB images, colour SER or video, Bayer "
-            f"mosaics demosaiced): these are read as one plane; drop it, or, if they are a colour "
-            f"sensor's mosaics, name the pattern with {option('bayer', 'RGGB')} (or GRBG, GBRG, BGGR)"
-        )

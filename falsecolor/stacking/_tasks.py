@@ -144,21 +144,15 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
     positions = np.full((n, 2), np.nan)
     boxes = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
     reasons: list[str | None] = []
-    # a colour frame measured on its luminance is saturated when any of its colours is
-    planes = np.empty((3, *source.shape), np.float32) if source.channel in ("luminance", "rgb") else None
     for k, index in enumerate(indices):
-        values: np.ndarray = frame
-        if planes is not None and index not in source.problems and source.is_colour(index):
-            values = planes
-            reason = source.read_rgb(index, planes, frame)
-        else:
-            reason = source.read(index, frame)
+        # saturated samples are counted as stored: a colour frame measured on its luminance is
+        # saturated when any of its colours is
+        reason, saturated = source.read_checked(index, frame)
         if reason is None:
-            saturation = source.saturation(index)
             total = float(frame.sum())  # NaN and inf survive the sum: one pass checks every pixel
             if not math.isfinite(total):
                 reason = "NaN or infinite values"
-            elif saturation is not None and np.count_nonzero(values >= saturation) > 1e-3 * frame.size:
+            elif saturated > 1e-3 * frame.size:
                 reason = "saturated (more than 0.1 % of pixels at the maximum)"
         if reason is None:
             ctx.calibration.apply(frame)

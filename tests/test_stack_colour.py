@@ -315,3 +315,20 @@ def test_grey_and_alpha_images_are_single_plane(tmp_path):
     np.testing.assert_array_equal(out, grey[::-1])
     with pytest.raises(InputError, match="read as one plane"):
         open_frames(str(tmp_path / "la.png"), channel="rgb")
+
+
+def test_transparent_frames_are_stacked_with_a_warning_and_opaque_ones_without(tmp_path):
+    frames, _ = _drifting(_colour_planet() / 6, n=8, noise=1.0)
+    for name, alpha in (("opaque", 255), ("clear", 0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for k, frame in enumerate(frames):
+            rgba = np.dstack([np.clip(frame[::-1], 0, 255), np.full(frame.shape[:2], 255.0)]).astype(np.uint8)
+            rgba[:10, :, 3] = alpha  # the top rows: opaque, or transparent
+            Image.fromarray(rgba, mode="RGBA").save(folder / f"{k}.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an opaque sequence: no warning at all
+        falsecolor.stack(str(tmp_path / "opaque"), channel="rgb", keep="100%")
+    with pytest.warns(UserWarning, match=r"8 of 8 frames are transparent in places .*first 0\.png"):
+        result = falsecolor.stack(str(tmp_path / "clear"), channel="rgb", keep="100%")
+    assert result.summary["kept"] == 8

@@ -9,7 +9,7 @@ from .._messages import option
 from ..exceptions import InputError
 from ._frame_formats import Segment
 
-__all__ = ["CHANNELS", "clipped", "colour_only", "luminance", "one_channel"]
+__all__ = ["CHANNELS", "clipped", "colour_only", "luminance", "one_channel", "transparent"]
 
 #: What a frame is read as; ``rgb`` reads luminance with :meth:`FrameSource.read` and the three
 #: colours with :meth:`FrameSource.read_rgb`.
@@ -68,3 +68,11 @@ def clipped(stored: np.ndarray, segment: Segment, channel: str) -> int:
             index = CHANNELS.index(channel) - 1
             stored = stored[..., 2 - index if segment.colour == "bgr" else index]
     return int(np.count_nonzero(stored >= top))
+
+
+def transparent(stored: np.ndarray) -> bool:
+    """Whether a stored colour frame with an alpha channel is transparent anywhere (its colours are
+    read as they are stored there)."""
+    if stored.ndim != 3 or stored.shape[-1] != 4 or stored.dtype.kind not in "iu":
+        return False
+    return bool(np.any(stored[..., 3] < np.iinfo(stored.dtype).max))

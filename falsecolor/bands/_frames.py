@@ -30,7 +30,7 @@ from astropy.io import fits
 
 from ..exceptions import FalsecolorWarning, FileFormatError, InputError
 from ._bayer import check_bayer, demosaic, resolve_bayer
-from ._channels import CHANNELS, clipped, colour_only, one_channel
+from ._channels import CHANNELS, clipped, colour_only, one_channel, transparent
 from ._channels import luminance as luminance_of
 from ._frame_files import FRAME_SUFFIXES, expand, segments_of
 from ._frame_formats import Segment, read_image
@@ -116,17 +116,18 @@ class FrameSource:
         """
         return self._read(index, out, self._convert)
 
-    def read_checked(self, index: int, out: np.ndarray) -> tuple[str | None, int]:
-        """As :meth:`read`, and how many of the stored samples behind the frame are at the saturation
-        level (in every colour of a colour frame read as luminance), counted as it is read."""
-        count = 0
+    def read_checked(self, index: int, out: np.ndarray) -> tuple[str | None, int, bool]:
+        """As :meth:`read`, and, found as it is read, how many of the stored samples behind the frame
+        are at the saturation level (in every colour of a colour frame read as luminance), and
+        whether its alpha channel makes it transparent anywhere."""
+        count, clear = 0, False
 
         def convert(stored: np.ndarray, segment: Segment, into: np.ndarray) -> None:
-            nonlocal count
-            count = clipped(stored, segment, self.channel)
+            nonlocal count, clear
+            count, clear = clipped(stored, segment, self.channel), transparent(stored)
             self._convert(stored, segment, into)
 
-        return self._read(index, out, convert), count
+        return self._read(index, out, convert), count, clear
 
     def read_rgb(self, index: int, out: np.ndarray, luminance: np.ndarray | None = None) -> str | None:
         """Read frame ``index`` as red, green and blue planes into ``out`` (float32, ``(3, *shape)``,

@@ -110,8 +110,8 @@ class ChoppedSource(FrameSource):
     def saturation(self, index: int) -> None:
         return None  # each beam is checked when read; a difference has no saturated value
 
-    def read_checked(self, index: int, out: np.ndarray) -> tuple[str | None, int]:
-        return self.read(index, out), 0  # each beam is checked for saturation when read
+    def read_checked(self, index: int, out: np.ndarray) -> tuple[str | None, int, bool]:
+        return self.read(index, out), 0, False  # each beam is checked for saturation when read
 
     def read(self, index: int, out: np.ndarray) -> str | None:
         """Pair ``index``'s on − off difference into ``out``, its negative beam set to 0."""

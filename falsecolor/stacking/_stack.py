@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import lucky
 from ..bands import Band, FrameSource
-from ..exceptions import InputError
+from ..exceptions import InputError, warn
 from ._calibration import calibration as master_calibration
 from ._chop import chop_frames, mask_negative_beam, record_chop
 from ._colour import check_colour, colour_hdu
@@ -314,6 +314,7 @@ def _measure(runner: Runner, ctx: Context, report: Progress):
     ctx.positions = np.full((n, 2), np.nan)
     reasons: list[str | None] = []
     box_quality = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
+    transparent: list[int] = []
     done = 0
     for indices, measured in zip(chunks, runner.map(measure_chunk, ctx, chunks), strict=True):
         quality[indices], flux[indices] = measured.quality, measured.flux
@@ -321,6 +322,7 @@ def _measure(runner: Runner, ctx: Context, report: Progress):
         if box_quality is not None:
             box_quality[indices] = measured.boxes
         reasons += measured.reasons
+        transparent += measured.transparent
         done += len(indices)
         report(done, n, "measuring")
     usable = np.array([r is None for r in reasons])
@@ -337,6 +339,12 @@ def _measure(runner: Runner, ctx: Context, report: Progress):
     if not any(r is None for r in reasons):  # the error says it all: no warning per frame before it
         raise InputError(f"no usable frame among {n}: {reason_summary(reasons)}")
     warn_rejected(source, reasons)
+    if transparent:
+        warn(
+            f"{len(transparent)} of {n} frames are transparent in places (their alpha channel, first "
+            f"{source.name(transparent[0])}): their colours there are stacked as stored; flatten them "
+            "onto their background first if those parts hold no image"
+        )
     return quality, flux, reasons, box_quality
 
 

@@ -131,6 +131,7 @@ class Measured:
     reasons: list[str | None]
     boxes: np.ndarray | None
     positions: np.ndarray
+    transparent: list[int] = field(default_factory=list)  # frames whose alpha is not opaque everywhere
 
 
 def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
@@ -144,10 +145,13 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
     positions = np.full((n, 2), np.nan)
     boxes = np.zeros((n, *ctx.boxes)) if ctx.boxes else None
     reasons: list[str | None] = []
+    transparent: list[int] = []
     for k, index in enumerate(indices):
         # saturated samples are counted as stored: a colour frame measured on its luminance is
         # saturated when any of its colours is
-        reason, saturated = source.read_checked(index, frame)
+        reason, saturated, clear = source.read_checked(index, frame)
+        if clear:
+            transparent.append(index)
         if reason is None:
             total = float(frame.sum())  # NaN and inf survive the sum: one pass checks every pixel
             if not math.isfinite(total):
@@ -169,7 +173,7 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
                 if boxes is not None:
                     boxes[k] = per_box
         reasons.append(reason)
-    return Measured(quality, flux, reasons, boxes, positions)
+    return Measured(quality, flux, reasons, boxes, positions, transparent)
 
 
 @dataclass

@@ -18,10 +18,14 @@ LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
 
 
 def one_channel(stored: np.ndarray, colour: str, channel: str, out: np.ndarray) -> None:
-    """One channel (or the luminance) of a colour frame ``(ny, nx, 3|4)`` into ``out``."""
+    """One channel (or the luminance) of a colour frame ``(ny, nx, 3|4)`` into ``out``; with
+    ``channel='planes'``, red, green and blue into ``out`` ``(3, ny, nx)``."""
     planes = [stored[..., k] for k in ((2, 1, 0) if colour == "bgr" else (0, 1, 2))]
     if channel in ("luminance", "rgb"):
         luminance(planes, out)
+    elif channel == "planes":
+        for target, plane in zip(out, planes, strict=True):
+            np.copyto(target, plane, casting="unsafe")
     else:
         np.copyto(out, planes[CHANNELS.index(channel) - 1], casting="unsafe")
 

@@ -17,6 +17,7 @@ before the channel is chosen.
 from __future__ import annotations
 
 import contextlib
+import functools
 import mmap
 import threading
 import warnings
@@ -136,7 +137,7 @@ class FrameSource:
         single-plane frame among colour ones)."""
         if index not in self.problems and not self.is_colour(index):
             return "a single-plane frame among colour ones"
-        reason = self._read(index, out, self._convert_rgb)
+        reason = self._read(index, out, functools.partial(self._convert, channel="planes"))
         if reason is None and luminance is not None:
             luminance_of(out, luminance)
         return reason
@@ -205,30 +206,20 @@ class FrameSource:
             self._cache[("fits", segment.path, segment.hdu)] = cached
         return cached
 
-    def _convert(self, stored: np.ndarray, segment: Segment, out: np.ndarray) -> None:
+    def _convert(self, stored: np.ndarray, segment: Segment, out: np.ndarray, channel: str = "") -> None:
+        """The stored frame as float32 into ``out``: blank values NaN, a mosaic demosaiced, rows in
+        the package's order, one channel (``channel``, default the source's) of a colour frame,
+        scaled."""
         if segment.blank is not None and np.any(stored == segment.blank):
             stored = np.where(stored == segment.blank, np.nan, stored)
         if segment.bayer is not None:  # in stored row order: the pattern is that of stored [0, 0]
             stored = demosaic(stored, segment.bayer)
         stored = stored[::-1] if segment.flip else stored
         if stored.ndim == 3:
-            one_channel(stored, "rgb" if segment.bayer else segment.colour, self.channel, out)
+            one_channel(stored, "rgb" if segment.bayer else segment.colour, channel or self.channel, out)
         else:
+            assert channel != "planes", "read_rgb reads colour frames only"
             np.copyto(out, stored, casting="unsafe")
-        if segment.scale != 1.0:
-            out *= np.float32(segment.scale)
-        if segment.zero != 0.0:
-            out += np.float32(segment.zero)
-
-    def _convert_rgb(self, stored: np.ndarray, segment: Segment, out: np.ndarray) -> None:
-        if segment.blank is not None and np.any(stored == segment.blank):
-            stored = np.where(stored == segment.blank, np.nan, stored)
-        if segment.bayer is not None:
-            stored = demosaic(stored, segment.bayer)
-        assert stored.ndim == 3, "read_rgb reads colour frames only"
-        rgb = stored[..., :3][..., ::-1] if segment.colour == "bgr" and segment.bayer is None else stored
-        for plane in range(3):
-            np.copyto(out[plane], rgb[::-1, :, plane] if segment.flip else rgb[:, :, plane], casting="unsafe")
         if segment.scale != 1.0:
             out *= np.float32(segment.scale)
         if segment.zero != 0.0:

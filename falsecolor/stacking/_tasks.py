@@ -262,11 +262,7 @@ def accumulate_chunk(ctx: Context, work: Sequence[tuple[int, float, np.ndarray |
         else:
             partial.weights[-1] = weight
         if aligned is not None:
-            _add(ctx, partial, frame, aligned, index, weight, box_weights)
-            if partial.colour is not None and planes is not None and partial.problems[-1] is None:
-                dy, dx, _ = partial.shifts[-1]
-                assert partial.coverage is not None
-                partial.colour.add(planes, dy, dx, weight, partial.coverage.window(dy, dx))
+            _add(ctx, partial, frame, aligned, index, weight, box_weights, planes)
     return partial
 
 
@@ -310,8 +306,10 @@ def _add(
     index: int,
     weight: float,
     box_weights: np.ndarray | None,
+    planes: np.ndarray | None = None,
 ) -> None:
-    """Add an aligned frame (locally warped first, if asked) inside the window it covers."""
+    """Add an aligned frame (locally warped first, if asked) inside the window it covers; in a colour
+    stack, its ``planes`` moved as it was."""
     dy, dx, _ = partial.shifts[-1]
     local_y: float | np.ndarray = 0.0
     local_x: float | np.ndarray = 0.0
@@ -342,6 +340,8 @@ def _add(
     else:
         assert partial.sums is not None
         partial.sums.add(aligned, w, window)
+    if partial.colour is not None and planes is not None:
+        partial.colour.add(planes, dy, dx, w, window)
     if partial.drizzle is not None and partial.drizzle_coverage is not None:
         partial.drizzle.add(frame, dy + local_y, dx + local_x, weight)
         drizzled = partial.drizzle_coverage.window(dy, dx, (margin[0] - 0.5, margin[1] - 0.5))

@@ -28,6 +28,7 @@ __all__ = [
     "disc_match",
     "planet_mask",
     "planet_position",
+    "planet_positions",
     "planet_region",
     "position_step",
     "shift_tolerance",
@@ -56,27 +57,39 @@ def shift_tolerance(shape: tuple[int, int]) -> float:
     return max(8.0, 4.0 * position_step(shape), 0.1 * min(shape))
 
 
-def _weighted_median(positions: np.ndarray, weights: np.ndarray, step: int) -> float:
-    """The median of ``positions`` weighted by ``weights``, each sample a bin ``step`` wide."""
-    cumulative = np.cumsum(weights)
-    half = 0.5 * cumulative[-1]
-    index = int(np.searchsorted(cumulative, half))
-    before = cumulative[index - 1] if index else 0.0
-    return float(positions[index] - 0.5 * step + step * (half - before) / weights[index])
+def _weighted_medians(positions: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
+    """The median of ``positions`` weighted by each row of ``weights``, each sample a bin ``step`` wide
+    (NaN for a row of no weight)."""
+    cumulative = np.cumsum(weights, axis=1)
+    half = np.float32(0.5) * cumulative[:, -1]
+    index = np.count_nonzero(cumulative < half[:, None], axis=1)  # each row's searchsorted
+    rows = np.arange(len(weights))
+    before = np.where(index > 0, cumulative[rows, index - 1], np.float32(0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return positions[index] - 0.5 * step + step * (half - before) / weights[rows, index]
+
+
+def _ranks(n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ranks of the lower quartile, the median (the sky) and the top among ``n`` values."""
+    return n // 4, n // 2, np.minimum(n - 1, (TOP_PERCENTILE / 100 * n).astype(np.int64))
+
+
+def _threshold(low: np.ndarray, sky: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether a planet stands above the sky, and the level planet pixels are above, from the
+    values (float64) at :func:`_ranks`."""
+    sigma = 1.4826 * (sky - low)  # the median distance below the median
+    found = (top - sky > SIGMAS * sigma) & (top > sky)
+    return found, sky + np.maximum(SIGMAS * sigma, CONTRAST * (top - sky))
 
 
 def _planet_threshold(values: np.ndarray) -> tuple[float, float] | None:
     """``(sky, threshold)`` of an image's finite values; None when nothing stands above the sky."""
-    n = values.size
-    if n < 16:
+    if values.size < 16:
         return None
-    quarter, middle, high = n // 4, n // 2, min(n - 1, int(TOP_PERCENTILE / 100 * n))
-    ordered = np.partition(values, (quarter, middle, high))  # one partial sort for every level
-    sky, top = float(ordered[middle]), float(ordered[high])
-    sigma = 1.4826 * (sky - float(ordered[quarter]))  # the median distance below the median
-    if not top - sky > SIGMAS * sigma or not top > sky:
-        return None
-    return sky, sky + max(SIGMAS * sigma, CONTRAST * (top - sky))
+    ranks = [int(r) for r in _ranks(np.int64(values.size))]
+    ordered = np.partition(values, ranks)  # one partial sort for every level
+    found, threshold = _threshold(*(np.float64(ordered[r]) for r in ranks))
+    return (float(ordered[ranks[1]]), float(threshold)) if found else None
 
 
 def planet_position(frame: np.ndarray) -> tuple[float, float]:
@@ -97,28 +110,43 @@ def planet_position(frame: np.ndarray) -> tuple[float, float]:
     >>> [round(v) for v in planet_position(frame)]
     [50, 220]
     """
-    step = position_step(frame.shape)
-    sample = np.asarray(frame[step // 2 :: step, step // 2 :: step], np.float32)
-    finite = np.isfinite(sample)
-    found = _planet_threshold(sample[finite])
-    if found is None:
-        return math.nan, math.nan
-    sky, threshold = found
-    with np.errstate(invalid="ignore"):
-        planet = finite & (sample > threshold)
-    if not planet.any():
-        return math.nan, math.nan
-    excess = sample - sky
-    planet_excess = excess[planet]
-    rank = int(WEIGHT_CAP_PERCENTILE / 100 * (planet_excess.size - 1))
-    cap = float(np.partition(planet_excess, rank)[rank])
-    weight = np.where(planet, np.minimum(excess, cap), 0.0)
-    rows, cols = weight.sum(axis=1), weight.sum(axis=0)
-    if not rows.sum() > 0:
-        return math.nan, math.nan
-    positions_y = step // 2 + step * np.arange(len(rows), dtype=np.float64)
-    positions_x = step // 2 + step * np.arange(len(cols), dtype=np.float64)
-    return _weighted_median(positions_y, rows, step), _weighted_median(positions_x, cols, step)
+    y, x = planet_positions(np.asarray(frame)[None])[0]
+    return float(y), float(x)
+
+
+def planet_positions(frames: np.ndarray) -> np.ndarray:
+    """:func:`planet_position` of each of a stack of frames ``(k, ny, nx)``, as ``(k, 2)``, in one
+    pass of a few whole-stack operations (a frame at a time costs a dozen small ones each)."""
+    step = position_step(frames.shape[1:])
+    sample = np.asarray(frames[:, step // 2 :: step, step // 2 :: step], np.float32)
+    k, ny, nx = sample.shape
+    finite = np.isfinite(sample).reshape(k, -1)
+    values = np.where(finite, sample.reshape(k, -1), np.float32(np.nan))
+    ordered = np.sort(values, axis=1)  # the finite values first, in order
+    counts = finite.sum(axis=1)
+    rows = np.arange(k)
+    low, sky, top = (ordered[rows, r].astype(np.float64) for r in _ranks(counts))
+    found, threshold = _threshold(low, sky, top)
+    found &= counts >= 16
+    planet = finite & (values > threshold.astype(np.float32)[:, None])
+    members = np.count_nonzero(planet, axis=1)
+    found &= members > 0
+    # the cap is the planet's 75th percentile: the planet is the finite values above the threshold,
+    # the last ``members`` of each row's finite ones
+    rank = (WEIGHT_CAP_PERCENTILE / 100 * (members - 1)).astype(np.int64)
+    sky32 = sky.astype(np.float32)
+    cap = ordered[rows, np.clip(counts - members + rank, 0, ordered.shape[1] - 1)] - sky32
+    excess = values - sky32[:, None]
+    weight = np.where(planet, np.minimum(excess, cap[:, None]), np.float32(0)).reshape(k, ny, nx)
+    along_y, along_x = weight.sum(axis=2), weight.sum(axis=1)
+    found &= along_y.sum(axis=1) > 0
+    positions_y = step // 2 + step * np.arange(ny, dtype=np.float64)
+    positions_x = step // 2 + step * np.arange(nx, dtype=np.float64)
+    found_at = np.column_stack(
+        [_weighted_medians(positions_y, along_y, step), _weighted_medians(positions_x, along_x, step)]
+    )
+    found_at[~found] = np.nan
+    return found_at
 
 
 def planet_mask(image: np.ndarray) -> np.ndarray:

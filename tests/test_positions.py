@@ -1,0 +1,56 @@
+"""The planet's position in a frame: one frame at a time and a block of frames at once agree."""
+
+import numpy as np
+import pytest
+
+from falsecolor import lucky
+
+
+def disc(shape, centre, radius, sky=10.0, level=100.0, seed=0):
+    y, x = np.mgrid[: shape[0], : shape[1]]
+    noise = np.random.default_rng(seed).normal(0, 1.0, shape)
+    inside = (y - centre[0]) ** 2 + (x - centre[1]) ** 2 < radius**2
+    return (sky + level * inside + noise).astype(np.float32)
+
+
+def mixed_block(shape=(256, 256)):
+    frames = [disc(shape, (60 + 17 * k, 200 - 23 * k), 30, seed=k) for k in range(5)]
+    holed = frames[1].copy()
+    holed[10:80, 20:200] = np.nan  # part of the frame missing: measured on the rest
+    infinite = frames[2].copy()
+    infinite[::3] = np.inf
+    frames += [
+        holed,
+        infinite,
+        np.zeros(shape, np.float32),  # blank: no planet
+        np.random.default_rng(9).normal(10, 1, shape).astype(np.float32),  # noise only
+        np.full(shape, np.nan, np.float32),  # nothing finite
+    ]
+    return np.array(frames)
+
+
+def test_a_block_gives_each_frame_its_own_position():
+    block = mixed_block()
+    together = lucky.planet_positions(block)
+    alone = np.array([lucky.planet_position(frame) for frame in block])
+    np.testing.assert_array_equal(together, alone)
+    # and in another order, each frame still gets its own
+    order = np.random.default_rng(1).permutation(len(block))
+    np.testing.assert_array_equal(lucky.planet_positions(block[order]), alone[order])
+
+
+@pytest.mark.parametrize("shape", [(256, 256), (360, 640), (100, 120)])
+def test_positions_find_the_disc_centre_within_the_subsample_step(shape):
+    centres = [(0.4 * shape[0], 0.3 * shape[1]), (0.6 * shape[0], 0.7 * shape[1])]
+    radius = 0.15 * min(shape)
+    block = np.array([disc(shape, c, radius, seed=i) for i, c in enumerate(centres)])
+    found = lucky.planet_positions(block)
+    step = lucky.position_step(shape)
+    assert np.all(np.abs(found - np.array(centres)) <= step)
+
+
+def test_no_planet_is_nan():
+    block = mixed_block()
+    found = lucky.planet_positions(block)
+    assert np.isfinite(found[:7]).all()  # the discs, the holed one, the one with infinite rows
+    assert np.isnan(found[7:]).all()  # blank, noise only, nothing finite

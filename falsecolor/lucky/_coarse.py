@@ -86,9 +86,9 @@ def _planet_threshold(values: np.ndarray) -> tuple[float, float] | None:
     """``(sky, threshold)`` of an image's finite values; None when nothing stands above the sky."""
     if values.size < 16:
         return None
-    ranks = [int(r) for r in _ranks(np.int64(values.size))]
+    ranks = [int(r) for r in _ranks(np.array(values.size))]
     ordered = np.partition(values, ranks)  # one partial sort for every level
-    found, threshold = _threshold(*(np.float64(ordered[r]) for r in ranks))
+    found, threshold = _threshold(*(np.array(ordered[r], np.float64) for r in ranks))
     return (float(ordered[ranks[1]]), float(threshold)) if found else None
 
 

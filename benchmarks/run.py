@@ -719,6 +719,9 @@ def main(argv=None) -> None:
     print(f"falsecolor benchmarks: {machine}")
     print(f"  {versions()}; {blas_line()}")
     print(f"  command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
+    import stack  # benchmarks/stack.py
+
+    print(f"  {stack.compile_bytecode()}")
     print("  (ms = best of the runs; ratio = time / baseline in the same run; lower is faster)\n")
     summary = Summary()
     skip = set(args.skip)

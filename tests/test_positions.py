@@ -54,3 +54,31 @@ def test_no_planet_is_nan():
     found = lucky.planet_positions(block)
     assert np.isfinite(found[:7]).all()  # the discs, the holed one, the one with infinite rows
     assert np.isnan(found[7:]).all()  # blank, noise only, nothing finite
+
+
+@pytest.mark.parametrize("dtype", ["u1", "<u2", "<i2", "<i4"])
+@pytest.mark.parametrize(
+    "saturation, zero, scale",
+    [
+        (255, 0, 1),
+        (4095.5, 0, 1),
+        (65535, 32768, 1),
+        (1000.2, -5, 0.5),
+        (-1e12, 0, 1),
+        (1e12, 0, 1),
+        (float("inf"), 0, 1),
+        (float("-inf"), 0, 1),
+        (float("nan"), 0, 1),
+    ],
+)
+def test_saturated_samples_are_counted_as_the_stored_integers_compare(dtype, saturation, zero, scale):
+    from falsecolor.bands._channels import clipped
+    from falsecolor.bands._frame_formats import Segment
+
+    info = np.iinfo(dtype)
+    stored = np.random.default_rng(3).integers(info.min, info.max, (64, 64), endpoint=True).astype(dtype)
+    stored[:3] = info.max
+    segment = Segment("raw", "x", 1, stored.shape, dtype=dtype, saturation=saturation, zero=zero, scale=scale)
+    with np.errstate(invalid="ignore"):
+        expected = int(np.count_nonzero(stored.astype(np.float64) >= (saturation - zero) / scale))
+    assert clipped(stored, segment, "luminance") == expected

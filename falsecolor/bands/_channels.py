@@ -3,6 +3,8 @@ frames a colour stack can use."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._messages import option
@@ -71,7 +73,15 @@ def clipped(stored: np.ndarray, segment: Segment, channel: str) -> int:
         else:
             index = CHANNELS.index(channel) - 1
             stored = stored[..., 2 - index if segment.colour == "bgr" else index]
-    return int(np.count_nonzero(stored >= top))
+    if math.isnan(top):
+        return 0
+    limit = math.ceil(top) if math.isfinite(top) else top  # stored integers: compare as integers
+    info = np.iinfo(stored.dtype)
+    if limit > info.max:
+        return 0
+    if limit <= info.min:
+        return int(stored.size)
+    return int(np.count_nonzero(stored >= stored.dtype.type(limit)))
 
 
 def transparent(stored: np.ndarray) -> bool:

@@ -16,9 +16,12 @@ before the channel is chosen.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
+import itertools
 import mmap
+import os
 import threading
 import warnings
 from collections import Counter
@@ -69,14 +72,14 @@ class FrameSource:
     problems: dict[int, str] = field(default_factory=dict, repr=False)
     unit: str | None = None
     bayer: str = "auto"  # how mosaics were chosen (open_frames): calibration frames are read alike
-    _starts: np.ndarray = field(init=False, repr=False)
+    _starts: tuple[int, ...] = field(init=False, repr=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._starts = np.cumsum([0] + [s.count for s in self.segments])
+        self._starts = tuple(itertools.accumulate((s.count for s in self.segments), initial=0))
 
     def __len__(self) -> int:
-        return int(self._starts[-1])
+        return self._starts[-1]
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -86,13 +89,13 @@ class FrameSource:
     def _locate(self, index: int) -> tuple[Segment, int]:
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} out of range 0..{len(self) - 1}")
-        k = int(np.searchsorted(self._starts, index, side="right")) - 1
-        return self.segments[k], index - int(self._starts[k])
+        k = bisect.bisect_right(self._starts, index) - 1
+        return self.segments[k], index - self._starts[k]
 
     def name(self, index: int) -> str:
         """``file`` or ``file#k`` for frame k of a multi-frame file."""
         segment, k = self._locate(index)
-        label = Path(segment.path).name
+        label = os.path.basename(segment.path)  # a file's path: Path(...).name, faster
         return f"{label}#{k}" if segment.count > 1 else label
 
     def time(self, index: int) -> str | None:

@@ -82,3 +82,12 @@ def test_saturated_samples_are_counted_as_the_stored_integers_compare(dtype, sat
     with np.errstate(invalid="ignore"):
         expected = int(np.count_nonzero(stored.astype(np.float64) >= (saturation - zero) / scale))
     assert clipped(stored, segment, "luminance") == expected
+
+
+def test_empty_frames_and_extreme_values_give_nan_quietly():
+    assert lucky.planet_positions(np.zeros((0, 64, 64), np.float32)).shape == (0, 2)
+    assert np.isnan(lucky.planet_positions(np.zeros((2, 0, 5), np.float32))).all()
+    assert np.isnan(lucky.planet_position(np.zeros((5, 0)))).all()
+    # values near the float32 limits and no planet: NaN, and no overflow warning (errors in tests)
+    extreme = np.where(np.random.default_rng(0).random((64, 64)) < 0.5, -3e38, 3e38).astype(np.float32)
+    assert np.isnan(lucky.planet_position(extreme)).all()

@@ -119,6 +119,13 @@ def planet_positions(frames: np.ndarray) -> np.ndarray:
     pass of a few whole-stack operations (a frame at a time costs a dozen small ones each)."""
     step = position_step(frames.shape[1:])
     sample = np.asarray(frames[:, step // 2 :: step, step // 2 :: step], np.float32)
+    if not sample.size:
+        return np.full((len(sample), 2), np.nan)
+    with np.errstate(over="ignore"):  # frames near the float32 limits: rows without a planet
+        return _positions(sample, step)
+
+
+def _positions(sample: np.ndarray, step: int) -> np.ndarray:
     k, ny, nx = sample.shape
     finite = np.isfinite(sample).reshape(k, -1)
     values = np.where(finite, sample.reshape(k, -1), np.float32(np.nan))

@@ -141,9 +141,8 @@ BLOCK_BYTES = 1 << 22
 
 def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
     source, n = ctx.source, len(indices)
-    block = np.zeros(
-        (min(n, max(1, BLOCK_BYTES // (4 * math.prod(source.shape)))), *source.shape), np.float32
-    )
+    count = max(1, min(n, BLOCK_BYTES // (4 * math.prod(source.shape))))  # frames per block
+    block = np.zeros((count, *source.shape), np.float32)
     rows, cols = ctx.region
     meter = lucky.QualityMeter(
         (rows.stop - rows.start, cols.stop - cols.start), ctx.options.metric, ctx.boxes

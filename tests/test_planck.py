@@ -247,3 +247,15 @@ def test_wide_and_optical_curves_tabulate():
     optical = Filter.top_hat("optical", 0.7 * u.um, 0.9 * u.um)
     hot = planck_radiance(1000 * u.K, optical)
     assert brightness_temperature(hot, optical).value == pytest.approx(1000, abs=1e-3)
+
+
+@pytest.mark.parametrize("name", ["M-BAND", "NEII_2", "Q3"])
+@pytest.mark.parametrize("convention", ["wavelength", "wavenumber", "frequency"])
+def test_band_table_nodes_are_solved_to_machine_precision(name, convention):
+    """Each node's temperature puts the band integral exactly on the node's g (Newton stops only
+    once converged)."""
+    from falsecolor.planck._band import _BandTable, _Curve
+
+    table = _BandTable(_Curve(get_filter(name)), convention, "energy")
+    ln_l, _ = table._ln_band(1.0 / table.inv_t)
+    np.testing.assert_allclose(table._g(ln_l), table.g, rtol=1e-12, atol=0)

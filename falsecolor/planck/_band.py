@@ -18,7 +18,8 @@ from ._conventions import CONVENTIONS, Weighting
 # Temperature range of the band tables; outside it the inverse returns NaN.
 T_MIN, T_MAX = 10.0, 1500.0
 _TABLE_SIZE = 8192
-_NEWTON_STEPS = 3
+_NEWTON_STEPS = 6  # at most; two from the interpolated guess in practice
+_CONVERGED = 1e-7
 
 
 class _Curve:
@@ -131,7 +132,12 @@ class _BandTable:
         t = 1.0 / np.interp(ln_target, coarse_ln, 1.0 / coarse_t)
         for _ in range(_NEWTON_STEPS):
             ln_l, slope = self._ln_band(t)
-            t = np.clip(t - (ln_l - ln_target) / slope, 0.5 * T_MIN, 2.0 * T_MAX)
+            step = np.clip(t - (ln_l - ln_target) / slope, 0.5 * T_MIN, 2.0 * T_MAX) - t
+            t = t + step
+            # Newton converges quadratically: after a relative step under 1e-7 the error is ~1e-14,
+            # and another band integral over the whole table would not change T
+            if not np.max(np.abs(step) / t) >= _CONVERGED:
+                break
         return 1.0 / t
 
     def radiance(self, temperature: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,20 @@ import pytest
 from astropy.io import fits
 
 import falsecolor
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_acts():
+    """Each test runs with Python's own Ctrl-C handler. A test run started in the background of a
+    non-interactive shell inherits SIGINT ignored, and so would the command processes the tests
+    interrupt with it: they rightly keep an ignored SIGINT ignored, and a test of Ctrl-C would
+    see them finish (exit 0) instead."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _shared_data() -> Path:

@@ -64,8 +64,14 @@ def held_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        acted: BaseException | None = None
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            try:
+                signal.signal(number, handler)
+            except BaseException as err:  # a signal that came as it was restored, acted on (Ctrl-C)
+                acted = acted or err  # the handler is in place: restore the others before raising
+        if acted is not None:
+            raise acted
         for number in dict.fromkeys(caught):  # now the restored handlers act on them
             signal.raise_signal(number)
 

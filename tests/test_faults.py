@@ -680,3 +680,25 @@ def test_a_run_killed_mid_commit_is_undone_by_the_next_write_into_its_folder(tmp
     assert next_run.returncode == 0 and "the old files are back" in next_run.stderr
     assert _state(targets, old) == ["old"] * 4
     assert _names(tmp_path) == sorted([*(t.name for t in targets), "other.png"])
+
+
+def test_ctrl_c_acted_on_while_the_handlers_are_restored_leaves_every_handler_restored(monkeypatch):
+    """A Ctrl-C that comes as the commit's handlers are put back is acted on there (its handler is
+    already back): the handlers after it are put back too, or a later SIGTERM would be swallowed."""
+    from falsecolor import _commit
+
+    before = {number: signal.getsignal(number) for number in _commit.HELD_SIGNALS}
+    real, calls = signal.signal, []
+
+    def restoring(number, handler):
+        previous = real(number, handler)
+        calls.append(number)
+        if number == signal.SIGINT and calls.count(number) == 2:  # the restore, with Ctrl-C pending
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(_commit.signal, "signal", restoring)
+    with pytest.raises(KeyboardInterrupt), _commit.held_signals():
+        pass
+    monkeypatch.undo()
+    assert {number: signal.getsignal(number) for number in _commit.HELD_SIGNALS} == before

@@ -164,3 +164,28 @@ def test_cli_chop_pairs_with_one_frame_is_exit_2_one_line(tmp_path, capsys):
         text=True,
     )
     assert process.returncode == 2 and "--chop" in process.stderr
+
+
+def test_a_pair_with_a_saturated_beam_frame_is_left_out(tmp_path):
+    """Each beam frame is checked for saturation as it is read, in its stored samples, as unpaired
+    frames are (a difference has no saturation level of its own)."""
+    burst = synthetic_chopped(10, (128, 256), seed=3)
+    counts = np.round(burst.frames * (60_000 / burst.frames.max())).astype(np.uint16)
+    counts[5, :40] = 65_535  # the off beam of pair 2, clipped over 15 % of its pixels
+    path = tmp_path / "burst.fits"
+    fits.PrimaryHDU(counts, header=CHOPPED).writeto(path)
+    result = falsecolor.stack(path, keep="100%")
+    statuses = {f["index"]: f["status"] for f in result.frames}
+    assert statuses[2].startswith("saturated") and "burst.fits#5" in statuses[2]
+    assert [i for i, s in statuses.items() if s != "kept"] == [2]
+
+
+def test_footprints_stay_put_when_the_estimate_found_no_planet():
+    from falsecolor.stacking._chop import Beam, _follow
+
+    negative, disc = np.zeros((64, 64), bool), np.zeros((64, 64), bool)
+    negative[5:10, 5:10], disc[30:40, 30:40] = True, True
+    y, x = np.mgrid[:64, :64]
+    image = (10 + 100.0 * (((y - 20) ** 2 + (x - 20) ** 2) < 8**2)).astype(np.float32)
+    moved = _follow(Beam((0, 20), negative, disc, (np.nan, np.nan)), image)
+    assert moved[0] is negative and moved[1] is disc

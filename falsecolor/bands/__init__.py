@@ -25,6 +25,7 @@ from .._atomic import write_atomically
 from .._units import is_counts, is_radiance
 from ..exceptions import FileFormatError, OutputError, warn
 from . import _fits, _header
+from ._channels import saturation_problem
 from ._frames import FRAME_SUFFIXES, FrameSource, open_frames
 from ._ser import SerHeader, SerWriter, read_ser_header, write_ser
 
@@ -40,6 +41,7 @@ __all__ = [
     "open_frames",
     "read_band",
     "read_ser_header",
+    "saturation_problem",
     "write_ser",
 ]
 

@@ -11,12 +11,28 @@ from .._messages import option
 from ..exceptions import InputError
 from ._frame_formats import Segment
 
-__all__ = ["CHANNELS", "clipped", "colour_only", "luminance", "one_channel", "transparent"]
+__all__ = [
+    "CHANNELS",
+    "check_channel",
+    "clipped",
+    "colour_only",
+    "luminance",
+    "one_channel",
+    "saturation_problem",
+    "transparent",
+]
 
 #: What a frame is read as; ``rgb`` reads luminance with :meth:`FrameSource.read` and the three
 #: colours with :meth:`FrameSource.read_rgb`.
 CHANNELS = ("luminance", "red", "green", "blue", "rgb")
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)  # Rec. 709 weights
+#: A frame with more of its pixels' worth of samples than this share at the saturation level is left out.
+SATURATED_SHARE = 1e-3
+
+
+def check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
 
 
 def one_channel(stored: np.ndarray, colour: str, channel: str, out: np.ndarray) -> None:
@@ -82,6 +98,14 @@ def clipped(stored: np.ndarray, segment: Segment, channel: str) -> int:
     if limit <= info.min:
         return int(stored.size)
     return int(np.count_nonzero(stored >= stored.dtype.type(limit)))
+
+
+def saturation_problem(saturated: int, pixels: int) -> str | None:
+    """Why a frame of ``pixels`` with ``saturated`` samples at the saturation level (:func:`clipped`,
+    as :meth:`FrameSource.read_checked` counts them) is left out; None when it is not."""
+    if saturated > SATURATED_SHARE * pixels:
+        return "saturated (more than 0.1 % of pixels at the maximum)"
+    return None
 
 
 def transparent(stored: np.ndarray) -> bool:

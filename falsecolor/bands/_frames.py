@@ -34,7 +34,7 @@ from astropy.io import fits
 
 from ..exceptions import FalsecolorWarning, FileFormatError, InputError
 from ._bayer import check_bayer, demosaic, resolve_bayer
-from ._channels import CHANNELS, clipped, colour_only, one_channel, transparent
+from ._channels import check_channel, clipped, colour_only, one_channel, transparent
 from ._channels import luminance as luminance_of
 from ._frame_files import FRAME_SUFFIXES, expand, segments_of
 from ._frame_formats import Segment, read_image
@@ -240,8 +240,7 @@ class FrameSource:
             raise InputError(
                 f"frames must be an array (n, ny, nx) or (n, ny, nx, 3); got shape {frames.shape}"
             )
-        if channel not in CHANNELS:
-            raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
+        check_channel(channel)
         segment = Segment(
             "array",
             "array",
@@ -307,8 +306,7 @@ def open_frames(
         An unknown channel or Bayer pattern, or a video or mosaic without the
         extra that reads it.
     """
-    if channel not in CHANNELS:
-        raise InputError(f"unknown channel {channel!r}: choose one of {', '.join(CHANNELS)}")
+    check_channel(channel)
     check_bayer(bayer)
     files = expand([inputs] if isinstance(inputs, str | Path) else list(inputs))
     segments: list[Segment] = []

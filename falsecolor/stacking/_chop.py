@@ -46,7 +46,7 @@ from scipy import ndimage
 
 from .. import lucky
 from .._messages import option
-from ..bands import FrameSource
+from ..bands import FrameSource, saturation_problem
 from ..exceptions import InputError, warn
 from ._beams import Pair, beam_pairs, says_chopped, segment_headers
 
@@ -118,7 +118,7 @@ class ChoppedSource(FrameSource):
         pair = self.pairs[index]
         off = np.empty(self.shape, np.float32)  # per call: chunks read on several threads
         for frame, which in ((out, pair.on), (off, pair.off)):
-            reason = self.inner.read(which, frame) or _saturated(self.inner, which, frame)
+            reason = _read_beam(self.inner, which, frame)
             if reason is not None:
                 return f"{reason} (beam frame {self.inner.name(which)})"
         out -= off
@@ -146,11 +146,10 @@ class ChoppedSource(FrameSource):
                 self.beams[nod] = beam
 
 
-def _saturated(source: FrameSource, index: int, frame: np.ndarray) -> str | None:
-    top = source.saturation(index)
-    if top is not None and np.count_nonzero(frame >= top) > 1e-3 * frame.size:
-        return "saturated (more than 0.1 % of pixels at the maximum)"
-    return None
+def _read_beam(inner: FrameSource, index: int, frame: np.ndarray) -> str | None:
+    """Read one beam frame; why it is unusable (unreadable, saturated in its stored samples), if so."""
+    reason, saturated, _ = inner.read_checked(index, frame)
+    return reason or saturation_problem(saturated, frame.size)
 
 
 def _shifted(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -167,7 +166,7 @@ def _shifted(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
 def _follow(beam: Beam, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The off-beam and disc footprints moved with the planet from the estimate to ``image``."""
     y, x = lucky.planet_position(image)
-    if not (math.isfinite(y) and math.isfinite(x)):
+    if not all(math.isfinite(v) for v in (y, x, *beam.position)):  # no planet to follow by
         return beam.negative, beam.disc
     dy, dx = round(y - beam.position[0]), round(x - beam.position[1])
     return _moved(beam.negative, dy, dx), _moved(beam.disc, dy, dx)
@@ -235,8 +234,8 @@ def _estimate(source: ChoppedSource, members: list[int]) -> Beam | None:
     positions, used = [], 0
     for k in members:
         pair = source.pairs[k]
-        if inner.read(pair.on, frame) is not None or inner.read(pair.off, other) is not None:
-            continue
+        if _read_beam(inner, pair.on, frame) or _read_beam(inner, pair.off, other):
+            continue  # a saturated beam would move the footprint and the planet's position
         if not (np.isfinite(frame).all() and np.isfinite(other).all()):
             continue
         on_sum += frame

@@ -15,7 +15,7 @@ import scipy.fft
 
 from .. import lucky
 from .._messages import option
-from ..bands import FrameSource
+from ..bands import FrameSource, saturation_problem
 from ..exceptions import InputError, warn
 from ._calibration import Calibration
 from ._colour import PlaneSums, check_colour
@@ -165,8 +165,8 @@ def measure_chunk(ctx: Context, indices: Sequence[int]) -> Measured:
                 total = float(frame.sum())  # NaN and inf survive the sum: one pass checks every pixel
                 if not math.isfinite(total):
                     reason = "NaN or infinite values"
-                elif saturated > 1e-3 * frame.size:
-                    reason = "saturated (more than 0.1 % of pixels at the maximum)"
+                else:
+                    reason = saturation_problem(saturated, frame.size)
             if reason is None:
                 ctx.calibration.apply(frame)
             reasons.append(reason)

@@ -176,7 +176,8 @@ def test_a_pair_with_a_saturated_beam_frame_is_left_out(tmp_path):
     fits.PrimaryHDU(counts, header=CHOPPED).writeto(path)
     result = falsecolor.stack(path, keep="100%")
     statuses = {f["index"]: f["status"] for f in result.frames}
-    assert statuses[2].startswith("saturated") and "burst.fits#5" in statuses[2]
+    assert statuses[2].startswith("saturated") and statuses[2].endswith("(its off-beam frame)")
+    assert result.frames[2]["name"] == "burst.fits#4-5"  # the pair's name: its on and off frames
     assert [i for i, s in statuses.items() if s != "kept"] == [2]
 
 

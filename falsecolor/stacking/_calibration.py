@@ -112,15 +112,12 @@ def calibration(dark, flat, like: FrameSource, *, planes: bool = False) -> Calib
             master = master - result.dark
         level = np.median(master, axis=(-2, -1), keepdims=True)
         dead = ~(master > DEAD_FLAT * level)  # NaN too
-        if not np.all(level > 0) or dead.mean(axis=(-2, -1)).max() > MAX_DEAD_FLAT:
-            where = (
-                f" in its {PLANE_NAMES[int(np.argmax(dead.mean(axis=(-2, -1))))]} plane"
-                if master.ndim == 3
-                else ""
-            )
+        share = np.atleast_1d(dead.mean(axis=(-2, -1)))  # per plane
+        if not np.all(level > 0) or share.max() > MAX_DEAD_FLAT:
+            where = f" in its {PLANE_NAMES[int(np.argmax(share))]} plane" if master.ndim == 3 else ""
             raise InputError(
                 f"the flat is not above {DEAD_FLAT:.0%} of its median level on "
-                f"{100 * dead.mean(axis=(-2, -1)).max():.1f} % of its pixels{where}: check {option('flat')} "
+                f"{100 * share.max():.1f} % of its pixels{where}: check {option('flat')} "
                 "(a flat of this camera and optics, evenly lit)"
             )
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -117,10 +117,10 @@ class ChoppedSource(FrameSource):
         """Pair ``index``'s on − off difference into ``out``, its negative beam set to 0."""
         pair = self.pairs[index]
         off = np.empty(self.shape, np.float32)  # per call: chunks read on several threads
-        for frame, which in ((out, pair.on), (off, pair.off)):
+        for frame, which, side in ((out, pair.on, "on"), (off, pair.off, "off")):
             reason = _read_beam(self.inner, which, frame)
-            if reason is not None:
-                return f"{reason} (beam frame {self.inner.name(which)})"
+            if reason is not None:  # the pair's name says which frames: the same reasons count together
+                return f"{reason} (its {side}-beam frame)"
         out -= off
         beam = self.beams.get(pair.nod)
         if beam is not None:
